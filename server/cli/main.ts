@@ -1,0 +1,118 @@
+import { loadConfig } from '../config/index.js';
+import { isAppError } from '../errors.js';
+import { createJsonLogger } from '../log/index.js';
+import { buildClusterAdapters, loadContent, startPlatform } from '../platform/index.js';
+import { assertName, ExecRunner } from '../process/index.js';
+import { formatProblem, loadCatalog } from '../scenarios/index.js';
+import { USAGE, UsageError, parse } from './args.js';
+import { gradeCommand } from './grade.js';
+import { processIo, type CliIo } from './io.js';
+
+/** Entry of the `cks-lab` bin. Returns the exit code; errors become one line on stderr and code 2. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || isAppError(e)) {
+      io.err(`cks-lab: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`cks-lab: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'serve':
+      return serve(rest, io);
+    case 'grade':
+      return gradeCommand(rest, io);
+    case 'scenarios':
+      return scenarios(rest, io);
+    case 'validate':
+      return validate(rest, io);
+    case 'clusters':
+      return clusters(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE + '\n');
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"\n${USAGE}`);
+  }
+}
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } }, false);
+  const config = loadConfig(
+    { ...(values.port !== undefined ? { port: values.port } : {}), ...(values.host !== undefined ? { host: values.host } : {}), ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}) },
+    io.env,
+  );
+  const logger = createJsonLogger({ level: config.logLevel });
+  const platform = await startPlatform(config, logger);
+  io.err(`CKS Lab is running at ${platform.server.url} (data in ${config.dataDir})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info('shutting down');
+      void platform.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function scenarios(args: string[], io: CliIo): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'list') throw new UsageError('usage: cks-lab scenarios list [--json]');
+  const { values } = parse(rest, { json: { type: 'boolean', default: false } }, false);
+  const config = loadConfig({}, io.env);
+  const { catalog } = loadContent(config, createJsonLogger({ level: 'error', write: (l) => io.err(l + '\n') }));
+  const list = catalog.list();
+  if (values.json) io.out(JSON.stringify({ scenarios: list }, null, 2) + '\n');
+  else for (const s of list) io.out(`${s.id.padEnd(24)} ${s.difficulty.padEnd(7)} ${String(s.timeLimitMinutes).padStart(3)} min  ${s.domain} — ${s.title}\n`);
+  return 0;
+}
+
+function validate(args: string[], io: CliIo): number {
+  const { positionals } = parse(args, {});
+  const config = loadConfig({}, io.env);
+  const dir = positionals[0] ?? config.scenariosDir;
+  const { scenarios: ok, problems } = loadCatalog(dir, { labsDir: config.labsDir });
+  for (const p of problems) io.err(formatProblem(p) + '\n');
+  io.out(`${ok.length} scenario(s) valid, ${problems.length} problem(s)\n`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+async function clusters(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const config = loadConfig({}, io.env);
+  const logger = createJsonLogger({ level: 'error', write: (l) => io.err(l + '\n') });
+  const { provider } = buildClusterAdapters({ runner: new ExecRunner(logger, io.env), logger, kubeconfigDir: config.dataDir });
+  if (sub === 'list') {
+    for (const name of await provider.list()) io.out(name + '\n');
+    return 0;
+  }
+  if (sub === 'delete') {
+    const { positionals } = parse(rest, {});
+    await provider.delete(assertName(positionals[0], 'cluster name'));
+    return 0;
+  }
+  if (sub === 'create') {
+    const { values, positionals } = parse(rest, { lab: { type: 'string' } });
+    const name = assertName(positionals[0], 'cluster name');
+    const { labs } = loadContent(config, logger);
+    const lab = labs.get(values.lab ?? '');
+    if (!lab) throw new UsageError(`--lab must be one of: ${[...labs.keys()].join(', ')}`);
+    await provider.create(name, lab, (p) => io.err(`${p.state === 'done' ? '✓' : p.state === 'failed' ? '✗' : '•'} ${p.detail ?? p.step}\n`));
+    io.out(`${name}\n`);
+    return 0;
+  }
+  throw new UsageError('usage: cks-lab clusters list | create <name> --lab <lab> | delete <name>');
+}

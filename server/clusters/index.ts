@@ -1,0 +1,5 @@
+export * from './types.js';
+export { KindProvider, controlPlaneNode, type KindProviderOptions } from './kindProvider.js';
+export { KindStatusParser, parseKindStatusLine, explainKindFailure, type KindStatusEvent } from './kindProgress.js';
+export { waitForNodeReady, type NodeReadyWaiter } from './readiness.js';
+export { loadLabs } from './labs.js';

@@ -1,0 +1,77 @@
+import { KIND_PHASES, type KindPhase } from './types.js';
+
+/** One status event parsed from kind's stderr. */
+export interface KindStatusEvent {
+  phase: KindPhase;
+  state: 'started' | 'done' | 'failed';
+  /** The full status text, e.g. `Ensuring node image (kindest/node:v1.33.1) 🖼`. */
+  text: string;
+}
+
+// kind's status printer (pkg/internal/cli/status.go): ` • <status>  ...` when a phase starts
+// (no TTY), ` ✓ <status>` when it ends, ` ✗ <status>` when it fails; colours on a TTY.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+const LINE = /^\s*([•✓✗])\s+(.*?)\s*(?:\.\.\.)?\s*$/u;
+
+/** Parse one line of kind output; null when it is not a phase status line. */
+export function parseKindStatusLine(raw: string): KindStatusEvent | null {
+  const line = raw.replace(ANSI, '').replace(/\r/g, '');
+  const m = LINE.exec(line);
+  if (!m) return null;
+  const text = (m[2] ?? '').trim();
+  const phase = KIND_PHASES.find((p) => text.startsWith(p));
+  if (!phase) return null;
+  const mark = m[1];
+  return { phase, text, state: mark === '•' ? 'started' : mark === '✓' ? 'done' : 'failed' };
+}
+
+/** Splits a stream of stderr chunks into lines and reports phase events. */
+export class KindStatusParser {
+  private buffer = '';
+  private readonly errors: string[] = [];
+
+  constructor(private readonly onEvent: (e: KindStatusEvent) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    const parts = this.buffer.split(/\r?\n|\r/);
+    this.buffer = parts.pop() ?? '';
+    for (const line of parts) this.line(line);
+  }
+
+  end(): void {
+    if (this.buffer) this.line(this.buffer);
+    this.buffer = '';
+  }
+
+  /** `ERROR: …` lines kind printed (its failure reasons). */
+  errorLines(): string[] {
+    return [...this.errors];
+  }
+
+  private line(line: string): void {
+    const clean = line.replace(ANSI, '');
+    if (clean.startsWith('ERROR:')) this.errors.push(clean.slice('ERROR:'.length).trim());
+    const e = parseKindStatusLine(clean);
+    if (e) this.onEvent(e);
+  }
+}
+
+/** Turn kind's raw failure output into a sentence a learner can act on. */
+export function explainKindFailure(stderr: string): { code: 'docker_unavailable' | 'cluster_failed'; message: string } {
+  const text = stderr.replace(ANSI, '');
+  if (/Cannot connect to the Docker daemon|docker daemon running|permission denied while trying to connect to the Docker daemon/i.test(text)) {
+    return {
+      code: 'docker_unavailable',
+      message:
+        'Docker is not running or this server cannot reach it, so no cluster can be created. Start Docker (e.g. `sudo systemctl start docker`), make sure the server user may use it, then press Retry.',
+    };
+  }
+  const errorLine = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('ERROR:'));
+  const reason = errorLine ? errorLine.slice('ERROR:'.length).trim() : text.trim().split('\n').slice(-1)[0] ?? 'unknown error';
+  return { code: 'cluster_failed', message: `kind could not create the cluster: ${reason.slice(0, 400)}` };
+}

@@ -1,0 +1,58 @@
+import type { ExecOutcome } from '../grading/types.js';
+
+/** kind's own creation phases, in order, as printed on stderr. */
+export const KIND_PHASES = [
+  'Ensuring node image',
+  'Preparing nodes',
+  'Writing configuration',
+  'Starting control-plane',
+  'Installing CNI',
+  'Installing StorageClass',
+] as const;
+export type KindPhase = (typeof KIND_PHASES)[number];
+
+/** Progress of provisioning, streamed to the learner's page. */
+export interface ProvisionProgress {
+  /** 'kind' phases, then our own: waiting for the node to be Ready, running the scenario setup. */
+  step: KindPhase | 'Waiting for node Ready' | 'Running scenario setup' | 'Ready';
+  state: 'started' | 'done' | 'failed';
+  /** 0..1 over the whole provisioning. */
+  fraction: number;
+  detail?: string;
+}
+
+export interface Lab {
+  id: string;
+  /** Absolute path of labs/<lab>/kind-config.yaml. */
+  kindConfig: string;
+  /** Pinned kindest/node image (also in the kind config). */
+  nodeImage: string;
+  description: string;
+}
+
+export interface ClusterInfo {
+  name: string;
+  /** The control-plane node's container name (`<name>-control-plane`). */
+  controlPlaneNode: string;
+}
+
+/**
+ * The port to whatever runs learner clusters. The `KindProvider` adapter drives the kind and
+ * docker CLIs; tests put fakes of both first on PATH.
+ */
+export interface ClusterProvider {
+  /** Create the cluster and wait until its node is Ready. Throws AppError with a learner-fit message. */
+  create(name: string, lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal): Promise<ClusterInfo>;
+  /** Idempotent. */
+  delete(name: string): Promise<void>;
+  /** Names of existing clusters. */
+  list(): Promise<string[]>;
+  /** Kubeconfig YAML to reach the cluster's API from this host. */
+  kubeconfig(name: string): Promise<string>;
+  /** Run argv on the control-plane node (`docker exec [-i] <node> argv…`). */
+  nodeExec(name: string, argv: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<ExecOutcome>;
+  /** argv (command first) that opens an interactive login shell on the node, for node-pty. */
+  nodeShellArgv(name: string): string[];
+  /** Is the tool chain usable at all? Resolves with a learner-fit problem, or null when fine. */
+  preflight(): Promise<string | null>;
+}

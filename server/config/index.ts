@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../errors.js';
+import type { LogLevel } from '../log/index.js';
+
+/** Everything the server reads from flags and environment, typed once. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  scenariosDir: string;
+  labsDir: string;
+  webDir: string;
+  logLevel: LogLevel;
+  clusterPrefix: string;
+  idleTimeoutMs: number;
+  terminalGraceMs: number;
+  maxConcurrentProvisioning: number;
+  maxActiveSessions: number;
+  maxActiveSessionsPerLearner: number;
+  readyTimeoutMs: number;
+  setupTimeoutMs: number;
+  secureCookies: boolean;
+}
+
+/** The package root (holds package.json), found from this file whether run from dist/ or via tsx. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+function num(env: NodeJS.ProcessEnv, key: string, fallback: number, field: string): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new AppError('bad_request', `${key} (${field}) must be a non-negative number, got "${raw}"`, { field });
+  return n;
+}
+
+/** Defaults ◂ environment (CKS_*) ◂ flags. */
+export function loadConfig(flags: { port?: string; host?: string; dataDir?: string } = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const root = packageRoot();
+  const port = Number(flags.port ?? env.CKS_PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AppError('bad_request', `--port must be a whole number from 0 to 65535, got "${flags.port ?? env.CKS_PORT}"`, { field: 'port' });
+  }
+  const level = (env.CKS_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new AppError('bad_request', 'CKS_LOG_LEVEL must be debug, info, warn or error', { field: 'logLevel' });
+  return {
+    port,
+    host: flags.host ?? env.CKS_HOST ?? '127.0.0.1',
+    dataDir: resolve(flags.dataDir ?? env.CKS_DATA_DIR ?? join(root, 'data')),
+    scenariosDir: resolve(env.CKS_SCENARIOS_DIR ?? join(root, 'scenarios')),
+    labsDir: resolve(env.CKS_LABS_DIR ?? join(root, 'labs')),
+    webDir: join(root, 'web'),
+    logLevel: level,
+    clusterPrefix: 'cks-',
+    idleTimeoutMs: num(env, 'CKS_IDLE_MINUTES', 60, 'idle timeout') * 60_000,
+    terminalGraceMs: num(env, 'CKS_TERMINAL_GRACE_SECONDS', 300, 'terminal grace') * 1000,
+    maxConcurrentProvisioning: Math.max(1, num(env, 'CKS_MAX_PROVISIONING', 2, 'concurrent provisioning')),
+    maxActiveSessions: Math.max(1, num(env, 'CKS_MAX_SESSIONS', 20, 'active sessions')),
+    maxActiveSessionsPerLearner: Math.max(1, num(env, 'CKS_MAX_SESSIONS_PER_LEARNER', 2, 'sessions per learner')),
+    readyTimeoutMs: num(env, 'CKS_READY_TIMEOUT_SECONDS', 180, 'node ready timeout') * 1000,
+    setupTimeoutMs: num(env, 'CKS_SETUP_TIMEOUT_SECONDS', 300, 'setup timeout') * 1000,
+    secureCookies: env.CKS_SECURE_COOKIES === '1',
+  };
+}

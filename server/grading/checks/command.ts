@@ -1,0 +1,60 @@
+/** `podExec` and `nodeCommand` checks: run a command, judge exit code and output. */
+import type { CommandExpectation, NodeCommandCheck, PodExecCheck } from '../../scenarios/types.js';
+import type { CheckResult, CheckRunner, ExecOutcome } from '../types.js';
+import { authorRegex, excerpt, quoted } from './describe.js';
+
+/** A command in a pod's container; a missing pod is a ProbeError (→ `error`), not a fail. */
+export const runPodExecCheck: CheckRunner<PodExecCheck> = async (check, probes) => {
+  const outcome = await probes.podExec(check.namespace, check.pod, check.container, check.command);
+  return judgeCommand(check.description, check.expect, outcome);
+};
+
+/** A command on the control-plane node. */
+export const runNodeCommandCheck: CheckRunner<NodeCommandCheck> = async (check, probes) => {
+  const outcome = await probes.nodeExec(check.command);
+  return judgeCommand(check.description, check.expect, outcome);
+};
+
+/**
+ * Compares an outcome to the expectation. `exitCode` defaults to 0: a command that fails is
+ * never accepted unless the author says which non-zero code is wanted.
+ */
+export function judgeCommand(description: string, expect: CommandExpectation, outcome: ExecOutcome): Omit<CheckResult, 'id'> {
+  const wantCode = expect.exitCode ?? 0;
+  const expected = expectationText(expect, wantCode);
+  const output = outcome.stdout;
+  const fail = (actual: string): Omit<CheckResult, 'id'> => ({
+    status: 'fail',
+    message: `${description}: expected ${expected}, found ${actual}`,
+    expected,
+    actual,
+  });
+  if (outcome.exitCode !== wantCode) {
+    const detail = outcome.stderr.trim() !== '' ? outcome.stderr : outcome.stdout;
+    return fail(`exit code ${outcome.exitCode}${detail.trim() ? `: ${excerpt(detail)}` : ''}`);
+  }
+  for (const text of expect.stdoutContains ?? []) {
+    if (!output.includes(text)) return fail(`output ${quoted(output)} without "${text}"`);
+  }
+  for (const text of expect.stdoutNotContains ?? []) {
+    if (output.includes(text)) return fail(`output containing "${text}": ${quoted(around(output, text))}`);
+  }
+  if (expect.stdoutMatches !== undefined && !authorRegex(expect.stdoutMatches).test(output)) {
+    return fail(`output ${quoted(output)}`);
+  }
+  return { status: 'pass', message: description, expected, actual: `exit code ${outcome.exitCode}, output ${quoted(output)}` };
+}
+
+function expectationText(expect: CommandExpectation, wantCode: number): string {
+  const parts = [`exit code ${wantCode}`];
+  for (const t of expect.stdoutContains ?? []) parts.push(`output containing "${t}"`);
+  for (const t of expect.stdoutNotContains ?? []) parts.push(`output without "${t}"`);
+  if (expect.stdoutMatches !== undefined) parts.push(`output matching /${expect.stdoutMatches}/`);
+  return parts.join(', ');
+}
+
+/** The part of `text` around the first `needle`, so the learner sees the offending line. */
+function around(text: string, needle: string): string {
+  const at = text.indexOf(needle);
+  return text.slice(Math.max(0, at - 30), at + needle.length + 30);
+}

@@ -1,0 +1,30 @@
+/** The check runners by check type. Add entries to register TypeScript-defined check types. */
+import type { Check } from '../../scenarios/types.js';
+import type { CheckRunner } from '../types.js';
+import { runNodeCommandCheck, runPodExecCheck } from './command.js';
+import { runJsonPathCheck } from './jsonpath.js';
+import { runNodeFileCheck } from './nodeFile.js';
+import { runObjectAbsentCheck, runObjectCheck } from './object.js';
+
+/** Registry keyed by `check.type`; the engine looks runners up here. */
+export type CheckRegistry = Map<string, CheckRunner<Check>>;
+
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile). */
+export function defaultCheckRunners(): CheckRegistry {
+  const registry: CheckRegistry = new Map();
+  register(registry, 'object', runObjectCheck);
+  register(registry, 'objectAbsent', runObjectAbsentCheck);
+  register(registry, 'jsonpath', runJsonPathCheck);
+  register(registry, 'podExec', runPodExecCheck);
+  register(registry, 'nodeCommand', runNodeCommandCheck);
+  register(registry, 'nodeFile', runNodeFileCheck);
+  return registry;
+}
+
+/** Adds (or replaces) the runner for `type`. */
+export function register<C extends Check>(registry: CheckRegistry, type: C['type'] | string, runner: CheckRunner<C>): void {
+  registry.set(type, runner as unknown as CheckRunner<Check>);
+}
+
+export { judgeCommand } from './command.js';
+export { expectationText } from './jsonpath.js';

@@ -1,0 +1,103 @@
+/**
+ * The check engine: every check of every task runs concurrently, each with its own timeout and
+ * AbortSignal. A check that throws or hangs becomes an `error` result; it never sinks the grade.
+ */
+import type { Logger } from '../log/index.js';
+import type { Check, Scenario, Task } from '../scenarios/types.js';
+import { defaultCheckRunners, type CheckRegistry } from './checks/index.js';
+import { ProbeError, type CheckResult, type ClusterProbes, type Grader, type GradeResult, type TaskResult } from './types.js';
+
+/** Default per-check timeout (a check may set `timeoutMs`). */
+export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+
+export interface CheckEngineOptions {
+  logger: Logger;
+  /** Runners by check type; defaults to the built-in ones. */
+  runners?: CheckRegistry;
+  defaultTimeoutMs?: number;
+  /** Clock for `gradedAt`/`durationMs` (tests). */
+  now?: () => Date;
+}
+
+/** Grades a scenario against a cluster through `ClusterProbes`. */
+export class CheckEngine implements Grader {
+  private readonly logger: Logger;
+  private readonly runners: CheckRegistry;
+  private readonly defaultTimeoutMs: number;
+  private readonly now: () => Date;
+
+  constructor(opts: CheckEngineOptions) {
+    this.logger = opts.logger;
+    this.runners = opts.runners ?? defaultCheckRunners();
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async grade(scenario: Scenario, probes: ClusterProbes): Promise<GradeResult> {
+    const started = this.now();
+    const log = this.logger.child({ scenario: scenario.id });
+    const tasks = await Promise.all(scenario.tasks.map((task) => this.gradeTask(task, probes, log)));
+    const score = tasks.filter((t) => t.passed).reduce((sum, t) => sum + t.weight, 0);
+    const maxScore = tasks.reduce((sum, t) => sum + t.weight, 0);
+    const result: GradeResult = {
+      scenario: scenario.id,
+      passed: tasks.length > 0 && tasks.every((t) => t.passed),
+      score,
+      maxScore,
+      tasks,
+      gradedAt: started.toISOString(),
+      durationMs: this.now().getTime() - started.getTime(),
+    };
+    log.info('graded', { score, maxScore, durationMs: result.durationMs });
+    return result;
+  }
+
+  private async gradeTask(task: Task, probes: ClusterProbes, log: Logger): Promise<TaskResult> {
+    const checks = await Promise.all(task.checks.map((check) => this.runCheck(check, probes, log)));
+    return {
+      id: task.id,
+      title: task.title,
+      weight: task.weight,
+      passed: checks.length > 0 && checks.every((c) => c.status === 'pass'),
+      hint: task.hint,
+      checks,
+    };
+  }
+
+  /** One check, bounded by its timeout; every failure mode becomes a CheckResult. */
+  async runCheck(check: Check, probes: ClusterProbes, log: Logger = this.logger): Promise<CheckResult> {
+    const runner = this.runners.get(check.type);
+    const base = { id: check.id, expected: '', actual: '' };
+    if (!runner) {
+      return { ...base, status: 'error', message: `${check.description}: unknown check type "${check.type}"` };
+    }
+    const timeoutMs = check.timeoutMs ?? this.defaultTimeoutMs;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<Omit<CheckResult, 'id'>>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new ProbeError(`check timed out after ${formatSeconds(timeoutMs)}`));
+        resolve({ status: 'error', message: `${check.description}: check timed out after ${formatSeconds(timeoutMs)}`, expected: '', actual: 'no answer in time' });
+      }, timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([runner(check, probes, controller.signal), timedOut]);
+      return { id: check.id, ...outcome };
+    } catch (e) {
+      return { ...base, ...errorResult(check, e, log) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function errorResult(check: Check, e: unknown, log: Logger): Omit<CheckResult, 'id'> {
+  const reason = e instanceof Error ? e.message : String(e);
+  if (!(e instanceof ProbeError)) log.warn('check threw', { check: check.id, type: check.type, error: e });
+  return { status: 'error', message: `${check.description}: could not check: ${reason}`, expected: '', actual: reason };
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
+}

@@ -1,0 +1,79 @@
+import type { Check, Scenario } from '../scenarios/types.js';
+
+/** Outcome of one check. `error` = could not run (API unreachable, pod missing, timeout): never a silent fail. */
+export type CheckStatus = 'pass' | 'fail' | 'error';
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  /** One learner-readable sentence: what was checked and what happened. */
+  message: string;
+  expected: string;
+  actual: string;
+}
+
+export interface TaskResult {
+  id: string;
+  title: string;
+  weight: number;
+  passed: boolean;
+  hint: string;
+  checks: CheckResult[];
+}
+
+export interface GradeResult {
+  scenario: string;
+  passed: boolean;
+  score: number;
+  maxScore: number;
+  tasks: TaskResult[];
+  gradedAt: string;
+  durationMs: number;
+}
+
+/** Output of a command run on the node or in a pod. */
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * What the grader may ask of a cluster. Implementations throw ProbeError when the question
+ * cannot be answered (API unreachable, pod missing); a 404 for getObject is `null`, not an error.
+ */
+export interface ClusterProbes {
+  getObject(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<Record<string, unknown> | null>;
+  podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
+  nodeExec(command: string[]): Promise<ExecOutcome>;
+}
+
+export class ProbeError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'ProbeError';
+  }
+}
+
+/** A check implementation (the TypeScript escape hatch registers more by type). */
+export type CheckRunner<C extends Check = Check> = (check: C, probes: ClusterProbes, signal: AbortSignal) => Promise<Omit<CheckResult, 'id'>>;
+
+export interface Grader {
+  grade(scenario: Scenario, probes: ClusterProbes): Promise<GradeResult>;
+}
+
+/** ⚑ JSON shape of DESIGN.md (`cks-lab grade --format json`, HTTP grade response). */
+export interface GradeJson {
+  scenario: string;
+  passed: boolean;
+  score: number;
+  maxScore: number;
+  tasks: {
+    id: string;
+    title: string;
+    weight: number;
+    passed: boolean;
+    checks: { id: string; passed: boolean; message: string; expected: string; actual: string; status: CheckStatus }[];
+    hint: string;
+  }[];
+}

@@ -1,0 +1,120 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import { toGradeJson } from '../grading/index.js';
+import type { Logger } from '../log/index.js';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import type { SessionManager } from '../sessions/index.js';
+import type { SessionRecord, Store } from '../store/types.js';
+import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
+import { sessionDto } from './dto.js';
+import { errorHandler } from './errors.js';
+import { ensureLearner, learnerFromCookie } from './learner.js';
+
+export interface AppDeps {
+  logger: Logger;
+  catalog: ScenarioCatalog;
+  sessions: SessionManager;
+  store: Store;
+  /** Folder holding index.html and dist/ (the built web bundle). */
+  webDir: string;
+  /** Set the cookie's Secure flag (behind TLS). */
+  secureCookies: boolean;
+}
+
+/** The express app: JSON API under /api, the web page for everything else. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '16kb' }));
+  app.use('/api', apiRouter(deps));
+  app.use('/assets', express.static(join(deps.webDir, 'dist'), { fallthrough: false, maxAge: '1h' }));
+  const index = join(deps.webDir, 'index.html');
+  app.get(['/', '/s/:id'], (_req, res) => {
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The web page is not built. Run `npm run build`.');
+      return;
+    }
+    res.sendFile(index);
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function apiRouter(deps: AppDeps): Router {
+  const { catalog, sessions, store } = deps;
+  const r = express.Router();
+
+  r.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  r.get('/scenarios', (_req, res) => {
+    const body: CatalogDto = { scenarios: catalog.list() };
+    res.json(body);
+  });
+
+  r.get('/scenarios/:id', (req, res) => {
+    const s = catalog.require(req.params.id ?? '');
+    const summary = catalog.list().find((x) => x.id === s.id);
+    const body: ScenarioDetailDto = {
+      ...(summary as NonNullable<typeof summary>),
+      instructions: s.instructions,
+      tasks: s.tasks.map((t) => ({ id: t.id, title: t.title, weight: t.weight })),
+    };
+    res.json(body);
+  });
+
+  r.get('/sessions', (req, res) => {
+    const learner = learnerFromCookie(req.headers.cookie);
+    const list = learner ? sessions.listForLearner(learner) : [];
+    const body: SessionListDto = {
+      sessions: list.map((s) => ({ ...sessionDto(s, sessions, store), token: sessions.tokenFor(s) })),
+    };
+    res.json(body);
+  });
+
+  r.post('/sessions', (req, res) => {
+    const learner = ensureLearner(req, res, deps.secureCookies);
+    const body: unknown = req.body;
+    const scenarioId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).scenarioId : undefined;
+    const { session, token } = sessions.start(learner, scenarioId);
+    const out: CreateSessionDto = { session: sessionDto(session, sessions, store), token };
+    res.status(201).json(out);
+  });
+
+  const owned = (req: Request): SessionRecord =>
+    sessions.authorize(req.params.id, learnerFromCookie(req.headers.cookie), req.get(SESSION_TOKEN_HEADER));
+
+  r.get('/sessions/:id', (req, res) => {
+    res.json(sessionDto(owned(req), sessions, store));
+  });
+
+  r.post('/sessions/:id/grade', async (req: Request, res: Response) => {
+    const s = owned(req);
+    const result = await sessions.grade(s.id);
+    res.json(toGradeJson(result));
+  });
+
+  r.post('/sessions/:id/retry', (req, res) => {
+    const s = owned(req);
+    res.json(sessionDto(sessions.retry(s.id), sessions, store));
+  });
+
+  r.get('/sessions/:id/solution', async (req: Request, res: Response) => {
+    const s = owned(req);
+    res.json({ markdown: '```bash\n' + (await sessions.solution(s.id)) + '\n```' });
+  });
+
+  r.delete('/sessions/:id', async (req: Request, res: Response) => {
+    const s = owned(req);
+    await sessions.stop(s.id);
+    res.status(204).end();
+  });
+
+  r.use((req) => {
+    throw new AppError('not_found', `No API endpoint ${req.method} ${req.path}.`);
+  });
+  return r;
+}

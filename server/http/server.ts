@@ -1,0 +1,63 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { Logger } from '../log/index.js';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import type { SessionManager } from '../sessions/index.js';
+import type { Store } from '../store/types.js';
+import { createApp } from './app.js';
+import { mountTerminalNamespace } from './terminalSocket.js';
+
+export interface HttpDeps {
+  logger: Logger;
+  catalog: ScenarioCatalog;
+  sessions: SessionManager;
+  store: Store;
+  webDir: string;
+  secureCookies: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  http: HttpServer;
+  io: Server;
+  close(): Promise<void>;
+}
+
+/** HTTP + socket.io on one port. `port: 0` picks a free one (tests). */
+export async function startHttpServer(deps: HttpDeps, listen: { port: number; host: string }): Promise<RunningServer> {
+  const app = createApp(deps);
+  const http = createServer(app);
+  const io = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 256 * 1024,
+    // Same-origin page only; the cookie is SameSite=Strict as well.
+    cors: { origin: false },
+  });
+  mountTerminalNamespace(io, deps);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(listen.port, listen.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const url = `http://${host}:${port}`;
+  deps.logger.info('listening', { url });
+  return {
+    url,
+    port,
+    http,
+    io,
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.disconnectSockets(true);
+        void io.close();
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,65 @@
+/** Turns client-node failures into null (404) or a ProbeError with a plain reason. */
+import { ApiException } from '@kubernetes/client-node';
+import { ProbeError } from '../grading/types.js';
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'connection closed',
+};
+
+/** True when the error is the API's "no such object" (or "no such API group/version"). */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ApiException && e.code === 404;
+}
+
+/** A ProbeError saying, in plain words, why the API at `server` could not answer. */
+export function toProbeError(e: unknown, server: string): ProbeError {
+  if (e instanceof ProbeError) return e;
+  if (e instanceof ApiException) return new ProbeError(httpReason(e, server), { cause: e });
+  const code = errorCode(e);
+  if (code !== undefined) {
+    const reason = NETWORK_REASONS[code] ?? (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(code) ? `TLS verification failed (${code})` : code);
+    return new ProbeError(`cannot reach the cluster API at ${server}: ${reason}`, { cause: e });
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return new ProbeError(`cluster API request failed (${server}): ${message}`, { cause: e });
+}
+
+function httpReason(e: ApiException<unknown>, server: string): string {
+  const detail = statusMessage(e.body);
+  const suffix = detail ? `: ${detail}` : '';
+  if (e.code === 401) return `the cluster API at ${server} rejected our credentials (401 Unauthorized)`;
+  if (e.code === 403) return `the cluster API at ${server} refused access (403 Forbidden)${suffix}`;
+  return `the cluster API at ${server} answered HTTP ${e.code}${suffix}`;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  if (typeof body === 'string' && body.trimStart().startsWith('{')) {
+    try {
+      return statusMessage(JSON.parse(body) as unknown);
+    } catch {
+      // not JSON after all: fall through and show the text
+    }
+  }
+  if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  return typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 200) : undefined;
+}
+
+/** `code` of the error or of one of its causes (node-fetch FetchError, ws errors, system errors). */
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,107 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KindProvider, loadLabs } from '../clusters/index.js';
+import type { ClusterProvider, Lab } from '../clusters/types.js';
+import type { ServerConfig } from '../config/index.js';
+import { AppError } from '../errors.js';
+import { CheckEngine } from '../grading/index.js';
+import type { ClusterProbes } from '../grading/types.js';
+import { startHttpServer, type RunningServer } from '../http/server.js';
+import { ClientNodeProbes } from '../kube/index.js';
+import type { Logger } from '../log/index.js';
+import { ExecRunner, type CommandRunner } from '../process/index.js';
+import { ScenarioCatalog, formatProblem, loadCatalog } from '../scenarios/index.js';
+import { SessionManager, SessionTokens } from '../sessions/index.js';
+import { SqliteStore } from '../store/index.js';
+import { NodePtyTerminalFactory } from '../terminal/index.js';
+
+/** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
+export function buildClusterAdapters(opts: { runner: CommandRunner; logger: Logger; kubeconfigDir: string; readyTimeoutMs?: number }): {
+  provider: ClusterProvider;
+  probesFor: (cluster: string, kubeconfig: string) => ClusterProbes;
+} {
+  const provider = new KindProvider({
+    runner: opts.runner,
+    logger: opts.logger,
+    kubeconfigDir: opts.kubeconfigDir,
+    ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+  });
+  const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
+    new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[]) => provider.nodeExec(cluster, argv) });
+  return { provider, probesFor };
+}
+
+/** Scenarios and labs from disk; broken scenarios are logged and left out of the catalog. */
+export function loadContent(config: Pick<ServerConfig, 'scenariosDir' | 'labsDir'>, logger: Logger): { catalog: ScenarioCatalog; labs: Map<string, Lab> } {
+  const labs = loadLabs(config.labsDir);
+  const { scenarios, problems } = loadCatalog(config.scenariosDir, { labsDir: config.labsDir });
+  for (const p of problems) logger.error('scenario problem', { problem: formatProblem(p) });
+  return { catalog: new ScenarioCatalog(scenarios), labs };
+}
+
+/** The token key persisted in the data dir, so session tokens survive restarts. */
+function tokenKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'session-key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const key = SessionTokens.randomKey();
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export interface Platform {
+  server: RunningServer;
+  sessions: SessionManager;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place that builds real adapters and passes them in.
+ * `overrides` lets tests add environment for terminals (e.g. where fake tools keep state).
+ */
+export async function startPlatform(config: ServerConfig, logger: Logger, overrides: { terminalEnv?: Record<string, string> } = {}): Promise<Platform> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const kubeconfigDir = join(config.dataDir, 'kubeconfigs');
+  mkdirSync(kubeconfigDir, { recursive: true, mode: 0o700 });
+  const { catalog, labs } = loadContent(config, logger);
+  if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);
+  const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
+  const runner = new ExecRunner(logger);
+  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
+  const terminals = new NodePtyTerminalFactory({ logger, graceMs: config.terminalGraceMs, env: overrides.terminalEnv ?? {} });
+  const sessions = new SessionManager({
+    logger,
+    store,
+    provider,
+    catalog,
+    labs,
+    grader: new CheckEngine({ logger }),
+    terminals,
+    probesFor,
+    tokenKey: tokenKey(config.dataDir),
+    settings: {
+      clusterPrefix: config.clusterPrefix,
+      idleTimeoutMs: config.idleTimeoutMs,
+      reapIntervalMs: Math.min(60_000, Math.max(1000, config.idleTimeoutMs / 4)),
+      terminalGraceMs: config.terminalGraceMs,
+      maxConcurrentProvisioning: config.maxConcurrentProvisioning,
+      maxActiveSessions: config.maxActiveSessions,
+      maxActiveSessionsPerLearner: config.maxActiveSessionsPerLearner,
+      setupTimeoutMs: config.setupTimeoutMs,
+    },
+  });
+  const preflight = await provider.preflight();
+  if (preflight) logger.warn('cluster tools are not ready; labs cannot start until this is fixed', { problem: preflight });
+  else await sessions.reconcile().catch((e: unknown) => logger.error('reconcile failed', { err: e }));
+  sessions.startReaper();
+  const server = await startHttpServer({ logger, catalog, sessions, store, webDir: config.webDir, secureCookies: config.secureCookies }, config);
+  return {
+    server,
+    sessions,
+    close: async () => {
+      await server.close();
+      sessions.dispose();
+      store.close();
+    },
+  };
+}

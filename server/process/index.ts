@@ -1,0 +1,3 @@
+export type { AllowedCommand, CommandRunner, RunOptions, RunResult } from './types.js';
+export { ExecRunner } from './execRunner.js';
+export { NAME_PATTERN, assertName, isName } from './names.js';

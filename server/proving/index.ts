@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
+import type { ClusterProbes, Grader, GradeResult } from '../grading/types.js';
+import type { Scenario } from '../scenarios/types.js';
+
+/** What proving one scenario found: it is proven when setup fails every task and the solution passes every one. */
+export interface ProofResult {
+  scenario: string;
+  proven: boolean;
+  /** Tasks that passed right after setup (should be none). */
+  passedAfterSetup: string[];
+  /** Tasks that failed after the reference solution (should be none). */
+  failedAfterSolution: string[];
+  afterSetup: GradeResult | null;
+  afterSolution: GradeResult | null;
+  error: string | null;
+}
+
+export interface ProveDeps {
+  provider: ClusterProvider;
+  grader: Grader;
+  probesFor: (cluster: string, kubeconfig: string) => ClusterProbes;
+  onProgress?: (p: ProvisionProgress) => void;
+  /** Keep the cluster afterwards (debugging). */
+  keep?: boolean;
+  scriptTimeoutMs?: number;
+}
+
+const NODE_ENV = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
+
+/** Run a scenario's script on the node (`docker exec -i <node> bash -s`). Throws with its output on failure. */
+export async function runNodeScript(provider: ClusterProvider, cluster: string, file: string, timeoutMs = 300_000): Promise<void> {
+  const script = await readFile(file, 'utf8');
+  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: NODE_ENV, timeoutMs });
+  if (out.exitCode !== 0) throw new Error(`${file} exited with ${out.exitCode}: ${(out.stderr || out.stdout).trim().split('\n').slice(-8).join('\n')}`);
+}
+
+/** Create → setup → grade (all fail) → solution → grade (all pass) → delete, on a fresh cluster. */
+export async function proveScenario(scenario: Scenario, lab: Lab, cluster: string, deps: ProveDeps): Promise<ProofResult> {
+  const result: ProofResult = {
+    scenario: scenario.id,
+    proven: false,
+    passedAfterSetup: [],
+    failedAfterSolution: [],
+    afterSetup: null,
+    afterSolution: null,
+    error: null,
+  };
+  try {
+    await deps.provider.create(cluster, lab, deps.onProgress ?? (() => undefined));
+    const grade = async (): Promise<GradeResult> => deps.grader.grade(scenario, deps.probesFor(cluster, await deps.provider.kubeconfig(cluster)));
+    await runNodeScript(deps.provider, cluster, scenario.setupScript, deps.scriptTimeoutMs);
+    result.afterSetup = await grade();
+    result.passedAfterSetup = result.afterSetup.tasks.filter((t) => t.passed).map((t) => t.id);
+    await runNodeScript(deps.provider, cluster, scenario.solutionScript, deps.scriptTimeoutMs);
+    result.afterSolution = await grade();
+    result.failedAfterSolution = result.afterSolution.tasks.filter((t) => !t.passed).map((t) => t.id);
+    result.proven = result.passedAfterSetup.length === 0 && result.failedAfterSolution.length === 0;
+  } catch (e) {
+    result.error = e instanceof Error ? e.message : String(e);
+  } finally {
+    if (!deps.keep) await deps.provider.delete(cluster).catch(() => undefined);
+  }
+  return result;
+}

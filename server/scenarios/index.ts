@@ -1,0 +1,12 @@
+export type * from './types.js';
+export { loadScenario, loadCatalog, formatProblem, DEFAULT_CHECK_TIMEOUT_MS } from './loader.js';
+export type { LoadOptions, LoadScenarioResult } from './loader.js';
+export { ScenarioCatalog, toSummary } from './catalog.js';
+export { compileScenarioSchema, defaultSchemaPath } from './schema.js';
+export type { ScenarioSchema } from './schema.js';
+export { jsonPathProblem } from './kubectlJsonPath.js';
+export { parseYamlSource } from './yamlSource.js';
+export type { YamlSource } from './yamlSource.js';
+export { formatFieldPath } from './fieldPath.js';
+export type { FieldPath } from './fieldPath.js';
+export { didYouMean, closest, editDistance } from './suggest.js';

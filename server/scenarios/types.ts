@@ -1,0 +1,144 @@
+/**
+ * A scenario as loaded from scenarios/<id>/scenario.yaml (validated against scenarios/schema.json).
+ * Paths in `setup`/`solution` are relative to the scenario folder; their scripts run inside the
+ * learner's control-plane node (`docker exec -i <node> bash -s`), never on the server host.
+ */
+export type Difficulty = 'easy' | 'medium' | 'hard';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** CKS curriculum domain, e.g. "Minimize Microservice Vulnerabilities". */
+  domain: string;
+  difficulty: Difficulty;
+  /** Lab (cluster environment) under labs/<lab>/. */
+  lab: string;
+  timeLimitMinutes: number;
+  summary: string;
+  tasks: Task[];
+  /** Absolute path of the scenario folder. */
+  dir: string;
+  /** README.md contents (Markdown; the web page sanitizes it). */
+  instructions: string;
+  /** Absolute paths of the scripts. */
+  setupScript: string;
+  solutionScript: string;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  weight: number;
+  /** Teaches without giving the answer away. */
+  hint: string;
+  checks: Check[];
+}
+
+/** Reference to one Kubernetes object. `namespace` omitted for cluster-scoped kinds. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+interface CheckBase {
+  id: string;
+  /** What the check proves, in learner words ("init container 'prepare' exited with code 0"). */
+  description: string;
+  /** Per-check timeout in ms (default 10 000). */
+  timeoutMs?: number;
+}
+
+/**
+ * The object exists and partially matches `match`: expected map keys must be present and equal,
+ * numbers compare numerically, arrays need an explicit mode ({$exact}, {$contains}, {$each}),
+ * and {$absent: true} requires a key to be missing. See grading/match.ts.
+ */
+export interface ObjectCheck extends CheckBase {
+  type: 'object';
+  resource: ObjectRef;
+  match: unknown;
+}
+
+/** The object does not exist. */
+export interface ObjectAbsentCheck extends CheckBase {
+  type: 'objectAbsent';
+  resource: ObjectRef;
+}
+
+/**
+ * kubectl-style JSONPath(s) evaluated on the object, e.g.
+ * `{.status.initContainerStatuses[?(@.name=="prepare")].state.terminated.exitCode}`.
+ * With several `paths`, the first that yields a value is used (e.g. `state` then `lastState`).
+ */
+export interface JsonPathCheck extends CheckBase {
+  type: 'jsonpath';
+  resource: ObjectRef;
+  paths: string[];
+  expect: ValueExpectation;
+}
+
+/** A command in a pod's container (argv, no shell unless the argv itself calls one). */
+export interface PodExecCheck extends CheckBase {
+  type: 'podExec';
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: string[];
+  expect: CommandExpectation;
+}
+
+/** A command on the control-plane node (`docker exec <node> argv…`). */
+export interface NodeCommandCheck extends CheckBase {
+  type: 'nodeCommand';
+  command: string[];
+  expect: CommandExpectation;
+}
+
+/** A file on the control-plane node. */
+export interface NodeFileCheck extends CheckBase {
+  type: 'nodeFile';
+  path: string;
+  expect: { exists?: boolean; contains?: string[]; notContains?: string[]; matches?: string };
+}
+
+export type Check = ObjectCheck | ObjectAbsentCheck | JsonPathCheck | PodExecCheck | NodeCommandCheck | NodeFileCheck;
+export type CheckType = Check['type'];
+
+export interface ValueExpectation {
+  equals?: string | number | boolean;
+  oneOf?: (string | number | boolean)[];
+  matches?: string;
+  exists?: boolean;
+}
+
+export interface CommandExpectation {
+  exitCode?: number;
+  stdoutContains?: string[];
+  stdoutNotContains?: string[];
+  stdoutMatches?: string;
+}
+
+/** One line of the catalog. */
+export interface ScenarioSummary {
+  id: string;
+  title: string;
+  domain: string;
+  difficulty: Difficulty;
+  lab: string;
+  timeLimitMinutes: number;
+  summary: string;
+  taskCount: number;
+  maxScore: number;
+}
+
+/** A problem found while loading a scenario: names the file, the line and the field. */
+export interface ScenarioProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted path of the field, e.g. `tasks[1].checks[0].type`. */
+  field?: string;
+  message: string;
+}

@@ -1,0 +1,3 @@
+export { SessionManager } from './manager.js';
+export type { SessionEvents, SessionManagerDeps, SessionSettings } from './types.js';
+export { SessionTokens, newClusterName, newId } from './tokens.js';

@@ -1,0 +1,328 @@
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type { ProvisionProgress } from '../clusters/types.js';
+import { AppError, isAppError } from '../errors.js';
+import type { GradeResult } from '../grading/types.js';
+import type { Logger } from '../log/index.js';
+import type { Scenario } from '../scenarios/types.js';
+import type { SessionRecord } from '../store/types.js';
+import type { Terminal } from '../terminal/types.js';
+import { Semaphore } from './semaphore.js';
+import { SessionTokens, newClusterName, newId } from './tokens.js';
+import type { SessionEvents, SessionManagerDeps } from './types.js';
+
+const ACTIVE = ['provisioning', 'ready'] as const;
+const KUBECONFIG_ON_NODE = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
+/** Activity is written to the store at most this often per session. */
+const TOUCH_EVERY_MS = 15_000;
+
+/** Live, in-memory part of a session (the durable part is in the store). */
+interface LiveSession {
+  progress: ProvisionProgress[];
+  abort?: AbortController;
+  terminal?: Terminal;
+  grading?: Promise<GradeResult>;
+  lastTouch: number;
+}
+
+/**
+ * Owns learner sessions end to end: provisioning (queue ▸ kind ▸ node Ready ▸ setup), the
+ * terminal on the node, grading, stop, the idle reaper and start-up reconciliation.
+ */
+export class SessionManager {
+  private readonly events = new EventEmitter();
+  private readonly live = new Map<string, LiveSession>();
+  private readonly tokens: SessionTokens;
+  private readonly provisioning: Semaphore;
+  private readonly log: Logger;
+  private reaper: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.tokens = new SessionTokens(deps.tokenKey);
+    this.provisioning = new Semaphore(deps.settings.maxConcurrentProvisioning);
+    this.log = deps.logger.child({ module: 'sessions' });
+    this.events.setMaxListeners(0);
+  }
+
+  on<E extends keyof SessionEvents>(event: E, fn: SessionEvents[E]): () => void {
+    this.events.on(event, fn);
+    return () => this.events.off(event, fn);
+  }
+
+  /** Start a lab for a learner: returns at once; provisioning continues in the background. */
+  start(learnerId: string, scenarioId: unknown): { session: SessionRecord; token: string } {
+    if (typeof scenarioId !== 'string' || scenarioId.length === 0) {
+      throw new AppError('bad_request', 'scenarioId is required: the id of a scenario from GET /api/scenarios.', { field: 'scenarioId' });
+    }
+    const scenario = this.deps.catalog.require(scenarioId);
+    if (!this.deps.labs.has(scenario.lab)) {
+      throw new AppError('invalid_scenario', `Scenario "${scenario.id}" needs lab "${scenario.lab}", which this server does not have.`);
+    }
+    const mine = this.deps.store.listSessions({ learnerId, states: [...ACTIVE] });
+    const same = mine.find((s) => s.scenarioId === scenario.id);
+    if (same) return { session: same, token: this.tokens.issue(same.id, learnerId) };
+    if (mine.length >= this.deps.settings.maxActiveSessionsPerLearner) {
+      throw new AppError('conflict', `You already have ${mine.length} lab(s) running. Stop one before starting another.`);
+    }
+    if (this.deps.store.listSessions({ states: [...ACTIVE] }).length >= this.deps.settings.maxActiveSessions) {
+      throw new AppError('conflict', 'This server is running as many labs as it can hold. Try again in a few minutes.');
+    }
+    this.deps.store.createLearner(learnerId);
+    const id = newId();
+    const session = this.deps.store.createSession({
+      id,
+      learnerId,
+      scenarioId: scenario.id,
+      clusterName: newClusterName(this.deps.settings.clusterPrefix),
+      state: 'provisioning',
+      secretHash: 'hmac',
+    });
+    this.live.set(id, { progress: [], lastTouch: Date.now() });
+    void this.provision(session, scenario);
+    return { session, token: this.tokens.issue(id, learnerId) };
+  }
+
+  /** Re-provision a failed session on a fresh cluster. */
+  retry(sessionId: string): SessionRecord {
+    const session = this.require(sessionId);
+    if (session.state !== 'failed') {
+      throw new AppError('conflict', `This lab is ${session.state}; only a lab whose start failed can be retried.`);
+    }
+    const scenario = this.deps.catalog.require(session.scenarioId);
+    this.deps.store.updateSessionState(session.id, 'provisioning');
+    this.live.set(session.id, { progress: [], lastTouch: Date.now() });
+    const updated = this.require(sessionId);
+    void this.provision(updated, scenario);
+    this.events.emit('state', session.id);
+    return updated;
+  }
+
+  /** Is `token` the secret of `sessionId` for `learnerId`? Unknown sessions are simply false. */
+  authorize(sessionId: unknown, learnerId: string | undefined, token: unknown): SessionRecord {
+    if (typeof sessionId !== 'string' || !learnerId) throw new AppError('unauthorized', 'This lab belongs to another browser. Start your own from the catalog.');
+    const session = this.deps.store.getSession(sessionId);
+    if (!session || session.learnerId !== learnerId || !this.tokens.verify(sessionId, learnerId, token)) {
+      throw new AppError('unauthorized', 'This lab belongs to another browser. Start your own from the catalog.');
+    }
+    return session;
+  }
+
+  tokenFor(session: SessionRecord): string {
+    return this.tokens.issue(session.id, session.learnerId);
+  }
+
+  get(sessionId: string): SessionRecord | null {
+    return this.deps.store.getSession(sessionId);
+  }
+
+  listForLearner(learnerId: string): SessionRecord[] {
+    return this.deps.store.listSessions({ learnerId });
+  }
+
+  progress(sessionId: string): ProvisionProgress[] {
+    return [...(this.live.get(sessionId)?.progress ?? [])];
+  }
+
+  /** Note learner activity (typing, grading, attaching) so the reaper leaves the session alone. */
+  touch(sessionId: string): void {
+    const live = this.live.get(sessionId);
+    const now = Date.now();
+    if (live && now - live.lastTouch < TOUCH_EVERY_MS) return;
+    if (live) live.lastTouch = now;
+    this.deps.store.touchSession(sessionId, new Date(now));
+  }
+
+  /** The session's terminal on the node, created on first use. Only for ready sessions. */
+  terminal(sessionId: string): Terminal {
+    const session = this.require(sessionId);
+    if (session.state !== 'ready') throw new AppError('conflict', `The lab is ${session.state}; the terminal opens when it is ready.`);
+    const live = this.liveOf(sessionId);
+    if (live.terminal && !live.terminal.exited) return live.terminal;
+    live.terminal?.dispose();
+    const argv = this.deps.provider.nodeShellArgv(session.clusterName);
+    live.terminal = this.deps.terminals.create(session.id, argv, { cols: 100, rows: 30 }, {
+      onIdleExpire: () => {
+        live.terminal = undefined;
+      },
+    });
+    return live.terminal;
+  }
+
+  scenarioOf(session: SessionRecord): Scenario {
+    return this.deps.catalog.require(session.scenarioId);
+  }
+
+  /** Grade the session's cluster now; concurrent presses share one run. */
+  async grade(sessionId: string): Promise<GradeResult> {
+    const session = this.require(sessionId);
+    if (session.state !== 'ready') throw new AppError('conflict', `The lab is ${session.state}; Check works once it is ready.`);
+    const live = this.liveOf(sessionId);
+    if (live.grading) return live.grading;
+    const run = (async () => {
+      const scenario = this.scenarioOf(session);
+      const kubeconfig = await this.deps.provider.kubeconfig(session.clusterName);
+      const probes = this.deps.probesFor(session.clusterName, kubeconfig);
+      const result = await this.deps.grader.grade(scenario, probes);
+      this.deps.store.addAttempt(session.id, result);
+      this.touch(session.id);
+      this.log.info('graded', { session: session.id, scenario: scenario.id, score: result.score, maxScore: result.maxScore, ms: result.durationMs });
+      return result;
+    })();
+    live.grading = run;
+    try {
+      return await run;
+    } finally {
+      live.grading = undefined;
+    }
+  }
+
+  /** The reference solution, available after a first attempt. */
+  async solution(sessionId: string): Promise<string> {
+    const session = this.require(sessionId);
+    if (this.deps.store.listAttempts(session.id).length === 0) {
+      throw new AppError('forbidden', 'Press Check at least once before looking at the solution.');
+    }
+    const scenario = this.scenarioOf(session);
+    return readFile(scenario.solutionScript, 'utf8');
+  }
+
+  /** End the session: close the terminal, delete the cluster. Idempotent. */
+  async stop(sessionId: string, reason: string | null = null): Promise<void> {
+    const session = this.require(sessionId);
+    const live = this.live.get(sessionId);
+    live?.abort?.abort();
+    live?.terminal?.dispose();
+    this.live.delete(sessionId);
+    if (session.state !== 'ended') {
+      this.deps.store.updateSessionState(session.id, 'ended', reason);
+      this.events.emit('state', session.id);
+    }
+    await this.deps.provider.delete(session.clusterName).catch((e: unknown) =>
+      this.log.error('cluster delete failed', { session: session.id, cluster: session.clusterName, err: e }),
+    );
+  }
+
+  /** Start-up: adopt clusters the store knows, remove the rest, fail interrupted provisioning. */
+  async reconcile(): Promise<{ adopted: string[]; removed: string[]; failed: string[] }> {
+    const prefix = this.deps.settings.clusterPrefix;
+    const existing = new Set((await this.deps.provider.list()).filter((n) => n.startsWith(prefix)));
+    const adopted: string[] = [];
+    const failed: string[] = [];
+    const known = new Set<string>();
+    for (const s of this.deps.store.listSessions({ states: [...ACTIVE] })) {
+      if (s.state === 'ready' && existing.has(s.clusterName)) {
+        known.add(s.clusterName);
+        adopted.push(s.id);
+        this.live.set(s.id, { progress: [], lastTouch: Date.now() });
+      } else if (s.state === 'ready') {
+        this.deps.store.updateSessionState(s.id, 'ended', 'The lab cluster disappeared while the server was down. Your results are kept; start the lab again to continue.');
+      } else {
+        this.deps.store.updateSessionState(s.id, 'failed', 'The server restarted while your lab was being created. Press Retry.');
+        failed.push(s.id);
+      }
+    }
+    const removed = [...existing].filter((n) => !known.has(n));
+    await Promise.all(removed.map((n) => this.deps.provider.delete(n).catch((e: unknown) => this.log.error('orphan delete failed', { cluster: n, err: e }))));
+    this.log.info('reconciled', { adopted: adopted.length, removed: removed.length, failed: failed.length });
+    return { adopted, removed, failed };
+  }
+
+  /** End sessions idle longer than the limit. Returns the ended ids. */
+  async reapIdle(now = Date.now()): Promise<string[]> {
+    const limit = this.deps.settings.idleTimeoutMs;
+    const idle = this.deps.store
+      .listSessions({ states: [...ACTIVE] })
+      .filter((s) => s.state === 'ready' && now - Date.parse(s.lastActivityAt) > limit);
+    for (const s of idle) {
+      this.log.info('reaping idle session', { session: s.id, cluster: s.clusterName });
+      await this.stop(s.id, `The lab was stopped after ${Math.round(limit / 60000)} minutes without activity. Your results are kept.`);
+    }
+    return idle.map((s) => s.id);
+  }
+
+  startReaper(): void {
+    if (this.reaper) return;
+    this.reaper = setInterval(() => void this.reapIdle().catch((e: unknown) => this.log.error('reaper failed', { err: e })), this.deps.settings.reapIntervalMs);
+    this.reaper.unref();
+  }
+
+  /** Stop timers and terminals. Clusters are kept: a restarted server adopts them. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.reaper) clearInterval(this.reaper);
+    for (const live of this.live.values()) {
+      live.abort?.abort();
+      live.terminal?.dispose();
+    }
+    this.live.clear();
+    this.events.removeAllListeners();
+  }
+
+  private async provision(session: SessionRecord, scenario: Scenario): Promise<void> {
+    const live = this.liveOf(session.id);
+    const abort = new AbortController();
+    live.abort = abort;
+    const log = this.log.child({ session: session.id, cluster: session.clusterName, scenario: scenario.id });
+    const report = (p: ProvisionProgress): void => {
+      live.progress.push(p);
+      this.events.emit('progress', session.id, p);
+    };
+    const release = await this.provisioning.acquire(session.id, (position) =>
+      report({ step: 'Ensuring node image', state: 'started', fraction: 0, detail: `Waiting for a free slot: number ${position} in the queue` }),
+    );
+    const started = Date.now();
+    try {
+      if (abort.signal.aborted) return;
+      const lab = this.deps.labs.get(scenario.lab);
+      if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
+      await this.deps.provider.create(session.clusterName, lab, report, abort.signal);
+      report({ step: 'Running scenario setup', state: 'started', fraction: 0.85 });
+      const script = await readFile(scenario.setupScript, 'utf8');
+      const out = await this.deps.provider.nodeExec(session.clusterName, ['bash', '-s'], {
+        input: script,
+        env: KUBECONFIG_ON_NODE,
+        timeoutMs: this.deps.settings.setupTimeoutMs,
+      });
+      if (out.exitCode !== 0) {
+        const tail = (out.stderr || out.stdout).trim().split('\n').slice(-5).join('\n');
+        throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${tail}`);
+      }
+      report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
+      if (abort.signal.aborted || this.require(session.id).state !== 'provisioning') return;
+      this.deps.store.updateSessionState(session.id, 'ready');
+      this.deps.store.touchSession(session.id);
+      report({ step: 'Ready', state: 'done', fraction: 1 });
+      log.info('session ready', { ms: Date.now() - started });
+      this.events.emit('state', session.id);
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      const message = isAppError(e) ? e.message : 'The lab could not be created because of an internal error. Press Retry; if it fails again, tell your instructor.';
+      log.warn('provisioning failed', { err: e, message });
+      const last = live.progress[live.progress.length - 1];
+      report({ step: last?.step ?? 'Ensuring node image', state: 'failed', fraction: last?.fraction ?? 0, detail: message });
+      this.deps.store.updateSessionState(session.id, 'failed', message);
+      await this.deps.provider.delete(session.clusterName).catch(() => undefined);
+      this.events.emit('state', session.id);
+    } finally {
+      release();
+      live.abort = undefined;
+    }
+  }
+
+  private require(sessionId: string): SessionRecord {
+    const s = this.deps.store.getSession(sessionId);
+    if (!s) throw new AppError('not_found', 'No such lab session. Start a lab from the catalog.');
+    return s;
+  }
+
+  private liveOf(sessionId: string): LiveSession {
+    let live = this.live.get(sessionId);
+    if (!live) {
+      live = { progress: [], lastTouch: Date.now() };
+      this.live.set(sessionId, live);
+    }
+    return live;
+  }
+}

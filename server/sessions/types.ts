@@ -1,0 +1,44 @@
+import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
+import type { ClusterProbes, Grader } from '../grading/types.js';
+import type { Logger } from '../log/index.js';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import type { Store } from '../store/types.js';
+import type { TerminalFactory } from '../terminal/types.js';
+
+export interface SessionManagerDeps {
+  logger: Logger;
+  store: Store;
+  provider: ClusterProvider;
+  catalog: ScenarioCatalog;
+  labs: Map<string, Lab>;
+  grader: Grader;
+  terminals: TerminalFactory;
+  /** Builds the grader's view of a cluster (client-node + docker exec). */
+  probesFor: (cluster: string, kubeconfig: string) => ClusterProbes;
+  /** Key for session tokens (persisted in the data dir). */
+  tokenKey: Buffer;
+  settings: SessionSettings;
+}
+
+export interface SessionSettings {
+  /** Every cluster this server owns starts with this (reconcile removes unknown ones). */
+  clusterPrefix: string;
+  /** A session with no activity for this long is ended and its cluster deleted. */
+  idleTimeoutMs: number;
+  /** How often the reaper looks. */
+  reapIntervalMs: number;
+  /** A detached terminal stays alive this long for a reload to re-attach. */
+  terminalGraceMs: number;
+  /** Clusters provisioned at once (kind is CPU-heavy); more wait in a queue. */
+  maxConcurrentProvisioning: number;
+  /** Active (provisioning or ready) sessions per learner. */
+  maxActiveSessionsPerLearner: number;
+  /** Active sessions on this host. */
+  maxActiveSessions: number;
+  setupTimeoutMs: number;
+}
+
+export interface SessionEvents {
+  progress: (sessionId: string, p: ProvisionProgress) => void;
+  state: (sessionId: string) => void;
+}

@@ -1,0 +1,2 @@
+export type { AttemptRecord, SessionRecord, SessionState, Store } from './types.js';
+export { SqliteStore } from './sqliteStore.js';

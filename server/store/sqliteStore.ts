@@ -1,0 +1,160 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GradeResult } from '../grading/types.js';
+import { MIGRATIONS } from './migrations.js';
+import type { AttemptRecord, SessionRecord, SessionState, Store } from './types.js';
+
+interface SessionRow {
+  id: string;
+  learner_id: string;
+  scenario_id: string;
+  cluster_name: string;
+  state: SessionState;
+  secret_hash: string;
+  error: string | null;
+  created_at: string;
+  last_activity_at: string;
+  ended_at: string | null;
+}
+
+interface AttemptRow {
+  id: number;
+  session_id: string;
+  created_at: string;
+  score: number;
+  max_score: number;
+  passed: number;
+  result_json: string;
+}
+
+/** Store on better-sqlite3 (WAL, foreign keys, migrations on open). `:memory:` for tests. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i] as string);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  createLearner(id: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO learners (id, created_at) VALUES (?, ?)').run(id, now());
+  }
+
+  learnerExists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM learners WHERE id = ?').get(id) !== undefined;
+  }
+
+  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error'>): SessionRecord {
+    const t = now();
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+      )
+      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t);
+    return this.getSession(rec.id) as SessionRecord;
+  }
+
+  getSession(id: string): SessionRecord | null {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return row ? toSession(row) : null;
+  }
+
+  listSessions(filter: { learnerId?: string; states?: SessionState[] } = {}): SessionRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.learnerId !== undefined) {
+      where.push('learner_id = ?');
+      args.push(filter.learnerId);
+    }
+    if (filter.states && filter.states.length > 0) {
+      where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    const sql = `SELECT * FROM sessions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, rowid DESC`;
+    return (this.db.prepare(sql).all(...args) as SessionRow[]).map(toSession);
+  }
+
+  updateSessionState(id: string, state: SessionState, error: string | null = null): void {
+    this.db
+      .prepare(
+        `UPDATE sessions SET state = ?, error = ?, ended_at = CASE WHEN ? = 'ended' THEN ? ELSE ended_at END WHERE id = ?`,
+      )
+      .run(state, error, state, now(), id);
+  }
+
+  touchSession(id: string, at: Date = new Date()): void {
+    this.db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?').run(at.toISOString(), id);
+  }
+
+  addAttempt(sessionId: string, result: GradeResult): AttemptRecord {
+    const info = this.db
+      .prepare(
+        'INSERT INTO attempts (session_id, created_at, score, max_score, passed, result_json) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(sessionId, result.gradedAt, result.score, result.maxScore, result.passed ? 1 : 0, JSON.stringify(result));
+    const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(info.lastInsertRowid) as AttemptRow;
+    return toAttempt(row);
+  }
+
+  listAttempts(sessionId: string): AttemptRecord[] {
+    return (this.db.prepare('SELECT * FROM attempts WHERE session_id = ? ORDER BY id').all(sessionId) as AttemptRow[]).map(toAttempt);
+  }
+
+  latestAttempt(sessionId: string): AttemptRecord | null {
+    const row = this.db.prepare('SELECT * FROM attempts WHERE session_id = ? ORDER BY id DESC LIMIT 1').get(sessionId) as
+      | AttemptRow
+      | undefined;
+    return row ? toAttempt(row) : null;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function toSession(r: SessionRow): SessionRecord {
+  return {
+    id: r.id,
+    learnerId: r.learner_id,
+    scenarioId: r.scenario_id,
+    clusterName: r.cluster_name,
+    state: r.state,
+    secretHash: r.secret_hash,
+    error: r.error,
+    createdAt: r.created_at,
+    lastActivityAt: r.last_activity_at,
+    endedAt: r.ended_at,
+  };
+}
+
+function toAttempt(r: AttemptRow): AttemptRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    createdAt: r.created_at,
+    score: r.score,
+    maxScore: r.max_score,
+    passed: r.passed === 1,
+    result: JSON.parse(r.result_json) as GradeResult,
+  };
+}

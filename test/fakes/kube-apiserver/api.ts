@@ -1,0 +1,289 @@
+/**
+ * The generic REST storage semantics of the API server for every served resource:
+ * get, list, create, update, patch, delete, with the real error Statuses.
+ */
+import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
+import { applyDefaults, validate } from './defaults.js';
+import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { findKind, findResource, groupVersion, type ResourceType } from './resources.js';
+import { SHAPES, unknownFields } from './schema.js';
+import { selectorFilter } from './selectors.js';
+import {
+  alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
+  type KubeStatus,
+} from './status.js';
+import type { KubeObject, ObjectStore } from './store.js';
+
+/** A parsed request against one resource. */
+export interface ResourceRequest {
+  method: string;
+  rt: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  query: URLSearchParams;
+  contentType: string;
+  body: Buffer;
+}
+
+/** What a handler answers: JSON body, HTTP code and extra headers (Warning). */
+export interface ApiAnswer {
+  code: number;
+  body: unknown;
+  warnings: string[];
+}
+
+const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
+const STATUS_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Namespace', 'Service', 'Node']);
+
+function parseBody(req: ResourceRequest): any {
+  const text = req.body.toString('utf8');
+  try {
+    if (req.contentType.includes('yaml')) return YAML.parse(text);
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`error decoding request body: ${(e as Error).message}`);
+  }
+}
+
+/** Drops the fields the kind's schema does not know, or rejects them under fieldValidation=Strict. */
+function decode(rt: ResourceType, obj: KubeObject, query: URLSearchParams, warnings: string[]): void {
+  const shape = SHAPES[rt.kind];
+  if (!shape) return;
+  const mode = query.get('fieldValidation') ?? 'Warn';
+  const unknown = unknownFields(obj, shape, true);
+  if (unknown.length === 0 || mode === 'Ignore') return;
+  const list = unknown.map((p) => `unknown field "${p}"`);
+  if (mode === 'Strict') {
+    throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${list.join(', ')}`);
+  }
+  warnings.push(...list);
+}
+
+const specOf = (o: KubeObject): string => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
+
+/** REST storage for all served resources, over one {@link ObjectStore}. */
+export class ResourceApi {
+  constructor(private readonly store: ObjectStore) {}
+
+  /** Creates the default namespaces and their `default` ServiceAccounts when missing. */
+  bootstrap(): void {
+    for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system']) {
+      if (!this.store.get(NAMESPACES, '', ns)) this.createObject(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }
+  }
+
+  handle(req: ResourceRequest): ApiAnswer {
+    const warnings: string[] = [];
+    const ok = (code: number, body: unknown): ApiAnswer => ({ code, body, warnings });
+    const { rt, method } = req;
+    if (req.name === undefined) {
+      if (method === 'GET') return ok(200, this.list(req));
+      if (method === 'POST') return ok(201, this.create(req, warnings));
+      throw methodNotAllowed();
+    }
+    if (req.subresource !== undefined && req.subresource !== 'status') throw methodNotAllowed();
+    switch (method) {
+      case 'GET':
+        return ok(200, this.mustGet(rt, req.namespace ?? '', req.name));
+      case 'PUT':
+        return ok(200, this.update(req, parseBody(req), warnings));
+      case 'PATCH':
+        return this.patch(req, warnings);
+      case 'DELETE':
+        return ok(200, this.delete(req));
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  mustGet(rt: ResourceType, ns: string, name: string): KubeObject {
+    const o = this.store.get(rt, rt.namespaced ? ns : '', name);
+    if (!o) throw notFound(rt.resource, rt.group, name);
+    return o;
+  }
+
+  list(req: ResourceRequest): Record<string, unknown> {
+    const match = selectorFilter(req.query.get('labelSelector'), req.query.get('fieldSelector'));
+    const items = this.store
+      .list(req.rt, req.namespace)
+      .filter(match)
+      .map((o) => {
+        const { kind: _k, apiVersion: _a, ...rest } = o;
+        return rest;
+      });
+    return { kind: `${req.rt.kind}List`, apiVersion: groupVersion(req.rt), metadata: { resourceVersion: this.store.resourceVersion() }, items };
+  }
+
+  private checkNamespace(rt: ResourceType, ns: string | undefined): void {
+    if (rt.namespaced && ns !== undefined && !this.store.get(NAMESPACES, '', ns)) throw notFound('namespaces', '', ns);
+  }
+
+  private checkTypeAndNamespace(req: ResourceRequest, obj: KubeObject): void {
+    const { rt } = req;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badRequest('Object \'Kind\' is missing in request body');
+    obj.metadata ??= {};
+    if (obj.apiVersion !== undefined && obj.apiVersion !== groupVersion(rt)) {
+      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${groupVersion(rt)})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== rt.kind) {
+      if (findKind(groupVersion(rt), String(obj.kind))) {
+        throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${rt.kind})`);
+      }
+      // The real decoder: kinds are case-sensitive, so `kind: pod` is not a registered kind.
+      throw badRequest(`${String(obj.kind)} in version "${rt.version}" cannot be handled as a ${rt.kind}: no kind "${String(obj.kind)}" is registered for version "${groupVersion(rt)}" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"`);
+    }
+    obj.apiVersion = groupVersion(rt);
+    obj.kind = rt.kind;
+    if (rt.namespaced) {
+      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== req.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = req.namespace;
+    } else delete obj.metadata.namespace;
+  }
+
+  private create(req: ResourceRequest, warnings: string[]): KubeObject {
+    const obj = parseBody(req) as KubeObject;
+    this.checkTypeAndNamespace(req, obj);
+    decode(req.rt, obj, req.query, warnings);
+    this.checkNamespace(req.rt, req.namespace);
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
+    if (!obj.metadata.name) {
+      throw invalid(req.rt.kind, req.rt.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+    }
+    if (req.query.get('dryRun') === 'All') {
+      applyDefaults(req.rt.kind, obj);
+      return obj;
+    }
+    return this.createObject(req.rt, obj);
+  }
+
+  /** Defaults, validates and stores a new object (also used for bootstrap objects). */
+  createObject(rt: ResourceType, obj: KubeObject): KubeObject {
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'selfLink']) delete obj.metadata[k];
+    applyDefaults(rt.kind, obj);
+    const causes = validate(rt.kind, obj);
+    if (causes.length > 0) throw invalid(rt.kind, rt.group, String(obj.metadata.name), causes);
+    const ns = rt.namespaced ? String(obj.metadata.namespace) : '';
+    if (this.store.get(rt, ns, obj.metadata.name)) throw alreadyExists(rt.resource, rt.group, obj.metadata.name);
+    if ('spec' in obj && rt.kind !== 'Namespace') obj.metadata.generation = 1;
+    const created = this.store.create(rt, obj);
+    if (rt === NAMESPACES && !this.store.get(SERVICEACCOUNTS, created.metadata.name, 'default')) {
+      this.store.create(SERVICEACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: created.metadata.name } });
+    }
+    return created;
+  }
+
+  private update(req: ResourceRequest, obj: KubeObject, warnings: string[]): KubeObject {
+    const { rt } = req;
+    this.checkTypeAndNamespace(req, obj);
+    decode(rt, obj, req.query, warnings);
+    const current = this.mustGet(rt, req.namespace ?? '', req.name!);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== req.name) {
+      throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${req.name})`);
+    }
+    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(rt.resource, rt.group, req.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    let next: KubeObject;
+    if (req.subresource === 'status') next = { ...current, status: obj.status };
+    else {
+      next = { ...obj, metadata: { ...obj.metadata, name: req.name } };
+      if (STATUS_KINDS.has(rt.kind) && current.status !== undefined) next.status = current.status;
+    }
+    for (const k of ['uid', 'creationTimestamp', 'generation']) {
+      if (current.metadata[k] !== undefined) next.metadata[k] = current.metadata[k];
+    }
+    if (req.subresource === 'status') next.spec = current.spec;
+    else if (rt.kind === 'Pod') {
+      next.spec = { ...next.spec, nodeName: next.spec?.nodeName ?? current.spec?.nodeName };
+      applyDefaults('Pod', next);
+      next.status = current.status;
+      if (podSpecCore(next.spec) !== podSpecCore(current.spec)) {
+        throw invalid('Pod', '', req.name!, [{ reason: 'FieldValueForbidden', field: 'spec', message: POD_UPDATE_FORBIDDEN }]);
+      }
+    }
+    if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
+    const causes = validate(rt.kind, next);
+    if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
+    if (req.query.get('dryRun') === 'All') return next;
+    return this.store.update(rt, next);
+  }
+
+  private patch(req: ResourceRequest, warnings: string[]): ApiAnswer {
+    const { rt } = req;
+    const ct = req.contentType.split(';')[0]!.trim();
+    const current = this.store.get(rt, rt.namespaced ? req.namespace ?? '' : '', req.name!);
+    const patch = parseBody(req);
+    if (!current) {
+      if (ct !== 'application/apply-patch+yaml') throw notFound(rt.resource, rt.group, req.name!);
+      return { code: 201, body: this.create({ ...req, contentType: 'application/json', body: Buffer.from(JSON.stringify(patch)) }, warnings), warnings };
+    }
+    let next: KubeObject;
+    switch (ct) {
+      case 'application/merge-patch+json':
+        next = mergePatch(current, patch);
+        break;
+      case 'application/strategic-merge-patch+json':
+      case 'application/apply-patch+yaml':
+        next = strategicMerge(current, patch);
+        break;
+      case 'application/json-patch+json':
+        next = jsonPatch(current, patch);
+        break;
+      default:
+        throw unsupportedMediaType(ct);
+    }
+    if (req.subresource !== 'status') {
+      next.metadata = { ...next.metadata, resourceVersion: current.metadata.resourceVersion };
+    }
+    return { code: 200, body: this.update(req, next, warnings), warnings };
+  }
+
+  private delete(req: ResourceRequest): KubeStatus | KubeObject {
+    const { rt } = req;
+    const ns = rt.namespaced ? req.namespace ?? '' : '';
+    const current = this.mustGet(rt, ns, req.name!);
+    if (req.query.get('dryRun') === 'All') return current;
+    if (rt === NAMESPACES) {
+      for (const t of ['pods', 'secrets', 'configmaps', 'serviceaccounts', 'services', 'events']) {
+        const type = findResource('', 'v1', t)!;
+        for (const o of this.store.list(type, req.name)) this.store.delete(type, req.name!, o.metadata.name);
+      }
+      for (const [g, r] of [['apps', 'deployments'], ['apps', 'daemonsets'], ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['networking.k8s.io', 'networkpolicies']] as const) {
+        const type = findResource(g, 'v1', r)!;
+        for (const o of this.store.list(type, req.name)) this.store.delete(type, req.name!, o.metadata.name);
+      }
+    }
+    this.store.delete(rt, ns, req.name!);
+    const details: KubeStatus['details'] = { name: req.name!, kind: rt.resource, uid: current.metadata.uid };
+    if (rt.group) details.group = rt.group;
+    return success(details);
+  }
+}
+
+const POD_UPDATE_FORBIDDEN =
+  'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** A pod spec without the fields an update may change. */
+function podSpecCore(spec: Record<string, any> | undefined): string {
+  const s = structuredClone(spec ?? {});
+  delete s.activeDeadlineSeconds;
+  delete s.tolerations;
+  delete s.terminationGracePeriodSeconds;
+  for (const c of [...(s.containers ?? []), ...(s.initContainers ?? [])]) delete c.image;
+  return JSON.stringify(s, Object.keys(flatKeys(s)).sort());
+}
+
+function flatKeys(v: unknown, out: Record<string, true> = {}): Record<string, true> {
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!Array.isArray(v)) out[k] = true;
+      flatKeys(x, out);
+    }
+  }
+  return out;
+}

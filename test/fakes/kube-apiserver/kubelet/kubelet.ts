@@ -1,0 +1,240 @@
+/**
+ * A simulated kubelet: schedules each new Pod onto the one node and runs its containers
+ * for real in sandboxes (init containers in order, then the main containers), writing
+ * real-shaped status back through the store. Deleting a Pod kills its processes and
+ * removes its sandbox directories.
+ */
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Logger } from '../../../../server/log/index.js';
+import { findResource } from '../resources.js';
+import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
+import { containerArgv, containerSandbox, normalizedImage, podDir, volumeHostPath } from './layout.js';
+import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js';
+import { spawnInSandbox, startError } from './sandbox.js';
+
+/** Collaborators and timings for {@link FakeKubelet}. */
+export interface KubeletOptions {
+  store: ObjectStore;
+  clusterDir: string;
+  nodeName: string;
+  hostIP: string;
+  logger: Logger;
+  /** First CrashLoopBackOff delay (doubles per restart, capped at 5 min). Real kubelet: 10 s. */
+  backoffMs?: number;
+}
+
+interface PodRuntime {
+  uid: string;
+  ns: string;
+  name: string;
+  record: PodRecord;
+  procs: Set<ChildProcess>;
+  timers: Set<NodeJS.Timeout>;
+  stopped: boolean;
+}
+
+const PODS = findResource('', 'v1', 'pods')!;
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const containerId = (): string => randomBytes(32).toString('hex');
+
+/** Runs the pods of one fake node. */
+export class FakeKubelet {
+  private readonly pods = new Map<string, PodRuntime>();
+  private readonly onChange = (ev: StoreEvent): void => this.handle(ev);
+  private nextIP = 10;
+
+  constructor(private readonly opts: KubeletOptions) {}
+
+  /** Starts watching pods; pods already stored (a restarted fake) are started again. */
+  start(): void {
+    this.opts.store.events.on('change', this.onChange);
+    for (const pod of this.opts.store.list(PODS)) this.begin(pod);
+  }
+
+  /** Stops every pod process (sandbox dirs stay, so a restart can resume). */
+  async dispose(): Promise<void> {
+    this.opts.store.events.off('change', this.onChange);
+    await Promise.all([...this.pods.values()].map((rt) => this.stop(rt)));
+    this.pods.clear();
+  }
+
+  private handle(ev: StoreEvent): void {
+    if (ev.rt !== PODS) return;
+    if (ev.type === 'ADDED') this.begin(ev.object);
+    if (ev.type === 'DELETED') {
+      const rt = this.pods.get(ev.object.metadata.uid);
+      if (!rt) return;
+      this.pods.delete(rt.uid);
+      void this.stop(rt).then(() => rmSync(podDir(this.opts.clusterDir, rt.ns, rt.name), { recursive: true, force: true }));
+    }
+  }
+
+  private begin(pod: KubeObject): void {
+    if (pod.spec?.nodeName && pod.spec.nodeName !== this.opts.nodeName) return;
+    const rec = (c: Record<string, any>, reason: string): ContainerRecord => ({
+      name: c.name, image: c.image, containerID: '', restartCount: 0, state: { waiting: { reason } }, lastState: {}, ready: false, started: false,
+    });
+    const hasInit = (pod.spec?.initContainers ?? []).length > 0;
+    const rt: PodRuntime = {
+      uid: pod.metadata.uid,
+      ns: pod.metadata.namespace,
+      name: pod.metadata.name,
+      procs: new Set(),
+      timers: new Set(),
+      stopped: false,
+      record: {
+        restartPolicy: pod.spec?.restartPolicy ?? 'Always',
+        init: (pod.spec?.initContainers ?? []).map((c: Record<string, any>) => rec(c, 'PodInitializing')),
+        main: (pod.spec?.containers ?? []).map((c: Record<string, any>) => rec(c, hasInit ? 'PodInitializing' : 'ContainerCreating')),
+        sandboxReady: false,
+        hostIP: this.opts.hostIP,
+        podIP: `10.244.0.${this.nextIP++}`,
+        startTime: now(),
+        qosClass: pod.status?.qosClass ?? 'BestEffort',
+      },
+    };
+    this.pods.set(rt.uid, rt);
+    this.run(rt, pod).catch((err: unknown) => this.opts.logger.warn('fake kubelet: pod run failed', { pod: rt.name, err }));
+  }
+
+  private async run(rt: PodRuntime, pod: KubeObject): Promise<void> {
+    this.write(rt, true);
+    this.prepareVolumes(pod);
+    rt.record.sandboxReady = true;
+    this.write(rt);
+    const inits: Record<string, any>[] = pod.spec?.initContainers ?? [];
+    for (let i = 0; i < inits.length; i++) {
+      const ok = await this.runContainer(rt, pod, inits[i]!, rt.record.init[i]!, true);
+      if (!ok || rt.stopped) return;
+    }
+    const mains: Record<string, any>[] = pod.spec?.containers ?? [];
+    await Promise.all(mains.map((c, i) => this.runContainer(rt, pod, c, rt.record.main[i]!, false)));
+  }
+
+  /** Runs one container until it is done for good; true when it completed successfully. */
+  private async runContainer(rt: PodRuntime, pod: KubeObject, c: Record<string, any>, rec: ContainerRecord, init: boolean): Promise<boolean> {
+    for (;;) {
+      if (rt.stopped) return false;
+      const argv = containerArgv(c);
+      rec.containerID = containerId();
+      const startedAt = now();
+      if (argv === undefined && !init) {
+        rec.state = { running: { startedAt } };
+        rec.ready = true;
+        rec.started = true;
+        this.write(rt);
+        return true;
+      }
+      const cmd = argv ?? ['sh'];
+      const sandbox = containerSandbox(this.opts.clusterDir, pod, c, cmd);
+      const err = startError(sandbox, cmd[0]!);
+      let exitCode: number;
+      if (err) {
+        exitCode = 128;
+        rec.state = { terminated: { exitCode, reason: 'StartError', message: err, startedAt: '1970-01-01T00:00:00Z', finishedAt: now(), containerID: `containerd://${rec.containerID}` } };
+      } else {
+        rec.state = { running: { startedAt } };
+        rec.started = !init;
+        rec.ready = !init;
+        this.write(rt);
+        exitCode = await this.exec(rt, sandbox, c.name);
+        if (rt.stopped) return false;
+        rec.state = { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now(), containerID: `containerd://${rec.containerID}` } };
+      }
+      rec.ready = init && exitCode === 0;
+      rec.started = false;
+      this.write(rt);
+      const policy = rt.record.restartPolicy;
+      if (init && exitCode === 0) return true;
+      const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0) || (init && policy !== 'Never');
+      if (!restart) return exitCode === 0;
+      await this.sleep(rt, 300);
+      if (rt.stopped) return false;
+      const backoff = Math.min((this.opts.backoffMs ?? 10_000) * 2 ** rec.restartCount, 300_000);
+      rec.lastState = rec.state;
+      rec.restartCount++;
+      rec.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${rec.name} pod=${rt.name}_${rt.ns}(${rt.uid})` } };
+      this.write(rt);
+      await this.sleep(rt, backoff);
+    }
+  }
+
+  private exec(rt: PodRuntime, sandbox: ReturnType<typeof containerSandbox>, name: string): Promise<number> {
+    const logDir = join(podDir(this.opts.clusterDir, rt.ns, rt.name), 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+    const child = spawnInSandbox(sandbox);
+    rt.procs.add(child);
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    return new Promise((resolve) => {
+      child.on('error', () => resolve(128));
+      child.on('close', (code, signal) => {
+        rt.procs.delete(child);
+        log.end();
+        resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
+      });
+    });
+  }
+
+  private prepareVolumes(pod: KubeObject): void {
+    const dir = podDir(this.opts.clusterDir, pod.metadata.namespace, pod.metadata.name);
+    for (const v of (pod.spec?.volumes ?? []) as Record<string, any>[]) {
+      const host = volumeHostPath(dir, v);
+      if (v.hostPath) {
+        if (v.hostPath.type === 'DirectoryOrCreate') mkdirSync(host, { recursive: true });
+        continue;
+      }
+      mkdirSync(host, { recursive: true });
+      const source = v.configMap ? { rt: 'configmaps', name: v.configMap.name } : v.secret ? { rt: 'secrets', name: v.secret.secretName } : undefined;
+      if (!source) continue;
+      const type = findResource('', 'v1', source.rt)!;
+      const obj = this.opts.store.get(type, pod.metadata.namespace, source.name);
+      for (const [k, val] of Object.entries((obj?.data ?? {}) as Record<string, string>)) {
+        writeFileSync(join(host, k), source.rt === 'secrets' ? Buffer.from(val, 'base64') : val);
+      }
+    }
+  }
+
+  /** Writes the pod's status (and, the first time, its nodeName) back to the store. */
+  private write(rt: PodRuntime, schedule = false): void {
+    if (rt.stopped) return;
+    const pod = this.opts.store.get(PODS, rt.ns, rt.name);
+    if (!pod || pod.metadata.uid !== rt.uid) return;
+    if (schedule) pod.spec.nodeName ??= this.opts.nodeName;
+    pod.status = podStatus(rt.record, pod.status, normalizedImage);
+    this.opts.store.update(PODS, pod);
+  }
+
+  private sleep(rt: PodRuntime, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        rt.timers.delete(t);
+        resolve();
+      }, ms);
+      rt.timers.add(t);
+    });
+  }
+
+  private async stop(rt: PodRuntime): Promise<void> {
+    rt.stopped = true;
+    for (const t of rt.timers) clearTimeout(t);
+    rt.timers.clear();
+    const exits = [...rt.procs].map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once('close', () => resolve());
+          try {
+            process.kill(-p.pid!, 'SIGKILL');
+          } catch {
+            resolve();
+          }
+        }),
+    );
+    await Promise.all(exits);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Where a pod's sandbox lives on disk and how its containers see their volumes.
+ * Pure functions of the pod spec, so exec and the kubelet agree.
+ */
+import { join } from 'node:path';
+import type { KubeObject } from '../store.js';
+import { SANDBOX_PATH, type Bind, type SandboxSpec } from './sandbox.js';
+
+/** `<clusterDir>/pods/<ns>_<name>`. */
+export function podDir(clusterDir: string, ns: string, name: string): string {
+  return join(clusterDir, 'pods', `${ns}_${name}`);
+}
+
+/** Host directory backing a pod volume. */
+export function volumeHostPath(dir: string, volume: Record<string, any>): string {
+  if (volume.hostPath?.path) return String(volume.hostPath.path);
+  return join(dir, 'volumes', String(volume.name));
+}
+
+/** All containers of the spec (init first). */
+export function allContainers(pod: KubeObject): Record<string, any>[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+}
+
+/** The sandbox for one of the pod's containers running `argv`. */
+export function containerSandbox(clusterDir: string, pod: KubeObject, container: Record<string, any>, argv: string[]): SandboxSpec {
+  const dir = podDir(clusterDir, pod.metadata.namespace, pod.metadata.name);
+  const volumes: Record<string, any>[] = pod.spec?.volumes ?? [];
+  const binds: Bind[] = [];
+  for (const m of container.volumeMounts ?? []) {
+    const v = volumes.find((x) => x.name === m.name);
+    if (!v) continue;
+    binds.push({ hostPath: volumeHostPath(dir, v), containerPath: String(m.mountPath), readOnly: m.readOnly === true });
+  }
+  const env: Record<string, string> = { PATH: SANDBOX_PATH, HOSTNAME: pod.metadata.name, HOME: '/root' };
+  for (const e of container.env ?? []) if (e?.name && e.value !== undefined) env[e.name] = String(e.value);
+  return {
+    rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
+    scratchDir: join(dir, 'containers', String(container.name), 'scratch'),
+    binds,
+    workingDir: container.workingDir ?? '/',
+    env,
+    argv,
+  };
+}
+
+const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached'];
+
+/** Image name without registry, path or tag: `docker.io/library/nginx:1.27` → `nginx`. */
+export function imageBase(image: string): string {
+  const last = image.split('/').pop() ?? image;
+  return last.split('@')[0]!.split(':')[0]!;
+}
+
+/**
+ * What a container runs: `undefined` for a long-running server image with no command
+ * (treated as running without a process), else the argv (image default `sh`).
+ */
+export function containerArgv(container: Record<string, any>): string[] | undefined {
+  const command: string[] | undefined = container.command;
+  const args: string[] | undefined = container.args;
+  if (command && command.length > 0) return [...command, ...(args ?? [])].map(String);
+  if (SERVER_IMAGES.some((s) => imageBase(String(container.image ?? '')).startsWith(s))) return undefined;
+  return (args && args.length > 0 ? args : ['sh']).map(String);
+}
+
+/** `docker.io/library/nginx:latest` as the kubelet reports `image`. */
+export function normalizedImage(image: string): string {
+  let ref = image;
+  if (!/[:@]/.test(ref.split('/').pop() ?? '')) ref += ':latest';
+  const parts = ref.split('/');
+  if (parts.length === 1) return `docker.io/library/${ref}`;
+  if (!parts[0]!.includes('.') && !parts[0]!.includes(':') && parts[0] !== 'localhost') return `docker.io/${ref}`;
+  return ref;
+}

@@ -1,0 +1,122 @@
+/**
+ * A tiny container sandbox: private mount and PID namespaces (`unshare --mount --pid --propagation private
+ * --fork`) whose root is a per-container directory with the host's /usr and /etc overlaid
+ * (writable per process, read-only underneath), /bin /lib /lib64 /sbin as on the host, /proc,
+ * /dev, and the pod's volumes bind-mounted at their mountPaths. Commands run for real in it.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+
+/** One host directory mounted into the sandbox. */
+export interface Bind {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/** Everything needed to start a process in a container's sandbox. */
+export interface SandboxSpec {
+  /** Per-container root directory (persists across processes of that container). */
+  rootDir: string;
+  /** Per-container scratch mountpoint (a tmpfs is mounted there inside the namespace). */
+  scratchDir: string;
+  binds: Bind[];
+  workingDir: string;
+  env: Record<string, string>;
+  argv: string[];
+}
+
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/lib', '/lib64', '/sbin', '/dev', '/proc'];
+
+// Fixed script: every input arrives as a positional parameter, never as shell text.
+const SETUP = `set -e
+root=$1; scratch=$2; wd=$3; n=$4; shift 4
+mount -t tmpfs tmpfs "$scratch"
+for d in usr etc; do
+  mkdir -p "$root/$d" "$scratch/$d/up" "$scratch/$d/work"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$scratch/$d/up,workdir=$scratch/$d/work" "$root/$d" 2>/dev/null || mount --bind -o ro "/$d" "$root/$d"
+done
+for l in bin lib lib64 sbin; do
+  if [ -L "/$l" ]; then [ -L "$root/$l" ] || ln -s "$(readlink "/$l")" "$root/$l"
+  elif [ -d "/$l" ]; then mkdir -p "$root/$l"; mount --bind -o ro "/$l" "$root/$l"; fi
+done
+mkdir -p "$root/proc" "$root/dev" "$root/tmp" "$root/root"
+mount -t proc proc "$root/proc" 2>/dev/null || true
+mount --rbind /dev "$root/dev" 2>/dev/null || true
+while [ "$n" -gt 0 ]; do
+  mkdir -p "$root$2"
+  mount --bind "$1" "$root$2"
+  if [ "$3" = ro ]; then mount -o remount,bind,ro "$root$2"; fi
+  shift 3; n=$((n-1))
+done
+mkdir -p "$root$wd"
+exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
+`;
+
+/** A container path made safe to append to a root: absolute, normalised, no `..`. */
+export function cleanContainerPath(p: string): string {
+  const n = posix.normalize(posix.join('/', p));
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
+/** The `unshare` argv that runs `spec.argv` in a fresh sandbox (creates the container dirs). */
+export function sandboxArgv(spec: SandboxSpec): string[] {
+  mkdirSync(spec.rootDir, { recursive: true });
+  mkdirSync(spec.scratchDir, { recursive: true });
+  const bindArgs = spec.binds.flatMap((b) => [b.hostPath, cleanContainerPath(b.containerPath), b.readOnly ? 'ro' : 'rw']);
+  return [
+    '--mount', '--pid', '--propagation', 'private', '--fork', '--',
+    '/bin/sh', '-c', SETUP, 'sandbox',
+    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), String(spec.binds.length),
+    ...bindArgs, ...spec.argv,
+  ];
+}
+
+/** Starts `spec.argv` in a fresh sandbox. The child is a process-group leader (kill with -pid). */
+export function spawnInSandbox(spec: SandboxSpec, stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
+  return spawn('/usr/bin/unshare', sandboxArgv(spec), {
+    stdio,
+    detached: true,
+    env: { PATH: SANDBOX_PATH, ...spec.env },
+  });
+}
+
+function isExecutable(hostPath: string): boolean {
+  try {
+    if (!statSync(hostPath).isFile()) return false;
+    accessSync(hostPath, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a path inside the sandbox lives on the host. */
+export function hostPathOf(spec: Pick<SandboxSpec, 'rootDir' | 'binds'>, containerPath: string): string {
+  const p = cleanContainerPath(containerPath);
+  const bind = [...spec.binds]
+    .sort((a, b) => b.containerPath.length - a.containerPath.length)
+    .find((b) => p === cleanContainerPath(b.containerPath) || p.startsWith(cleanContainerPath(b.containerPath) + '/'));
+  if (bind) return join(bind.hostPath, p.slice(cleanContainerPath(bind.containerPath).length));
+  if (SYSTEM_DIRS.some((d) => p === d || p.startsWith(d + '/'))) return p;
+  return join(spec.rootDir, p);
+}
+
+/**
+ * Why `argv[0]` cannot start, worded like containerd/runc, or undefined when it can.
+ * Resolution uses the sandbox PATH the way runc does.
+ */
+export function startError(spec: Pick<SandboxSpec, 'rootDir' | 'binds' | 'env'>, cmd: string): string | undefined {
+  const prefix = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ';
+  if (cmd.includes('/')) {
+    if (isExecutable(hostPathOf(spec, cmd))) return undefined;
+    return `${prefix}exec: "${cmd}": stat ${cmd}: no such file or directory: unknown`;
+  }
+  const path = spec.env.PATH ?? SANDBOX_PATH;
+  for (const dir of path.split(':')) {
+    if (dir && isExecutable(hostPathOf(spec, posix.join(dir, cmd)))) return undefined;
+  }
+  return `${prefix}exec: "${cmd}": executable file not found in $PATH: unknown`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The API resources this fake serves, as discovery and the router see them.
+ */
+export interface ResourceType {
+  group: string;
+  version: string;
+  /** Plural lower-case name used in URLs (`pods`). */
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** Subresources served (`exec`, `log`, `status`). */
+  subresources?: string[];
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  { group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'] },
+  { group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['exec', 'log', 'status'] },
+  { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true },
+  { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+  { group: '', version: 'v1', resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] },
+  { group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] },
+  { group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: ['status'] },
+  { group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+  { group: 'apps', version: 'v1', resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status'] },
+  { group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] },
+  { group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', singular: 'runtimeclass', kind: 'RuntimeClass', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', singular: 'role', kind: 'Role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+];
+
+/** `v1` for the core group, `apps/v1` otherwise. */
+export function groupVersion(t: { group: string; version: string }): string {
+  return t.group === '' ? t.version : `${t.group}/${t.version}`;
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
+}
+
+export function findKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
+}
+
+/** The groups other than core, in discovery order. */
+export function apiGroups(): { name: string; version: string }[] {
+  const seen = new Map<string, string>();
+  for (const t of RESOURCE_TYPES) if (t.group !== '' && !seen.has(t.group)) seen.set(t.group, t.version);
+  return [...seen].map(([name, version]) => ({ name, version }));
+}
+
+/** An APIResourceList for one group/version, as `/api/v1` or `/apis/apps/v1` answers. */
+export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
+  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+  if (types.length === 0) return undefined;
+  const resources: Record<string, unknown>[] = [];
+  for (const t of types) {
+    const r: Record<string, unknown> = { name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS };
+    if (t.shortNames) r.shortNames = t.shortNames;
+    if (t.categories) r.categories = t.categories;
+    resources.push(r);
+    for (const sub of t.subresources ?? []) {
+      if (sub === 'exec') resources.push({ name: `${t.resource}/exec`, singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
+      else if (sub === 'log') resources.push({ name: `${t.resource}/log`, singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      else resources.push({ name: `${t.resource}/${sub}`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
+}

@@ -1,0 +1,318 @@
+/**
+ * The fake Kubernetes API server: plain HTTP on 127.0.0.1 with bearer-token auth,
+ * discovery, OpenAPI v3 index, generic REST storage, watch, pods/log, pods/exec over
+ * WebSocket, one Node and a simulated kubelet that runs pods for real.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createSilentLogger, type Logger } from '../../../server/log/index.js';
+import { ResourceApi } from './api.js';
+import { apiGroup, coreVersions, groupList, openapiDocument, openapiIndex, openapiV2Protobuf, versionInfo } from './discovery.js';
+import { ExecServer, rejectUpgrade } from './exec.js';
+import { FakeKubelet } from './kubelet/kubelet.js';
+import { podDir } from './kubelet/layout.js';
+import { ensureNode, NODE_IP } from './node.js';
+import { apiResourceList, findResource, groupVersion } from './resources.js';
+import { parseResourcePath, type ResourcePath } from './router.js';
+import { selectorFilter } from './selectors.js';
+import { badRequest, internal, pathNotFound, StatusError, unauthorized } from './status.js';
+import { decodeKubeProtobuf, loadProtoSchema } from './protobuf.js';
+import { ObjectStore, objectsFile, type StoreEvent } from './store.js';
+import { toTable } from './table.js';
+import { ensureServingCert } from './tls.js';
+
+/** Options for {@link startFakeApiServer}. */
+export interface FakeApiServerOptions {
+  /** kind cluster name; the node is `<cluster>-control-plane`. */
+  cluster: string;
+  /** Cluster directory: objects.json and pod sandboxes live here (a temp dir when absent). */
+  dir?: string;
+  /** Port to listen on (0 = random). */
+  port?: number;
+  /** Added delay before answering each request (benchmarks). */
+  latencyMs?: number;
+  /** Delay before the node turns Ready (default env FAKE_NODE_READY_DELAY_MS or 0). */
+  nodeReadyDelayMs?: number;
+  /** First CrashLoopBackOff delay of the simulated kubelet (default 10 s, as real). */
+  backoffMs?: number;
+  /** Bearer token to require (random when absent). */
+  token?: string;
+  logger?: Logger;
+}
+
+/** A running fake API server. */
+export interface FakeApiServer {
+  /** `http://127.0.0.1:PORT` (the same port also answers HTTPS, see {@link httpsUrl}). */
+  url: string;
+  /** `https://127.0.0.1:PORT`: kubectl sends its bearer token only over TLS. */
+  httpsUrl: string;
+  /** PEM of the self-signed serving certificate (use it as the CA). */
+  caPem: string;
+  port: number;
+  token: string;
+  dir: string;
+  /** Direct access to stored objects (tests seed or inspect state through it). */
+  store: ObjectStore;
+  /** Same semantics as HTTP requests, without HTTP (defaults, validation, errors). */
+  api: ResourceApi;
+  /**
+   * A kubeconfig (YAML) for this server with a token user, context `kind-<cluster>`.
+   * HTTPS with the CA by default (works for kubectl and client-node); `{ tls: false }` for
+   * http:// with `insecure-skip-tls-verify: true` (client-node only: kubectl sends no token over http).
+   */
+  kubeconfig(opts?: { tls?: boolean }): string;
+  /** Stops the kubelet's processes, open watches and execs, and the listener. */
+  close(): Promise<void>;
+}
+
+const ANONYMOUS = new Set(['/version', '/healthz', '/readyz', '/livez']);
+
+/** Starts a fake API server (in-process). */
+export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<FakeApiServer> {
+  const dir = opts.dir ?? join((await import('node:os')).tmpdir(), `fake-kube-${opts.cluster}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const logger = opts.logger ?? createSilentLogger();
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const store = new ObjectStore(objectsFile(dir));
+  const api = new ResourceApi(store);
+  api.bootstrap();
+  const nodeName = `${opts.cluster}-control-plane`;
+  const readyDelay = opts.nodeReadyDelayMs ?? Number(process.env.FAKE_NODE_READY_DELAY_MS ?? 0);
+  const cancelNode = ensureNode(store, nodeName, readyDelay);
+  const kubeletOpts = { store, clusterDir: dir, nodeName, hostIP: NODE_IP, logger };
+  const kubelet = new FakeKubelet(opts.backoffMs === undefined ? kubeletOpts : { ...kubeletOpts, backoffMs: opts.backoffMs });
+  kubelet.start();
+  const pods = findResource('', 'v1', 'pods')!;
+  const exec = new ExecServer({ clusterDir: dir, getPod: (ns, name) => store.get(pods, ns, name) });
+  const watches = new Set<ServerResponse>();
+  const protoSchema = loadProtoSchema();
+
+  const authorized = (req: IncomingMessage): boolean => req.headers.authorization === `Bearer ${token}`;
+
+  const onRequest: RequestListener = (req, res) => {
+    void (async () => {
+      if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+      const body = await readBody(req);
+      try {
+        route(req, res, body);
+      } catch (e) {
+        const err = e instanceof StatusError ? e : internal((e as Error).message);
+        if (!(e instanceof StatusError)) logger.warn('fake apiserver: handler failed', { err: e as Error, url: req.url });
+        sendJson(res, err.status.code, err.status);
+      }
+    })();
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void => {
+    let body = rawBody;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/$/, '') || '/';
+    if (ANONYMOUS.has(path)) {
+      if (path === '/version') return sendJson(res, 200, versionInfo());
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+      return;
+    }
+    if (!authorized(req)) throw unauthorized();
+    if (path === '/openapi/v2') {
+      const pb = openapiV2Protobuf();
+      res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': pb.length }).end(pb);
+      return;
+    }
+    const discovery = discoveryDoc(path);
+    if (discovery) return sendJson(res, 200, discovery);
+    const rp = parseResourcePath(path);
+    if (!rp) throw pathNotFound();
+    if (rp.subresource === 'exec') throw badRequest('Upgrade request required');
+    if (rp.subresource === 'log') return sendLog(res, rp, url.searchParams);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && rp.name === undefined && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) return watch(req, res, rp, url.searchParams);
+    let contentType = req.headers['content-type'] ?? 'application/json';
+    if (body.length > 0 && contentType.startsWith('application/vnd.kubernetes.protobuf')) {
+      body = Buffer.from(JSON.stringify(decodeKubeProtobuf(protoSchema, body)));
+      contentType = 'application/json';
+    }
+    const answer = api.handle({
+      method,
+      rt: rp.rt,
+      ...(rp.namespace !== undefined ? { namespace: rp.namespace } : {}),
+      ...(rp.name !== undefined ? { name: rp.name } : {}),
+      ...(rp.subresource !== undefined ? { subresource: rp.subresource } : {}),
+      query: url.searchParams,
+      contentType,
+      body,
+    });
+    const headers: Record<string, string[]> = {};
+    if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+    const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');
+    if (wantsTable && answer.code === 200) {
+      const b = answer.body as Record<string, any>;
+      const items = rp.name === undefined ? (b.items as any[]) : [b];
+      return sendJson(res, 200, toTable(rp.rt.kind, items as never, store.resourceVersion()), headers);
+    }
+    sendJson(res, answer.code, answer.body, headers);
+  };
+
+  const discoveryDoc = (path: string): unknown => {
+    if (path === '/api') return coreVersions();
+    if (path === '/apis') return groupList();
+    if (path === '/openapi/v3') return openapiIndex();
+    if (path.startsWith('/openapi/v3/')) return openapiDocument(path.slice('/openapi/v3/'.length));
+    let m = /^\/api\/(v1)$/.exec(path);
+    if (m) return apiResourceList('', m[1]!);
+    m = /^\/apis\/([^/]+)$/.exec(path);
+    if (m) return apiGroup(m[1]!);
+    m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+    if (m) return apiResourceList(m[1]!, m[2]!);
+    return undefined;
+  };
+
+  const sendLog = (res: ServerResponse, rp: ResourcePath, q: URLSearchParams): void => {
+    const pod = api.mustGet(rp.rt, rp.namespace ?? '', rp.name ?? '');
+    const containers: Record<string, any>[] = pod.spec?.containers ?? [];
+    const inits: Record<string, any>[] = pod.spec?.initContainers ?? [];
+    let name = q.get('container') ?? '';
+    if (name === '') {
+      if (containers.length !== 1) {
+        throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.map((c) => c.name).join(' ')}] or one of the init containers: [${inits.map((c) => c.name).join(' ')}]`);
+      }
+      name = containers[0]!.name;
+    }
+    if (![...containers, ...inits].some((c) => c.name === name)) throw badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
+    let text = '';
+    try {
+      text = readFileSync(join(podDir(dir, pod.metadata.namespace, pod.metadata.name), 'logs', `${name}.log`), 'utf8');
+    } catch {
+      text = '';
+    }
+    const tail = Number(q.get('tailLines') ?? NaN);
+    if (Number.isFinite(tail)) text = text.split('\n').slice(-(tail + 1)).join('\n');
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(text);
+  };
+
+  const watch = (req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams): void => {
+    const match = selectorFilter(q.get('labelSelector'), q.get('fieldSelector'));
+    const inScope = (o: Record<string, any>): boolean => (!rp.rt.namespaced || rp.namespace === undefined || o.metadata.namespace === rp.namespace) && match(o as never);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    watches.add(res);
+    const rv = q.get('resourceVersion');
+    if (!rv || rv === '0') {
+      for (const o of store.list(rp.rt, rp.namespace)) if (inScope(o)) res.write(JSON.stringify({ type: 'ADDED', object: o }) + '\n');
+    }
+    const onChange = (ev: StoreEvent): void => {
+      if (ev.rt !== rp.rt || !inScope(ev.object)) return;
+      res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
+    };
+    store.events.on('change', onChange);
+    const timeout = setTimeout(() => res.end(), Number(q.get('timeoutSeconds') ?? 1800) * 1000);
+    const done = (): void => {
+      clearTimeout(timeout);
+      store.events.off('change', onChange);
+      watches.delete(res);
+    };
+    res.on('close', done);
+    req.on('close', done);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!authorized(req)) return rejectUpgrade(socket, unauthorized());
+    const rp = parseResourcePath(url.pathname);
+    if (!rp || rp.subresource !== 'exec' || rp.namespace === undefined || rp.name === undefined) return rejectUpgrade(socket, pathNotFound());
+    exec.upgrade(req, socket, head, rp.namespace, rp.name, url.searchParams);
+  };
+
+  const tls = await ensureServingCert(dir);
+  const httpServer = createServer(onRequest);
+  const httpsServer = createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest);
+  for (const s of [httpServer, httpsServer]) s.on('upgrade', onUpgrade);
+  // One port, two protocols: a TLS ClientHello starts with byte 0x16.
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === 0x16 ? httpsServer : httpServer).emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const httpsUrl = `https://127.0.0.1:${port}`;
+  logger.info('fake apiserver listening', { cluster: opts.cluster, url });
+
+  return {
+    url,
+    httpsUrl,
+    caPem: tls.cert,
+    port,
+    token,
+    dir,
+    store,
+    api,
+    kubeconfig: (k = {}) => (k.tls === false ? kubeconfigYaml(opts.cluster, url, token) : kubeconfigYaml(opts.cluster, httpsUrl, token, tls.cert)),
+    close: async () => {
+      cancelNode();
+      exec.close();
+      for (const w of watches) w.end();
+      await kubelet.dispose();
+      store.flush();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A kubeconfig for a fake server, context and cluster named `kind-<cluster>`. */
+export function kubeconfigYaml(cluster: string, url: string, token: string, caPem?: string): string {
+  const name = `kind-${cluster}`;
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    // client-node 1.4 refuses http:// unless skipTLSVerify is set; kubectl sends tokens only over TLS.
+    ...(caPem ? [`    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`] : ['    insecure-skip-tls-verify: true']),
+    `    server: ${url}`,
+    'users:',
+    `- name: ${name}`,
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: ${name}`,
+    `current-context: ${name}`,
+    '',
+  ].join('\n');
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string[]> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export { groupVersion };

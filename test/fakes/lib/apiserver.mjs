@@ -1,0 +1,79 @@
+// Starting and stopping a cluster's fake Kubernetes API server (a detached process on the host).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FAKES_DIR, PROJECT_ROOT } from './paths.mjs';
+import { identify, isAlive, sleep, terminate } from './proc.mjs';
+
+const REAL_ENTRY = path.join(FAKES_DIR, 'kube-apiserver', 'main.ts');
+const STUB_ENTRY = path.join(FAKES_DIR, 'lib', 'stub-apiserver.mjs');
+const TSX = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+
+/**
+ * Which server to run: $FAKE_KIND_APISERVER = "stub" | "real" | a path to an entry file;
+ * default: the real fake (test/fakes/kube-apiserver/main.ts) when it exists, else the stub.
+ */
+export function apiserverEntry(env = process.env) {
+  const choice = env.FAKE_KIND_APISERVER;
+  if (choice === 'stub') return STUB_ENTRY;
+  if (choice === 'real') return REAL_ENTRY;
+  if (choice) return path.resolve(choice);
+  return fs.existsSync(REAL_ENTRY) ? REAL_ENTRY : STUB_ENTRY;
+}
+
+/**
+ * Start the API server for `cluster` detached (stdio to <clusterDir>/apiserver.log) and wait for
+ * it to write <clusterDir>/apiserver.json. Resolves with { port, pid, token, process:{pid,startTime} }.
+ */
+export async function startApiserver(cluster, dir, env = process.env) {
+  const entry = apiserverEntry(env);
+  const args = entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
+  const log = fs.openSync(path.join(dir, 'apiserver.log'), 'a');
+  const child = spawn(process.execPath, [...args, '--cluster', cluster, '--dir', dir], {
+    cwd: dir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env,
+  });
+  fs.closeSync(log);
+  let exited = null;
+  child.on('exit', (code, sig) => (exited = sig ?? code));
+  child.unref();
+  const ident = identify(child.pid);
+  const timeoutMs = Number(env.FAKE_KIND_APISERVER_TIMEOUT_MS || 30_000);
+  const deadline = Date.now() + timeoutMs;
+  const infoFile = path.join(dir, 'apiserver.json');
+  while (Date.now() < deadline && exited === null && isAlive(ident)) {
+    const info = readInfo(infoFile);
+    if (info) return { ...info, process: ident };
+    await sleep(25);
+  }
+  await terminate(ident, 500);
+  const tail = tailOf(path.join(dir, 'apiserver.log'));
+  throw new Error(exited === null && isAlive(ident) ? `timed out after ${timeoutMs}ms waiting for the API server\n${tail}` : `API server exited (${exited})\n${tail}`);
+}
+
+function readInfo(file) {
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return Number.isInteger(info.port) ? info : null;
+  } catch {
+    return null; // not written yet, or half-written
+  }
+}
+
+function tailOf(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Stop the API server recorded in cluster.json (SIGTERM, then SIGKILL). */
+export async function stopApiserver(record) {
+  if (record?.apiserver?.process) await terminate(record.apiserver.process, 3000);
+}
+
+export { isAlive };

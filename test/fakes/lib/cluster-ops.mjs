@@ -1,0 +1,72 @@
+// Lifecycle of a fake cluster: the node "container", its files, its API server; delete.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { clusterDir, nodeDir, nodeName } from './paths.mjs';
+import { listClusters, readCluster, writeCluster } from './state.mjs';
+import { startNode, stopNode } from './node-runtime.mjs';
+import { startApiserver, stopApiserver } from './apiserver.mjs';
+import { prepareNodeDirs } from './node-files.mjs';
+
+/** kind's default node image for v0.30.0. */
+export const DEFAULT_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
+
+export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
+export const ROLE_LABEL = 'io.x-k8s.kind.role';
+
+function nextIp(env) {
+  const used = new Set(listClusters(env).flatMap((n) => (readCluster(n, env)?.nodes ?? []).map((x) => x.ipAddress)));
+  for (let i = 2; i < 255; i++) if (!used.has(`172.18.0.${i}`)) return `172.18.0.${i}`;
+  return '172.18.0.254';
+}
+
+/**
+ * "docker run" of the control-plane node: claims the cluster dir, lays out the node's files and
+ * starts the namespace holder. Throws { docker: true } style errors with kind-like text on conflict.
+ */
+export async function provisionNode(name, image, env = process.env) {
+  const dir = clusterDir(name, env);
+  fs.mkdirSync(clusterDir('', env), { recursive: true });
+  const node = nodeName(name);
+  const id = crypto.createHash('sha256').update(`${name}/${Date.now()}/${process.pid}/${Math.random()}`).digest('hex');
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    const err = new Error(`docker: Error response from daemon: Conflict. The container name "/${node}" is already in use by another container. You have to remove (or rename) that container to be able to reuse that name.`);
+    err.kindCommand = `docker run --name ${node} --hostname ${node} --label ${CLUSTER_LABEL}=${name} ${image}`;
+    err.status = 125;
+    throw err;
+  }
+  const createdAt = new Date().toISOString();
+  const record = {
+    name,
+    image,
+    createdAt,
+    nodes: [{ name: node, id, role: 'control-plane', image, ipAddress: nextIp(env), createdAt, labels: { [CLUSTER_LABEL]: name, [ROLE_LABEL]: 'control-plane' } }],
+  };
+  writeCluster(record, env);
+  prepareNodeDirs(nodeDir(name, env), { hostname: node, ip: record.nodes[0].ipAddress });
+  record.nodes[0].process = await startNode(name, node, env);
+  writeCluster(record, env);
+  return record;
+}
+
+/** Start the cluster's API server and record it. */
+export async function bootApiserver(record, env = process.env) {
+  const info = await startApiserver(record.name, clusterDir(record.name, env), env);
+  record.apiserver = { port: info.port, token: info.token, process: info.process };
+  if (info.httpsUrl && info.caData) Object.assign(record.apiserver, { httpsUrl: info.httpsUrl, caData: info.caData });
+  writeCluster(record, env);
+  return record.apiserver;
+}
+
+/** Kill the node's processes and the API server, remove all state. Idempotent. */
+export async function destroyCluster(name, env = process.env) {
+  const record = readCluster(name, env);
+  if (record) {
+    await stopApiserver(record);
+    for (const node of record.nodes ?? []) await stopNode(node.process);
+  }
+  fs.rmSync(clusterDir(name, env), { recursive: true, force: true });
+  return Boolean(record);
+}

@@ -1,0 +1,80 @@
+// The control-plane node's own files (what kubeadm and kind leave on a real node).
+import fs from 'node:fs';
+import path from 'node:path';
+import { staticPodManifests } from './manifests.mjs';
+import { nodeKubeconfig } from './kubeconfig.mjs';
+
+const PKI_FILES = [
+  'ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key',
+  'apiserver-etcd-client.crt', 'apiserver-etcd-client.key', 'front-proxy-ca.crt', 'front-proxy-ca.key',
+  'front-proxy-client.crt', 'front-proxy-client.key', 'sa.key', 'sa.pub',
+  'etcd/ca.crt', 'etcd/ca.key', 'etcd/server.crt', 'etcd/server.key', 'etcd/peer.crt', 'etcd/peer.key',
+  'etcd/healthcheck-client.crt', 'etcd/healthcheck-client.key',
+];
+
+function write(root, rel, text, mode = 0o644) {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text, { mode });
+}
+
+/** Skeleton of a fresh node: directories every kindest/node image has, /etc/hostname and /etc/hosts. */
+export function prepareNodeDirs(root, { hostname, ip }) {
+  write(root, 'etc/hostname', `${hostname}\n`);
+  write(root, 'etc/hosts', `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
+  for (const d of ['etc/kubernetes/manifests', 'etc/kubernetes/pki/etcd', 'root', 'tmp', 'var/log/pods', 'var/log/containers', 'var/lib/etcd', 'var/lib/kubelet', 'kind']) {
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+  }
+  fs.chmodSync(path.join(root, 'tmp'), 0o1777);
+  fs.chmodSync(path.join(root, 'root'), 0o700);
+}
+
+/** /kind/kubeadm.conf, as kind's "Writing configuration" phase leaves it. */
+export function writeKubeadmConfig(root, { cluster, ip, image }) {
+  const version = /:(v[\d.]+)/.exec(image)?.[1] ?? 'v1.34.0';
+  write(root, 'kind/kubeadm.conf', [
+    'apiVersion: kubeadm.k8s.io/v1beta4',
+    'kind: ClusterConfiguration',
+    `clusterName: ${cluster}`,
+    `controlPlaneEndpoint: ${cluster}-control-plane:6443`,
+    `kubernetesVersion: ${version}`,
+    'networking:',
+    '  podSubnet: 10.244.0.0/16',
+    '  serviceSubnet: 10.96.0.0/16',
+    '---',
+    'apiVersion: kubeadm.k8s.io/v1beta4',
+    'kind: InitConfiguration',
+    'localAPIEndpoint:',
+    `  advertiseAddress: ${ip}`,
+    '  bindPort: 6443',
+    'nodeRegistration:',
+    '  criSocket: unix:///run/containerd/containerd.sock',
+    `  name: ${cluster}-control-plane`,
+    '',
+  ].join('\n'));
+}
+
+/** Placeholder PKI and the static pod manifests ("kubeadm init" up to the control plane). */
+export function writeControlPlane(root, spec) {
+  for (const f of PKI_FILES) {
+    write(root, `etc/kubernetes/pki/${f}`, `# placeholder ${f} (fake node: no real TLS)\n`, f.endsWith('.key') ? 0o600 : 0o644);
+  }
+  for (const [file, text] of Object.entries(staticPodManifests(spec))) write(root, `etc/kubernetes/manifests/${file}`, text, 0o600);
+}
+
+/** Kubeconfigs kubeadm writes, pointing at the (fake) API server. */
+export function writeKubeconfigs(root, cluster, api) {
+  write(root, 'etc/kubernetes/admin.conf', nodeKubeconfig(cluster, api, 'kubernetes-admin'), 0o600);
+  write(root, 'etc/kubernetes/super-admin.conf', nodeKubeconfig(cluster, api, 'kubernetes-super-admin'), 0o600);
+  write(root, 'etc/kubernetes/controller-manager.conf', nodeKubeconfig(cluster, api, 'system:kube-controller-manager'), 0o600);
+  write(root, 'etc/kubernetes/scheduler.conf', nodeKubeconfig(cluster, api, 'system:kube-scheduler'), 0o600);
+  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${cluster}-control-plane`), 0o600);
+}
+
+/** kindnet's CNI config ("Installing CNI"). */
+export function writeCniConfig(root) {
+  write(root, 'etc/cni/net.d/10-kindnet.conflist', JSON.stringify({
+    cniVersion: '0.3.1', name: 'kindnet',
+    plugins: [{ type: 'ptp', ipMasq: false, ipam: { type: 'host-local', dataDir: '/run/cni-ipam-state', routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.244.0.0/24' }]] }, mtu: 1500 }, { type: 'portmap', capabilities: { portMappings: true } }],
+  }, null, 2) + '\n');
+}

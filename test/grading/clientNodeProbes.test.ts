@@ -1,0 +1,119 @@
+import { strict as assert } from 'node:assert';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { ProbeError } from '../../server/grading/types.js';
+import { ClientNodeProbes } from '../../server/kube/clientNodeProbes.js';
+import { KubeApi } from '../../server/kube/kubeApi.js';
+import { exitCodeFromStatus } from '../../server/kube/podExec.js';
+import { kubeconfigFor, startTinyApi, type TinyApi } from './tinyApiServer.js';
+
+const noNode = async () => ({ exitCode: 0, stdout: '', stderr: '' });
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('ClientNodeProbes against a small HTTP API', () => {
+  let api: TinyApi;
+  let probes: ClientNodeProbes;
+  before(async () => {
+    api = await startTinyApi();
+    probes = new ClientNodeProbes({ kubeconfig: api.kubeconfig, nodeExec: noNode, execTimeoutMs: 300 });
+  });
+  after(() => api.close());
+
+  describe('getObject', () => {
+    it('returns the object as the API sent it (raw timestamps, unknown fields kept)', async () => {
+      const pod = await probes.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'sandbox', name: 'untrusted' });
+      assert.ok(pod);
+      const meta = pod['metadata'] as Record<string, unknown>;
+      assert.equal(meta['creationTimestamp'], '2025-01-02T03:04:05Z');
+      assert.deepEqual((pod['spec'] as Record<string, unknown>)['futureField'], { kept: true });
+      assert.ok(api.requests.includes('GET /api/v1/namespaces/sandbox/pods/untrusted'));
+    });
+
+    it('reads cluster-scoped objects without a namespace', async () => {
+      const ns = await probes.getObject({ apiVersion: 'v1', kind: 'Namespace', name: 'sandbox' });
+      assert.equal((ns?.['metadata'] as { name: string }).name, 'sandbox');
+    });
+
+    it('returns null for a 404, and for an API group the cluster does not serve', async () => {
+      assert.equal(await probes.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'sandbox', name: 'nope' }), null);
+      assert.equal(await probes.getObject({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name: 'gvisor' }), null);
+    });
+
+    it('throws a ProbeError naming the status for a 5xx', async () => {
+      await assert.rejects(
+        probes.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'broken', name: 'x' }),
+        (e: Error) => e instanceof ProbeError && /answered HTTP 500: etcdserver: request timed out/.test(e.message),
+      );
+    });
+
+    it('throws a plain ProbeError when the API is unreachable', async () => {
+      const port = await closedPort();
+      const down = new ClientNodeProbes({ kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`), nodeExec: noNode });
+      await assert.rejects(down.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'a', name: 'b' }), (e: Error) => {
+        assert.ok(e instanceof ProbeError);
+        assert.equal(e.message, `cannot reach the cluster API at http://127.0.0.1:${port}: connection refused`);
+        return true;
+      });
+    });
+  });
+
+  describe('podExec', () => {
+    it('collects stdout and exit code 0 from the status channel', async () => {
+      const out = await probes.podExec('sandbox', 'untrusted', 'app', ['echo', 'hello', 'gVisor']);
+      assert.deepEqual(out, { exitCode: 0, stdout: 'hello gVisor\n', stderr: '' });
+    });
+
+    it('reads a non-zero exit code from the ExitCode cause, with stderr', async () => {
+      const out = await probes.podExec('sandbox', 'untrusted', undefined, ['fail', '3']);
+      assert.deepEqual(out, { exitCode: 3, stdout: 'partial\n', stderr: 'boom\n' });
+      assert.ok(api.requests.includes('UPGRADE /api/v1/namespaces/sandbox/pods/untrusted/exec?container=app'), 'defaults to the first container');
+    });
+
+    it('reports a command that cannot start as exit code 126 with the reason', async () => {
+      const out = await probes.podExec('sandbox', 'untrusted', 'app', ['dmesg']);
+      assert.equal(out.exitCode, 126);
+      assert.match(out.stderr, /executable file not found/);
+    });
+
+    it('throws ProbeError for a missing pod, a missing container, or a pod that is not running', async () => {
+      await assert.rejects(probes.podExec('sandbox', 'gone', undefined, ['echo']), /pod sandbox\/gone not found/);
+      await assert.rejects(probes.podExec('sandbox', 'untrusted', 'web', ['echo']), /container web not found in pod sandbox\/untrusted \(containers: app, sidecar\)/);
+      await assert.rejects(probes.podExec('sandbox', 'pending', undefined, ['echo']), /pod sandbox\/pending is Pending, not Running/);
+    });
+
+    it('gives up on a command that never reports its status', async () => {
+      await assert.rejects(probes.podExec('sandbox', 'untrusted', 'app', ['hang']), (e: Error) => e instanceof ProbeError && /did not finish/.test(e.message));
+    });
+  });
+
+  it('nodeExec delegates, and wraps a failure to start as ProbeError', async () => {
+    const seen: string[][] = [];
+    const ok = new ClientNodeProbes({ kubeconfig: api.kubeconfig, nodeExec: async (argv) => (seen.push(argv), { exitCode: 0, stdout: 'x', stderr: '' }) });
+    assert.equal((await ok.nodeExec(['cat', '/etc/hostname'])).stdout, 'x');
+    assert.deepEqual(seen, [['cat', '/etc/hostname']]);
+    const broken = new ClientNodeProbes({ kubeconfig: api.kubeconfig, nodeExec: () => Promise.reject(new Error('docker: no such container')) });
+    await assert.rejects(broken.nodeExec(['true']), (e: Error) => e instanceof ProbeError && /no such container/.test(e.message));
+  });
+
+  it('KubeApi.listNodes reports each node and its readiness', async () => {
+    assert.deepEqual(await new KubeApi(api.kubeconfig).listNodes(), [
+      { name: 'lab-control-plane', ready: true },
+      { name: 'lab-worker', ready: false },
+    ]);
+  });
+});
+
+describe('exitCodeFromStatus', () => {
+  it('maps Success to 0 and NonZeroExitCode to its cause', () => {
+    assert.equal(exitCodeFromStatus({ status: 'Success' }), 0);
+    assert.equal(exitCodeFromStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '137' }] } }), 137);
+    assert.equal(exitCodeFromStatus({ status: 'Failure', message: 'oops' }), undefined);
+  });
+});

@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../server/errors.js';
+import { imagePinProblem, inspectLabs, loadLabs } from '../../server/clusters/labs.js';
+import { copyFixture, replaceOnce, type FixtureCopy } from './helpers.js';
+
+const DIGEST = 'sha256:f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f';
+
+describe('labs loader', () => {
+  let fx: FixtureCopy;
+  let labFile: string;
+  let kindFile: string;
+  const editFile = (file: string, from: string, to: string): void => writeFileSync(file, replaceOnce(readFileSync(file, 'utf8'), from, to));
+  beforeEach(() => {
+    fx = copyFixture();
+    labFile = join(fx.labsDir, 'default', 'lab.yaml');
+    kindFile = join(fx.labsDir, 'default', 'kind-config.yaml');
+  });
+  afterEach(() => fx.dispose());
+
+  it('loads a lab with its pinned node image and kind config path', () => {
+    const labs = loadLabs(fx.labsDir);
+    assert.deepEqual([...labs.keys()], ['default']);
+    const lab = labs.get('default')!;
+    assert.equal(lab.nodeImage, `kindest/node:v1.32.2@${DIGEST}`);
+    assert.equal(lab.kindConfig, kindFile);
+    assert.equal(lab.description, 'One control-plane node.');
+  });
+
+  it('refuses a kind config whose node image differs from lab.yaml', () => {
+    editFile(kindFile, `image: kindest/node:v1.32.2@${DIGEST}`, 'image: kindest/node:v1.31.0');
+    const { labs, problems } = inspectLabs(fx.labsDir);
+    assert.equal(labs.size, 0);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.file, kindFile);
+    assert.equal(problems[0]!.field, 'nodes[0].image');
+    assert.equal(problems[0]!.line, 5);
+    assert.match(problems[0]!.message, /must equal lab\.yaml nodeImage/);
+    assert.throws(() => loadLabs(fx.labsDir), (e: unknown) => e instanceof AppError && /kind-config\.yaml:5 nodes\[0\]\.image/.test(e.message));
+  });
+
+  it('refuses an unpinned node image', () => {
+    editFile(labFile, `nodeImage: kindest/node:v1.32.2@${DIGEST}`, 'nodeImage: kindest/node');
+    editFile(kindFile, `image: kindest/node:v1.32.2@${DIGEST}`, 'image: kindest/node');
+    const { problems } = inspectLabs(fx.labsDir);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.field, 'nodeImage');
+    assert.match(problems[0]!.message, /is not pinned/);
+  });
+
+  it('reports a kind config without nodes, a typo in lab.yaml and a missing file', () => {
+    writeFileSync(kindFile, 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n');
+    editFile(labFile, 'description:', 'descripton:');
+    const problems = inspectLabs(fx.labsDir).problems.map((p) => p.message);
+    assert.ok(problems.some((m) => /unknown field 'descripton' — did you mean 'description'\?/.test(m)), problems.join('\n'));
+    assert.ok(problems.some((m) => /list the nodes with their image/.test(m)), problems.join('\n'));
+    unlinkSync(kindFile);
+    assert.ok(inspectLabs(fx.labsDir).problems.some((p) => p.file === kindFile && /missing/.test(p.message)));
+  });
+
+  it('judges image pinning', () => {
+    assert.equal(imagePinProblem(`kindest/node:v1.32.2@${DIGEST}`), undefined);
+    assert.equal(imagePinProblem(`kindest/node@${DIGEST}`), undefined);
+    assert.equal(imagePinProblem('kindest/node:v1.32.2'), undefined);
+    assert.match(imagePinProblem('kindest/node:latest')!, /not pinned/);
+    assert.match(imagePinProblem('localhost:5000/node')!, /not pinned/);
+    assert.match(imagePinProblem('kindest/node@sha256:abc')!, /malformed digest/);
+  });
+});

@@ -1,0 +1,89 @@
+/** The catalog page (`/`): one card per scenario, Start (creates a session) and Resume. */
+import { messageOf, tokenKey } from './api.js';
+import type { Page, PageContext } from './context.js';
+import { h, replaceChildren } from './dom.js';
+import { sessionPath } from './router.js';
+import type { ScenarioSummary, SessionDto } from '../server/wire/types.js';
+
+/** Renders the catalog into `root`. */
+export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
+  let disposed = false;
+  const grid = h('div', { class: 'catalog-grid', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading labs…'));
+  replaceChildren(
+    root,
+    h(
+      'main',
+      { class: 'page' },
+      h('header', { class: 'catalog-header' }, h('h1', {}, 'CKS Lab'), h('p', { class: 'muted' }, 'Pick a scenario: you get a fresh kind cluster, a terminal on its control-plane node, and a Check button that grades the real cluster state.')),
+      grid,
+    ),
+  );
+
+  void (async () => {
+    try {
+      const [catalog, mine] = await Promise.all([ctx.api.catalog(), ctx.api.sessions().catch(() => ({ sessions: [] as SessionDto[] }))]);
+      if (disposed) return;
+      const active = new Map<string, SessionDto>();
+      for (const s of mine.sessions) {
+        if ((s.state === 'provisioning' || s.state === 'ready') && !active.has(s.scenarioId)) active.set(s.scenarioId, s);
+      }
+      grid.removeAttribute('aria-busy');
+      if (catalog.scenarios.length === 0) replaceChildren(grid, h('p', { class: 'muted' }, 'No scenarios are installed on this server.'));
+      else replaceChildren(grid, ...catalog.scenarios.map((s) => card(s, active.get(s.id), ctx)));
+    } catch (err) {
+      if (disposed) return;
+      replaceChildren(grid, h('p', { class: 'muted' }, 'The labs could not be loaded.'));
+      ctx.banner.show(messageOf(err));
+    }
+  })();
+
+  return {
+    dispose() {
+      disposed = true;
+    },
+  };
+}
+
+function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageContext): HTMLElement {
+  const titleId = `scenario-${s.id}-title`;
+  const start = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'start-lab', 'aria-describedby': titleId }, active ? 'Start again' : 'Start lab');
+  start.addEventListener('click', async () => {
+    start.disabled = true;
+    start.textContent = 'Starting…';
+    ctx.banner.clear();
+    try {
+      const created = await ctx.api.createSession(s.id);
+      try {
+        localStorage.setItem(tokenKey(created.session.id), created.token);
+      } catch {
+        // Private mode without storage: the session still works until this tab is closed.
+      }
+      ctx.navigate(sessionPath(created.session.id));
+    } catch (err) {
+      ctx.banner.show(messageOf(err));
+      start.disabled = false;
+      start.textContent = active ? 'Start again' : 'Start lab';
+    }
+  });
+
+  return h(
+    'article',
+    { class: 'card', 'data-testid': 'scenario-card', 'data-scenario-id': s.id, 'aria-labelledby': titleId },
+    h('h2', { id: titleId, class: 'card-title' }, s.title),
+    h('p', { class: 'card-domain' }, s.domain),
+    h(
+      'ul',
+      { class: 'card-facts', 'aria-label': 'Facts' },
+      h('li', { class: `badge difficulty-${s.difficulty}` }, s.difficulty),
+      h('li', { class: 'badge' }, `~${s.timeLimitMinutes} min`),
+      h('li', { class: 'badge' }, `${s.taskCount} ${s.taskCount === 1 ? 'task' : 'tasks'} · ${s.maxScore} pts`),
+    ),
+    h('p', { class: 'card-summary' }, s.summary),
+    h(
+      'div',
+      { class: 'card-actions' },
+      active ? h('a', { class: 'btn', href: sessionPath(active.id), 'data-link': true, 'data-testid': 'resume-lab' }, active.state === 'provisioning' ? 'Resume (starting)' : 'Resume') : null,
+      start,
+    ),
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The Check panel: the Check button (disabled, "Checking…" while the grade runs), the score,
+ * one result per task with each check's message and expected vs found, the task hint when it
+ * failed, and "Show solution" once the server offers it.
+ */
+import { messageOf } from '../api.js';
+import type { GradeJson } from '../../server/wire/types.js';
+import type { PageContext } from '../context.js';
+import { h, replaceChildren } from '../dom.js';
+import { renderMarkdown } from './markdown.js';
+
+type CheckJson = GradeJson['tasks'][number]['checks'][number];
+type TaskJson = GradeJson['tasks'][number];
+
+export interface GradePanel {
+  el: HTMLElement;
+  /** Show a grade (the last one on load, then each new one). */
+  show(grade: GradeJson | null): void;
+  setSolutionAvailable(available: boolean): void;
+}
+
+/** Creates the panel for session `sessionId`. */
+export function createGradePanel(ctx: PageContext, sessionId: string): GradePanel {
+  const check = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'check-button' }, 'Check');
+  const scoreBox = h('div', { class: 'score-box', 'aria-live': 'polite' });
+  const results = h('ol', { class: 'task-results', 'aria-label': 'Task results' });
+  const solutionButton = h('button', { type: 'button', class: 'btn', 'data-testid': 'show-solution', hidden: true }, 'Show solution');
+  const solution = h('div', { class: 'solution markdown', 'data-testid': 'solution', hidden: true });
+  const el = h(
+    'section',
+    { class: 'grade-panel', 'aria-label': 'Check your work' },
+    h('div', { class: 'grade-bar' }, check, scoreBox, solutionButton),
+    h('p', { class: 'muted grade-empty' }, 'Press Check when you are done: the cluster itself is graded.'),
+    results,
+    solution,
+  );
+
+  check.addEventListener('click', async () => {
+    check.disabled = true;
+    check.textContent = 'Checking…';
+    ctx.banner.clear();
+    try {
+      show(await ctx.api.grade(sessionId));
+      results.querySelector('[data-passed="false"]')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      // After a first attempt the solution may be offered: ask the server rather than guess.
+      const session = await ctx.api.session(sessionId).catch(() => null);
+      if (session) setSolutionAvailable(session.solutionAvailable);
+    } catch (err) {
+      ctx.banner.show(messageOf(err));
+    } finally {
+      check.disabled = false;
+      check.textContent = 'Check';
+    }
+  });
+
+  solutionButton.addEventListener('click', async () => {
+    if (!solution.hidden) {
+      solution.hidden = true;
+      solutionButton.textContent = 'Show solution';
+      return;
+    }
+    solutionButton.disabled = true;
+    try {
+      const { markdown } = await ctx.api.solution(sessionId);
+      renderMarkdown(solution, markdown);
+      solution.hidden = false;
+      solution.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      solutionButton.textContent = 'Hide solution';
+    } catch (err) {
+      ctx.banner.show(messageOf(err));
+    } finally {
+      solutionButton.disabled = false;
+    }
+  });
+
+  function show(grade: GradeJson | null): void {
+    el.classList.toggle('graded', grade !== null);
+    if (!grade) {
+      replaceChildren(scoreBox);
+      replaceChildren(results);
+      return;
+    }
+    replaceChildren(
+      scoreBox,
+      h('span', { class: 'muted' }, 'Score '),
+      h('strong', { 'data-testid': 'score', class: grade.passed ? 'pass' : 'fail' }, `${grade.score} / ${grade.maxScore}`),
+      grade.passed ? h('span', { class: 'pass' }, ' — all tasks passed') : null,
+    );
+    replaceChildren(results, ...grade.tasks.map(taskResult));
+  }
+
+  function setSolutionAvailable(available: boolean): void {
+    solutionButton.hidden = !available;
+  }
+
+  return { el, show, setSolutionAvailable };
+}
+
+function taskResult(task: TaskJson): HTMLElement {
+  return h(
+    'li',
+    { class: `task ${task.passed ? 'pass' : 'fail'}`, 'data-testid': 'task-result', 'data-passed': String(task.passed), 'data-task-id': task.id },
+    h(
+      'div',
+      { class: 'task-head' },
+      h('span', { class: 'status-icon', 'aria-hidden': 'true' }, task.passed ? '✓' : '✗'),
+      h('span', { class: 'task-title' }, task.title),
+      h('span', { class: 'badge' }, `${task.weight} ${task.weight === 1 ? 'pt' : 'pts'}`),
+      h('span', { class: `status ${task.passed ? 'pass' : 'fail'}` }, task.passed ? 'Passed' : 'Failed'),
+    ),
+    h('ul', { class: 'checks' }, ...task.checks.map(checkResult)),
+    !task.passed && task.hint ? h('p', { class: 'hint' }, h('strong', {}, 'Hint: '), task.hint) : null,
+  );
+}
+
+function checkResult(c: CheckJson): HTMLElement {
+  const label = c.status === 'error' ? 'Could not check' : c.passed ? 'Passed' : 'Failed';
+  const cls = c.status === 'error' ? 'error' : c.passed ? 'pass' : 'fail';
+  return h(
+    'li',
+    { class: `check ${cls}`, 'data-check-id': c.id, 'data-status': c.status },
+    h('span', { class: 'status-icon', 'aria-label': label, title: label }, c.status === 'error' ? '!' : c.passed ? '✓' : '✗'),
+    h(
+      'div',
+      { class: 'check-body' },
+      h('p', { class: 'check-message' }, c.message),
+      h('dl', { class: 'expected-found' }, h('dt', {}, 'Expected'), h('dd', {}, h('code', {}, c.expected || '—')), h('dt', {}, 'Found'), h('dd', {}, h('code', {}, c.actual || '—'))),
+    ),
+  );
+}

@@ -41,3 +41,16 @@ export function formatElapsed(ms: number): string {
   const seconds = String(total % 60).padStart(2, '0');
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
+
+/**
+ * Text with `backtick` spans shown as <code>, built from text nodes only (never HTML), for
+ * scenario-authored titles, check messages and hints.
+ */
+export function inlineCode(text: string): DocumentFragment {
+  const frag = document.createDocumentFragment();
+  text.split(/(`[^`\n]+`)/).forEach((part) => {
+    if (part.length > 2 && part.startsWith('`') && part.endsWith('`')) frag.appendChild(h('code', {}, part.slice(1, -1)));
+    else if (part) frag.appendChild(document.createTextNode(part));
+  });
+  return frag;
+}

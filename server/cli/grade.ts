@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { CheckEngine, formatText, toGradeJson } from '../grading/index.js';
 import { ProbeError, type GradeResult } from '../grading/types.js';
+import type { ClusterProvider } from '../clusters/types.js';
 import { createJsonLogger } from '../log/index.js';
 import { buildClusterAdapters, loadContent } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
@@ -34,6 +35,7 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
   let kubeconfigText: string | undefined;
   if (values.kubeconfig !== undefined) {
     if (!existsSync(values.kubeconfig)) throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
+    if (!statSync(values.kubeconfig).isFile()) throw new UsageError(`--kubeconfig ${values.kubeconfig}: not a file`);
     kubeconfigText = readFileSync(values.kubeconfig, 'utf8');
   }
 
@@ -43,8 +45,14 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
   const scenarios = positionals.map((id) => assertCli(() => catalog.require(id)));
   const runner = new ExecRunner(logger, io.env);
   const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir: config.dataDir });
-  const kubeconfig = kubeconfigText ?? (await provider.kubeconfig(cluster));
-  const probes = probesFor(cluster, kubeconfig);
+  const kubeconfig = kubeconfigText ?? (await kindKubeconfig(provider, cluster));
+  let probes: ReturnType<typeof probesFor>;
+  try {
+    probes = probesFor(cluster, kubeconfig);
+  } catch (e) {
+    const source = values.kubeconfig !== undefined ? `--kubeconfig ${values.kubeconfig}` : `the kubeconfig kind printed for cluster "${cluster}"`;
+    throw new UsageError(`${source} is not a usable kubeconfig: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+  }
   try {
     await probes.getObject({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
   } catch (e) {
@@ -67,6 +75,30 @@ function render(results: GradeResult[], format: Format, color: boolean): string 
     return JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n';
   }
   return results.map((r) => formatText(r, { color })).join('\n');
+}
+
+/**
+ * `kind get kubeconfig`, with a plain answer when the cluster simply does not exist (kind's own
+ * error for that case reads like a failed create).
+ */
+async function kindKubeconfig(provider: ClusterProvider, cluster: string): Promise<string> {
+  try {
+    return await provider.kubeconfig(cluster);
+  } catch (e) {
+    if (!isAppError(e) || e.code !== 'cluster_unreachable') throw e;
+    const names = await provider.list().catch(() => null);
+    if (names && !names.includes(cluster)) {
+      throw new AppError(
+        'not_found',
+        `kind cluster "${cluster}" does not exist (kind get clusters: ${names.length ? names.join(', ') : 'none'}). Create it with \`cks-lab clusters create ${cluster} --lab default\`, or pass --kubeconfig FILE.`,
+      );
+    }
+    throw e;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n')[0] ?? '';
 }
 
 function assertCli<T>(fn: () => T): T {

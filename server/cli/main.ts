@@ -17,7 +17,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(`cks-lab: ${e.message}\n`);
       return 2;
     }
-    io.err(`cks-lab: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+    // One line, never a stack trace or a multi-line parser excerpt.
+    const message = (e instanceof Error ? e.message : String(e)).trim().split('\n')[0];
+    io.err(`cks-lab: unexpected error: ${message}\n`);
     return 2;
   }
 }

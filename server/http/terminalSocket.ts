@@ -39,6 +39,8 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
     const socket = raw as TerminalSocket;
     const sessionId = socket.data.sessionId;
     let attachment: TerminalAttachment | undefined;
+    /** The client's last requested size: a resize sent while provisioning applies at attach. */
+    let size: { cols: number; rows: number } | undefined;
     const sendState = (): void => {
       const s = sessions.get(sessionId);
       if (s) socket.emit('state', sessionDto(s, sessions, store));
@@ -54,13 +56,16 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
           previous.disconnect(true);
         }
         owners.set(sessionId, socket);
-        attachment = terminal.attach({
-          send: (data) => socket.emit('output', data),
-          exit: (code) => {
-            socket.emit('exit', { code });
-            attachment = undefined;
+        attachment = terminal.attach(
+          {
+            send: (data) => socket.emit('output', data),
+            exit: (code) => {
+              socket.emit('exit', { code });
+              attachment = undefined;
+            },
           },
-        });
+          size,
+        );
         socket.emit('replay', attachment.replay);
         sessions.touch(sessionId);
       } catch (e) {
@@ -95,14 +100,15 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
       attachment.write(data);
       sessions.touch(sessionId);
     });
-    socket.on('resize', (size) => {
-      const cols = (size as { cols?: unknown } | null)?.cols;
-      const rows = (size as { rows?: unknown } | null)?.rows;
+    socket.on('resize', (requested) => {
+      const cols = (requested as { cols?: unknown } | null)?.cols;
+      const rows = (requested as { rows?: unknown } | null)?.rows;
       if (typeof cols !== 'number' || typeof rows !== 'number' || !Number.isFinite(cols) || !Number.isFinite(rows)) {
         socket.emit('problem', { code: 'bad_request', message: 'resize needs numeric cols and rows' });
         return;
       }
-      attachment?.resize({ cols, rows });
+      size = { cols, rows };
+      attachment?.resize(size);
     });
     socket.on('ack', (chars) => {
       if (typeof chars === 'number' && Number.isFinite(chars) && chars > 0) attachment?.ack(chars);

@@ -57,16 +57,21 @@ export interface Platform {
 
 /**
  * The composition root: the only place that builds real adapters and passes them in.
- * `overrides` lets tests add environment for terminals (e.g. where fake tools keep state).
+ * `overrides.env` is the environment kind/docker/kubectl run with (default: the server's);
+ * `overrides.terminalEnv` adds variables to every terminal (which otherwise get an allowlist).
  */
-export async function startPlatform(config: ServerConfig, logger: Logger, overrides: { terminalEnv?: Record<string, string> } = {}): Promise<Platform> {
+export async function startPlatform(
+  config: ServerConfig,
+  logger: Logger,
+  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string> } = {},
+): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
   const kubeconfigDir = join(config.dataDir, 'kubeconfigs');
   mkdirSync(kubeconfigDir, { recursive: true, mode: 0o700 });
   const { catalog, labs } = loadContent(config, logger);
   if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);
   const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
-  const runner = new ExecRunner(logger);
+  const runner = new ExecRunner(logger, overrides.env ?? process.env);
   const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
   const terminals = new NodePtyTerminalFactory({ logger, graceMs: config.terminalGraceMs, env: overrides.terminalEnv ?? {} });
   const sessions = new SessionManager({

@@ -6,7 +6,7 @@
 import { messageOf } from '../api.js';
 import type { GradeJson } from '../../server/wire/types.js';
 import type { PageContext } from '../context.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, inlineCode, replaceChildren } from '../dom.js';
 import { renderMarkdown } from './markdown.js';
 
 type CheckJson = GradeJson['tasks'][number]['checks'][number];
@@ -104,12 +104,12 @@ function taskResult(task: TaskJson): HTMLElement {
       'div',
       { class: 'task-head' },
       h('span', { class: 'status-icon', 'aria-hidden': 'true' }, task.passed ? '✓' : '✗'),
-      h('span', { class: 'task-title' }, task.title),
+      h('span', { class: 'task-title' }, inlineCode(task.title)),
       h('span', { class: 'badge' }, `${task.weight} ${task.weight === 1 ? 'pt' : 'pts'}`),
       h('span', { class: `status ${task.passed ? 'pass' : 'fail'}` }, task.passed ? 'Passed' : 'Failed'),
     ),
     h('ul', { class: 'checks' }, ...task.checks.map(checkResult)),
-    !task.passed && task.hint ? h('p', { class: 'hint' }, h('strong', {}, 'Hint: '), task.hint) : null,
+    !task.passed && task.hint ? h('p', { class: 'hint' }, h('strong', {}, 'Hint: '), inlineCode(task.hint)) : null,
   );
 }
 
@@ -123,7 +123,7 @@ function checkResult(c: CheckJson): HTMLElement {
     h(
       'div',
       { class: 'check-body' },
-      h('p', { class: 'check-message' }, c.message),
+      h('p', { class: 'check-message' }, inlineCode(c.message)),
       h('dl', { class: 'expected-found' }, h('dt', {}, 'Expected'), h('dd', {}, h('code', {}, c.expected || '—')), h('dt', {}, 'Found'), h('dd', {}, h('code', {}, c.actual || '—'))),
     ),
   );

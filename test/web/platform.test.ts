@@ -1,0 +1,104 @@
+/**
+ * The learner's path in real Chromium against the real server (HTTP, socket.io, pty, SQLite),
+ * with kind, docker and the Kubernetes API faked: catalog → Start → progress → terminal on the
+ * node → Check (fails) → fix in the terminal → Check (passes) → reload keeps everything.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { loadConfig } from '../../server/config/index.js';
+import { createSilentLogger } from '../../server/log/index.js';
+import { startPlatform, type Platform } from '../../server/platform/index.js';
+import { fakeClusterWorld } from '../helpers/fakeCluster.js';
+import { ROOT } from '../helpers/testServer.js';
+import { launchBrowser, type LaunchedBrowser } from './browser.js';
+
+const run = promisify(execFile);
+
+async function terminalShows(page: Page, needle: string, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(
+    (text) => document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.includes(text) ?? false,
+    needle,
+    { timeout },
+  );
+}
+
+async function typeInTerminal(page: Page, line: string): Promise<void> {
+  await page.locator('[data-testid="terminal"] .xterm').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+describe('learner in Chromium against the real server (fakes for kind/docker/API)', function () {
+  this.timeout(120_000);
+  const world = fakeClusterWorld({ phaseDelayMs: 150 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'cks-web-'));
+  let platform: Platform;
+  let b: LaunchedBrowser;
+
+  before(async function () {
+    await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
+    platform = await startPlatform(loadConfig({ port: '0', dataDir }, {}), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
+    b = await launchBrowser();
+  });
+  after(async () => {
+    await b?.close();
+    await platform?.close();
+    await world.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens the catalog, starts init-containers, works in the terminal and is graded by the cluster', async () => {
+    const page = b.page;
+    await page.goto(platform.server.url);
+    const card = page.locator('[data-testid="scenario-card"][data-scenario-id="init-containers"]');
+    await card.waitFor();
+    const facts = await card.innerText();
+    for (const f of ['init container', 'Minimize Microservice Vulnerabilities', 'easy', '15']) assert.ok(facts.includes(f), `card shows "${f}": ${facts}`);
+
+    await card.getByTestId('start-lab').click();
+    await page.waitForURL(/\/s\/[^/]+$/);
+    const progress = page.getByTestId('provision-progress');
+    await progress.waitFor();
+    // kind's own phases appear as they happen.
+    await page.waitForFunction(() => /Starting control-plane/.test(document.querySelector('[data-testid="provision-progress"]')?.textContent ?? ''));
+    assert.match(await progress.innerText(), /Ensuring node image/);
+
+    await page.locator('[data-testid="terminal"] .xterm').waitFor({ timeout: 60_000 });
+    await terminalShows(page, '-control-plane:');
+    await typeInTerminal(page, 'kubectl get ns init-lab -o name; echo typed-$((6*7))');
+    await terminalShows(page, 'typed-42');
+    await terminalShows(page, 'namespace/init-lab');
+
+    const check = page.getByTestId('check-button');
+    await check.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="score"]')?.textContent?.trim() === '0 / 8');
+    const results = page.getByTestId('task-result');
+    assert.equal(await results.count(), 4);
+    assert.equal(await page.locator('[data-testid="task-result"][data-passed="false"]').count(), 4);
+    const first = await results.first().innerText();
+    assert.match(first, /Pod init-lab\/web not found/, 'a failed check says what it found');
+
+    // Fix it from the terminal, as the learner would (the reference solution, put on the node).
+    const sessionId = new URL(page.url()).pathname.split('/').pop()!;
+    const cluster = platform.sessions.get(sessionId)!.clusterName;
+    await world.provider.nodeExec(cluster, ['bash', '-c', 'cat > /root/fix.sh'], { input: readFileSync(join(ROOT, 'scenarios/init-containers/solution.sh'), 'utf8') });
+    await typeInTerminal(page, 'bash /root/fix.sh && echo fixed-$((7*3))');
+    await terminalShows(page, 'fixed-21', 60_000);
+    await check.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="score"]')?.textContent?.trim() === '8 / 8', undefined, { timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="task-result"][data-passed="true"]').count(), 4);
+
+    // Reload: the grade and the terminal's earlier output come back, and the shell is still live.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="score"]')?.textContent?.trim() === '8 / 8');
+    await terminalShows(page, 'fixed-21');
+    await typeInTerminal(page, 'echo after-reload-$((5*11))');
+    await terminalShows(page, 'after-reload-55');
+    assert.deepEqual(b.pageErrors, []);
+  });
+});

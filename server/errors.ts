@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'cluster_unreachable'
   | 'timeout'
   | 'invalid_scenario'
+  | 'host_unsupported'
   | 'internal';
 
 export class AppError extends Error {
@@ -48,6 +49,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'conflict':
       return 409;
     case 'tool_missing':
+    case 'host_unsupported':
     case 'docker_unavailable':
     case 'cluster_unreachable':
       return 503;

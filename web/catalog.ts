@@ -66,6 +66,10 @@ function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageConte
     }
   });
 
+  if (s.unavailable) {
+    start.disabled = true;
+    start.title = s.unavailable;
+  }
   return h(
     'article',
     { class: 'card', 'data-testid': 'scenario-card', 'data-scenario-id': s.id, 'aria-labelledby': titleId },
@@ -79,6 +83,7 @@ function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageConte
       h('li', { class: 'badge' }, `${s.taskCount} ${s.taskCount === 1 ? 'task' : 'tasks'} · ${s.maxScore} pts`),
     ),
     h('p', { class: 'card-summary' }, s.summary),
+    s.unavailable ? h('p', { class: 'card-unavailable', 'data-testid': 'scenario-unavailable', role: 'note' }, s.unavailable) : null,
     h(
       'div',
       { class: 'card-actions' },

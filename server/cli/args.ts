@@ -13,7 +13,9 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    // One line: node's messages for some mistakes (e.g. `--cluster -x`) span several.
+    const message = (e as Error).message.replace(/\. To specify a positional.*$/s, '').trim().replace(/\s*\n\s*/g, ' ');
+    throw new UsageError(message);
   }
 }
 

@@ -2,9 +2,10 @@ import type { GradeResult } from '../grading/types.js';
 
 function esc(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
-    // XML 1.0 forbids most control characters.
+    // XML 1.0 forbids most control characters, U+FFFE/U+FFFF and unpaired surrogates (e.g. pod
+    // output cut in the middle of an emoji).
     // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F]/g, '');
+    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
 }
 
 /** JUnit XML: one testsuite per scenario, one testcase per task; failures carry the check messages. */

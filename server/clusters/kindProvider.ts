@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { AppError, isAppError } from '../errors.js';
 import type { ExecOutcome } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
@@ -30,6 +32,8 @@ export class KindProvider implements ClusterProvider {
   private readonly runner: CommandRunner;
   private readonly logger: Logger;
   private readonly waitReady: NodeReadyWaiter;
+  /** In-flight or finished node image builds by tag. */
+  private readonly builds = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: KindProviderOptions) {
     this.runner = opts.runner;
@@ -50,11 +54,29 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
+  async labSupport(lab: Lab): Promise<string | null> {
+    for (const need of lab.requires) {
+      if (need === 'apparmor') {
+        const info = await this.runner.run('docker', ['info', '--format', '{{json .SecurityOptions}}'], { timeoutMs: 15_000 });
+        if (info.code !== 0) return explainKindFailure(info.stderr).message;
+        if (!/name=apparmor/.test(info.stdout)) {
+          return `The "${lab.id}" lab needs AppArmor on the Docker host, and this host's Docker reports none (docker info: SecurityOptions ${info.stdout.trim() || '[]'}). Profiles could not really be enforced, so this lab will not start here. Run CKS Lab on a host with AppArmor enabled (e.g. Ubuntu or Debian with the apparmor service).`;
+        }
+      } else if (need === 'kvm' && !existsSync('/dev/kvm')) {
+        return `The "${lab.id}" lab needs hardware virtualization (/dev/kvm) on the host, and this host has none.`;
+      }
+    }
+    return null;
+  }
+
   async create(name: string, lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal): Promise<ClusterInfo> {
     assertName(name, 'cluster name');
     const log = this.logger.child({ cluster: name, lab: lab.id });
     const problem = await this.preflight();
     if (problem) throw new AppError(problem.startsWith('Docker') ? 'docker_unavailable' : 'tool_missing', problem);
+    const unsupported = await this.labSupport(lab);
+    if (unsupported) throw new AppError('host_unsupported', unsupported);
+    if (lab.buildContext) await this.ensureImage(lab, onProgress);
 
     let lastFraction = 0;
     const parser = new KindStatusParser((e) => {
@@ -90,7 +112,49 @@ export class KindProvider implements ClusterProvider {
       throw isAppError(e) ? e : new AppError('cluster_failed', `The cluster's node did not become Ready: ${(e as Error).message}`, { cause: e });
     }
     onProgress({ step: 'Waiting for node Ready', state: 'done', fraction: KIND_SHARE + 0.05 });
+    if (lab.bootstrapScript) await this.bootstrap(name, lab, onProgress);
     return { name, controlPlaneNode: controlPlaneNode(name) };
+  }
+
+  /** Build a lab's node image once (concurrent creates share the build). */
+  private ensureImage(lab: Lab, onProgress: (p: ProvisionProgress) => void): Promise<void> {
+    const tag = lab.nodeImage;
+    let build = this.builds.get(tag);
+    if (!build) {
+      build = (async () => {
+        const have = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
+        if (have.code === 0) return;
+        onProgress({ step: 'Building node image', state: 'started', fraction: 0, detail: `Building ${tag} (first use of lab "${lab.id}" on this host)` });
+        const res = await this.runner.run('docker', ['build', '--tag', tag, lab.buildContext as string], { timeoutMs: 30 * 60_000 });
+        if (res.code !== 0) {
+          const tail = (res.stderr || res.stdout).trim().split('\n').slice(-6).join('\n');
+          throw new AppError('cluster_failed', `Building the node image ${tag} for lab "${lab.id}" failed: ${tail}`);
+        }
+        onProgress({ step: 'Building node image', state: 'done', fraction: 0, detail: tag });
+      })();
+      this.builds.set(tag, build);
+      build.catch(() => this.builds.delete(tag));
+    }
+    return build;
+  }
+
+  /** Run the lab's self-check/bootstrap on the node; a failing lab never reaches a learner. */
+  private async bootstrap(name: string, lab: Lab, onProgress: (p: ProvisionProgress) => void): Promise<void> {
+    onProgress({ step: 'Bootstrapping lab', state: 'started', fraction: KIND_SHARE + 0.05 });
+    const script = await readFile(lab.bootstrapScript as string, 'utf8');
+    let out: ExecOutcome;
+    try {
+      out = await this.nodeExec(name, ['bash', '-s'], { input: script, env: { KUBECONFIG: '/etc/kubernetes/admin.conf' }, timeoutMs: 10 * 60_000 });
+    } catch (e) {
+      await this.delete(name).catch(() => undefined);
+      throw e;
+    }
+    if (out.exitCode !== 0) {
+      await this.delete(name).catch(() => undefined);
+      const tail = (out.stderr || out.stdout).trim().split('\n').slice(-6).join('\n');
+      throw new AppError('cluster_failed', `Lab "${lab.id}" failed its self-check on the new cluster (exit code ${out.exitCode}): ${tail}`);
+    }
+    onProgress({ step: 'Bootstrapping lab', state: 'done', fraction: KIND_SHARE + 0.08 });
   }
 
   async delete(name: string): Promise<void> {

@@ -2,12 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import { didYouMean, parseYamlSource, type ScenarioProblem, type YamlSource } from '../scenarios/index.js';
-import type { Lab } from './types.js';
+import { existsSync, statSync } from 'node:fs';
+import type { HostCapability, Lab } from './types.js';
 
 /** A problem in labs/<id>/ (same shape as a scenario problem: file, line, field, message). */
 export type LabProblem = ScenarioProblem;
 
-const LAB_KEYS = ['id', 'description', 'nodeImage'] as const;
+const REQUIRED_KEYS = ['id', 'description', 'nodeImage'] as const;
+const LAB_KEYS = [...REQUIRED_KEYS, 'build', 'bootstrap', 'requires'] as const;
+const CAPABILITIES: readonly HostCapability[] = ['apparmor', 'kvm'];
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 /**
@@ -62,7 +65,7 @@ export function loadLab(dir: string): { lab: Lab } | { problems: LabProblem[] } 
     if (!(LAB_KEYS as readonly string[]).includes(key))
       problems.push(lab.source.problem([key], `unknown field '${key}'${didYouMean(key, LAB_KEYS) || ` — allowed: ${LAB_KEYS.join(', ')}`}`, { key: true }));
   }
-  for (const key of LAB_KEYS) {
+  for (const key of REQUIRED_KEYS) {
     if (typeof doc[key] !== 'string' || doc[key] === '')
       problems.push(lab.source.problem(key in doc ? [key] : [], `${key in doc ? 'field' : 'missing required field'} '${key}' must be a non-empty string`));
   }
@@ -79,8 +82,9 @@ export function loadLab(dir: string): { lab: Lab } | { problems: LabProblem[] } 
   if ('problems' in kind) problems.push(...kind.problems);
   else if (nodeImage !== undefined) problems.push(...kindConfigProblems(kind.source, nodeImage));
 
+  const extras = labExtras(abs, doc, lab.source, problems);
   if (problems.length > 0) return { problems };
-  return { lab: { id: String(id), kindConfig: kindFile, nodeImage: String(nodeImage), description: String(doc.description) } };
+  return { lab: { id: String(id), kindConfig: kindFile, nodeImage: String(nodeImage), description: String(doc.description), ...extras } };
 }
 
 /**
@@ -132,4 +136,26 @@ function readYaml(file: string): { source: YamlSource } | { problems: LabProblem
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The optional fields: `build` (folder with a Dockerfile), `bootstrap` (script), `requires` (host capabilities). */
+function labExtras(dir: string, doc: Record<string, unknown>, source: YamlSource, problems: LabProblem[]): Pick<Lab, 'buildContext' | 'bootstrapScript' | 'requires'> {
+  const out: Pick<Lab, 'buildContext' | 'bootstrapScript' | 'requires'> = { requires: [] };
+  if (doc.build !== undefined) {
+    const ctx = typeof doc.build === 'string' ? join(dir, doc.build) : '';
+    if (!ctx || !existsSync(join(ctx, 'Dockerfile'))) problems.push(source.problem(['build'], `build must name a folder of this lab holding a Dockerfile (got ${JSON.stringify(doc.build)})`));
+    else out.buildContext = ctx;
+  }
+  if (doc.bootstrap !== undefined) {
+    const file = typeof doc.bootstrap === 'string' ? join(dir, doc.bootstrap) : '';
+    if (!file || !existsSync(file) || !statSync(file).isFile()) problems.push(source.problem(['bootstrap'], `bootstrap must name a script file of this lab (got ${JSON.stringify(doc.bootstrap)})`));
+    else out.bootstrapScript = file;
+  }
+  if (doc.requires !== undefined) {
+    const list = Array.isArray(doc.requires) ? doc.requires : [];
+    const bad = list.filter((c) => !CAPABILITIES.includes(c as HostCapability));
+    if (!Array.isArray(doc.requires) || bad.length > 0) problems.push(source.problem(['requires'], `requires is a list of host capabilities from: ${CAPABILITIES.join(', ')}`));
+    else out.requires = list as HostCapability[];
+  }
+  return out;
 }

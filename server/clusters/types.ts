@@ -13,21 +13,30 @@ export type KindPhase = (typeof KIND_PHASES)[number];
 
 /** Progress of provisioning, streamed to the learner's page. */
 export interface ProvisionProgress {
-  /** 'kind' phases, then our own: waiting for the node to be Ready, running the scenario setup. */
-  step: KindPhase | 'Waiting for node Ready' | 'Running scenario setup' | 'Ready';
+  /** Our own steps around kind's phases: building a lab's node image, node readiness, lab bootstrap, scenario setup. */
+  step: KindPhase | 'Building node image' | 'Waiting for node Ready' | 'Bootstrapping lab' | 'Running scenario setup' | 'Ready';
   state: 'started' | 'done' | 'failed';
   /** 0..1 over the whole provisioning. */
   fraction: number;
   detail?: string;
 }
 
+/** What a lab needs from the Docker host, checked before a cluster is created. */
+export type HostCapability = 'apparmor' | 'kvm';
+
 export interface Lab {
   id: string;
   /** Absolute path of labs/<lab>/kind-config.yaml. */
   kindConfig: string;
-  /** Pinned kindest/node image (also in the kind config). */
+  /** Pinned node image (also in the kind config): kindest/node by digest, or a lab image built from it. */
   nodeImage: string;
   description: string;
+  /** Absolute path of a folder with a Dockerfile that builds `nodeImage` (built once when missing). */
+  buildContext?: string;
+  /** Absolute path of a script run on the node (bash -s) once it is Ready, before any scenario setup. */
+  bootstrapScript?: string;
+  /** Host capabilities the lab cannot work without; a host lacking one refuses to start it. */
+  requires: HostCapability[];
 }
 
 export interface ClusterInfo {
@@ -55,4 +64,6 @@ export interface ClusterProvider {
   nodeShellArgv(name: string): string[];
   /** Is the tool chain usable at all? Resolves with a learner-fit problem, or null when fine. */
   preflight(): Promise<string | null>;
+  /** Can this host run `lab` (its `requires`)? A learner-fit reason when not, else null. */
+  labSupport(lab: Lab): Promise<string | null>;
 }

@@ -50,8 +50,14 @@ function apiRouter(deps: AppDeps): Router {
     res.json({ status: 'ok' });
   });
 
-  r.get('/scenarios', (_req, res) => {
-    const body: CatalogDto = { scenarios: catalog.list() };
+  r.get('/scenarios', async (_req: Request, res: Response) => {
+    const availability = await sessions.labAvailability();
+    const body: CatalogDto = {
+      scenarios: catalog.list().map((s) => {
+        const reason = availability.get(s.lab);
+        return reason ? { ...s, unavailable: reason } : s;
+      }),
+    };
     res.json(body);
   });
 
@@ -75,11 +81,11 @@ function apiRouter(deps: AppDeps): Router {
     res.json(body);
   });
 
-  r.post('/sessions', (req, res) => {
+  r.post('/sessions', async (req: Request, res: Response) => {
     const learner = ensureLearner(req, res, deps.secureCookies);
     const body: unknown = req.body;
     const scenarioId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).scenarioId : undefined;
-    const { session, token } = sessions.start(learner, scenarioId);
+    const { session, token } = await sessions.start(learner, scenarioId);
     const out: CreateSessionDto = { session: sessionDto(session, sessions, store), token };
     res.status(201).json(out);
   });

@@ -131,6 +131,8 @@ export interface ScenarioSummary {
   summary: string;
   taskCount: number;
   maxScore: number;
+  /** Why this host cannot run the scenario's lab (e.g. no AppArmor), when it cannot. */
+  unavailable?: string;
 }
 
 /** A problem found while loading a scenario: names the file, the line and the field. */

@@ -36,6 +36,7 @@ export class SessionManager {
   private readonly provisioning: Semaphore;
   private readonly log: Logger;
   private reaper: NodeJS.Timeout | undefined;
+  private availability: { at: number; value: Map<string, string | null> } | undefined;
   private disposed = false;
 
   constructor(private readonly deps: SessionManagerDeps) {
@@ -50,8 +51,30 @@ export class SessionManager {
     return () => this.events.off(event, fn);
   }
 
-  /** Start a lab for a learner: returns at once; provisioning continues in the background. */
-  start(learnerId: string, scenarioId: unknown): { session: SessionRecord; token: string } {
+  /** Why each lab cannot run on this host (null when it can); cached for a minute. */
+  async labAvailability(): Promise<Map<string, string | null>> {
+    if (this.availability && Date.now() - this.availability.at < 60_000) return this.availability.value;
+    const value = new Map<string, string | null>();
+    await Promise.all(
+      [...this.deps.labs.values()].map(async (lab) => {
+        value.set(lab.id, lab.requires.length === 0 ? null : await this.deps.provider.labSupport(lab).catch(() => null));
+      }),
+    );
+    this.availability = { at: Date.now(), value };
+    return value;
+  }
+
+  /** Start a lab for a learner: returns once accepted; provisioning continues in the background. */
+  async start(learnerId: string, scenarioId: unknown): Promise<{ session: SessionRecord; token: string }> {
+    if (typeof scenarioId === 'string' && this.deps.catalog.get(scenarioId)) {
+      const lab = this.deps.labs.get(this.deps.catalog.require(scenarioId).lab);
+      const reason = lab ? (await this.labAvailability()).get(lab.id) : null;
+      if (reason) throw new AppError('host_unsupported', reason);
+    }
+    return this.startAccepted(learnerId, scenarioId);
+  }
+
+  private startAccepted(learnerId: string, scenarioId: unknown): { session: SessionRecord; token: string } {
     if (typeof scenarioId !== 'string' || scenarioId.length === 0) {
       throw new AppError('bad_request', 'scenarioId is required: the id of a scenario from GET /api/scenarios.', { field: 'scenarioId' });
     }

@@ -23,6 +23,13 @@ export class MemoryProvider implements ClusterProvider {
     return this.preflightProblem;
   }
 
+  /** Reason a lab cannot run here, by lab id. */
+  readonly unsupported = new Map<string, string>();
+
+  async labSupport(lab: Lab): Promise<string | null> {
+    return this.unsupported.get(lab.id) ?? null;
+  }
+
   async create(name: string, _lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal): Promise<ClusterInfo> {
     if (this.preflightProblem) throw new AppError('docker_unavailable', this.preflightProblem);
     this.clusters.add(name);

@@ -8,7 +8,7 @@ import { packageRoot } from '../../server/config/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
-import { SessionManager, SessionTokens, type SessionSettings } from '../../server/sessions/index.js';
+import { SessionManager, type SessionSettings } from '../../server/sessions/index.js';
 import { SqliteStore } from '../../server/store/index.js';
 import { NodePtyTerminalFactory } from '../../server/terminal/index.js';
 import { MemoryProbes, solvedInitPod } from '../helpers/memoryProbes.js';
@@ -65,7 +65,7 @@ describe('SessionManager', () => {
     cleanups.push(() => manager.dispose());
     const seen: ProvisionProgress[] = [];
     manager.on('progress', (_id, p) => seen.push(p));
-    const { session, token } = manager.start(LEARNER, 'init-containers');
+    const { session, token } = await manager.start(LEARNER, 'init-containers');
     assert.equal(session.state, 'provisioning');
     assert.match(session.clusterName, /^cks-[a-f0-9]{10}$/);
     assert.ok(token.length > 20);
@@ -82,7 +82,7 @@ describe('SessionManager', () => {
     const { manager, provider, store } = setup();
     cleanups.push(() => manager.dispose());
     provider.failAt = 'Starting control-plane';
-    const { session } = manager.start(LEARNER, 'init-containers');
+    const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'failed', 'failed');
     assert.match(store.getSession(session.id)?.error ?? '', /failed at Starting control-plane/);
     assert.ok(provider.deleted.includes(session.clusterName));
@@ -95,7 +95,7 @@ describe('SessionManager', () => {
     const { manager, provider, store } = setup();
     cleanups.push(() => manager.dispose());
     provider.setupExitCode = 3;
-    const { session } = manager.start(LEARNER, 'init-containers');
+    const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'failed', 'failed');
     assert.match(store.getSession(session.id)?.error ?? '', /setup failed \(exit code 3\).*setup exploded/s);
     assert.ok(!provider.clusters.has(session.clusterName));
@@ -104,15 +104,15 @@ describe('SessionManager', () => {
   it('rejects unknown scenarios naming the field, and binds the token to the learner', async () => {
     const { manager } = setup();
     cleanups.push(() => manager.dispose());
-    assert.throws(() => manager.start(LEARNER, 'nope'), (e: Error & { field?: string }) => e.field === 'scenarioId' && /Unknown scenario "nope".*init-containers/.test(e.message));
-    assert.throws(() => manager.start(LEARNER, 42), /scenarioId is required/);
-    const { session, token } = manager.start(LEARNER, 'init-containers');
+    await assert.rejects(manager.start(LEARNER, 'nope'), (e: Error & { field?: string }) => e.field === 'scenarioId' && /Unknown scenario "nope".*init-containers/.test(e.message));
+    await assert.rejects(manager.start(LEARNER, 42), /scenarioId is required/);
+    const { session, token } = await manager.start(LEARNER, 'init-containers');
     assert.equal(manager.authorize(session.id, LEARNER, token).id, session.id);
     assert.throws(() => manager.authorize(session.id, OTHER, token), /another browser/);
     assert.throws(() => manager.authorize(session.id, LEARNER, token + 'x'), /another browser/);
     assert.throws(() => manager.authorize(session.id, LEARNER, undefined), /another browser/);
     // A second start of the same scenario returns the running session, not a second cluster.
-    assert.equal(manager.start(LEARNER, 'init-containers').session.id, session.id);
+    assert.equal((await manager.start(LEARNER, 'init-containers')).session.id, session.id);
   });
 
   it('grades, stores attempts, and a restarted manager sees them and adopts the cluster', async () => {
@@ -120,7 +120,7 @@ describe('SessionManager', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const db = join(dir, 'cks.db');
     const first = setup({}, db);
-    const { session } = first.manager.start(LEARNER, 'init-containers');
+    const { session } = await first.manager.start(LEARNER, 'init-containers');
     await waitFor(() => first.store.getSession(session.id)?.state === 'ready', 'ready');
     const failing = await first.manager.grade(session.id);
     assert.equal(failing.passed, false);
@@ -149,7 +149,7 @@ describe('SessionManager', () => {
   it('reaps sessions idle past the limit and deletes their clusters', async () => {
     const { manager, provider, store } = setup({ idleTimeoutMs: 1000 });
     cleanups.push(() => manager.dispose());
-    const { session } = manager.start(LEARNER, 'init-containers');
+    const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'ready', 'ready');
     assert.deepEqual(await manager.reapIdle(Date.now()), []);
     assert.deepEqual(await manager.reapIdle(Date.now() + 5000), [session.id]);
@@ -163,8 +163,8 @@ describe('SessionManager', () => {
     cleanups.push(() => manager.dispose());
     let release!: () => void;
     provider.gate = new Promise((r) => (release = r));
-    const a = manager.start(LEARNER, 'init-containers');
-    const b = manager.start(OTHER, 'init-containers');
+    const a = await manager.start(LEARNER, 'init-containers');
+    const b = await manager.start(OTHER, 'init-containers');
     await waitFor(() => manager.progress(b.session.id).some((p) => /number 1 in the queue/.test(p.detail ?? '')), 'queue position');
     provider.gate = undefined;
     release();
@@ -174,7 +174,7 @@ describe('SessionManager', () => {
   it('stop closes the terminal and deletes the cluster', async () => {
     const { manager, provider, store } = setup();
     cleanups.push(() => manager.dispose());
-    const { session } = manager.start(LEARNER, 'init-containers');
+    const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'ready', 'ready');
     const term = manager.terminal(session.id);
     await manager.stop(session.id);

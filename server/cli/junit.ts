@@ -20,13 +20,15 @@ export function toJunit(results: GradeResult[]): string {
     const f = r.tasks.filter((t) => !t.passed && !t.checks.some((c) => c.status === 'error')).length;
     const e = r.tasks.filter((t) => !t.passed && t.checks.some((c) => c.status === 'error')).length;
     lines.push(
-      `  <testsuite name="${esc(r.scenario)}" tests="${r.tasks.length}" failures="${f}" errors="${e}" time="${time(r.durationMs)}" timestamp="${esc(r.gradedAt)}">`,
+      `  <testsuite name="${esc(r.scenario)}" tests="${r.tasks.length}" failures="${f}" errors="${e}" skipped="${r.tasks.filter((t) => t.skipped).length}" time="${time(r.durationMs)}" timestamp="${esc(r.gradedAt)}">`,
     );
     lines.push(`    <properties><property name="score" value="${r.score}"/><property name="maxScore" value="${r.maxScore}"/></properties>`);
     for (const t of r.tasks) {
       lines.push(`    <testcase classname="${esc(r.scenario)}" name="${esc(`${t.id}: ${t.title}`)}">`);
-      if (!t.passed) {
-        const bad = t.checks.filter((c) => c.status !== 'pass');
+      if (t.skipped) {
+        lines.push(`      <skipped message="${esc(t.checks[0]?.message ?? 'not checked on this host')}"/>`);
+      } else if (!t.passed) {
+        const bad = t.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip');
         const isError = bad.some((c) => c.status === 'error');
         const tag = isError ? 'error' : 'failure';
         const first = bad[0];

@@ -5,7 +5,7 @@
 import type { Logger } from '../log/index.js';
 import type { Check, Scenario, Task } from '../scenarios/types.js';
 import { defaultCheckRunners, type CheckRegistry } from './checks/index.js';
-import { ProbeError, type CheckResult, type ClusterProbes, type Grader, type GradeResult, type TaskResult } from './types.js';
+import { ProbeError, type CheckResult, type CheckRunner, type ClusterProbes, type Grader, type GradeResult, type TaskResult } from './types.js';
 
 /** Default per-check timeout (a check may set `timeoutMs`). */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
@@ -37,8 +37,10 @@ export class CheckEngine implements Grader {
     const started = this.now();
     const log = this.logger.child({ scenario: scenario.id });
     const tasks = await Promise.all(scenario.tasks.map((task) => this.gradeTask(task, probes, log)));
-    const score = tasks.filter((t) => t.passed).reduce((sum, t) => sum + t.weight, 0);
-    const maxScore = tasks.reduce((sum, t) => sum + t.weight, 0);
+    // Tasks the host cannot check (every check skipped) count neither for nor against the learner.
+    const scored = tasks.filter((t) => !t.skipped);
+    const score = scored.filter((t) => t.passed).reduce((sum, t) => sum + t.weight, 0);
+    const maxScore = scored.reduce((sum, t) => sum + t.weight, 0);
     const result: GradeResult = {
       scenario: scenario.id,
       passed: tasks.length > 0 && tasks.every((t) => t.passed),
@@ -54,14 +56,20 @@ export class CheckEngine implements Grader {
 
   private async gradeTask(task: Task, probes: ClusterProbes, log: Logger): Promise<TaskResult> {
     const checks = await Promise.all(task.checks.map((check) => this.runCheck(check, probes, log)));
+    const skipped = checks.length > 0 && checks.every((c) => c.status === 'skip');
     return {
       id: task.id,
       title: task.title,
       weight: task.weight,
-      passed: checks.length > 0 && checks.every((c) => c.status === 'pass'),
+      skipped,
+      passed: skipped || (checks.length > 0 && checks.every((c) => c.status === 'pass' || c.status === 'skip') && checks.some((c) => c.status === 'pass')),
       hint: task.hint,
       checks,
     };
+  }
+
+  private skipOrRun(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
+    return skipOrRunImpl(check, runner, probes, signal);
   }
 
   /** One check, bounded by its timeout; every failure mode becomes a CheckResult. */
@@ -81,7 +89,7 @@ export class CheckEngine implements Grader {
       }, timeoutMs);
     });
     try {
-      const outcome = await Promise.race([runner(check, probes, controller.signal), timedOut]);
+      const outcome = await Promise.race([this.skipOrRun(check, runner, probes, controller.signal), timedOut]);
       return { id: check.id, ...outcome };
     } catch (e) {
       return { ...base, ...errorResult(check, e, log) };
@@ -89,6 +97,17 @@ export class CheckEngine implements Grader {
       clearTimeout(timer);
     }
   }
+}
+
+/** The condition of `skipUnless` decides whether the check runs at all. */
+async function skipOrRunImpl(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
+  if (check.skipUnless) {
+    const cond = await probes.nodeExec(check.skipUnless.command);
+    if (cond.exitCode !== 0) {
+      return { status: 'skip', message: `${check.description}: not checked on this host — ${check.skipUnless.reason}`, expected: '', actual: 'skipped' };
+    }
+  }
+  return runner(check, probes, signal);
 }
 
 function errorResult(check: Check, e: unknown, log: Logger): Omit<CheckResult, 'id'> {

@@ -22,12 +22,13 @@ export function toGradeJson(result: GradeResult): GradeJson {
         status: c.status,
       })),
       hint: t.hint,
+      ...(t.skipped ? { skipped: true } : {}),
     })),
   };
 }
 
-const MARK = { pass: '✔', fail: '✘', error: '!' } as const;
-const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', error: '\x1b[33m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
+const MARK = { pass: '✔', fail: '✘', error: '!', skip: '–' } as const;
+const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', error: '\x1b[33m', skip: '\x1b[2m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 
 /**
  * Text report: a line per task with its weight, a line per check, and expected vs found for
@@ -37,11 +38,12 @@ export function formatText(result: GradeResult, opts: { color?: boolean } = {}):
   const paint = (code: keyof typeof COLOR, s: string): string => (opts.color ? `${COLOR[code]}${s}${COLOR.reset}` : s);
   const lines: string[] = [paint('bold', `${result.scenario}: ${result.score}/${result.maxScore}${result.passed ? ' — passed' : ''}`)];
   for (const task of result.tasks) {
-    const status = task.passed ? 'pass' : 'fail';
-    lines.push(`${paint(status, MARK[status])} ${task.title} (${task.weight} point${task.weight === 1 ? '' : 's'})`);
+    const status = task.skipped ? 'skip' : task.passed ? 'pass' : 'fail';
+    const worth = task.skipped ? 'not scored on this host' : `${task.weight} point${task.weight === 1 ? '' : 's'}`;
+    lines.push(`${paint(status, MARK[status])} ${task.title} (${worth})`);
     for (const check of task.checks) {
       lines.push(`    ${paint(check.status, MARK[check.status])} ${check.message}`);
-      if (check.status !== 'pass' && (check.expected || check.actual)) {
+      if (check.status !== 'pass' && check.status !== 'skip' && (check.expected || check.actual)) {
         lines.push(paint('dim', `        expected: ${check.expected || '-'}`));
         lines.push(paint('dim', `        found:    ${check.actual || '-'}`));
       }

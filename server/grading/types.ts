@@ -1,7 +1,7 @@
 import type { Check, Scenario } from '../scenarios/types.js';
 
 /** Outcome of one check. `error` = could not run (API unreachable, pod missing, timeout): never a silent fail. */
-export type CheckStatus = 'pass' | 'fail' | 'error';
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
 
 export interface CheckResult {
   id: string;
@@ -17,6 +17,8 @@ export interface TaskResult {
   title: string;
   weight: number;
   passed: boolean;
+  /** Every check was skipped (the host cannot run them): the task is left out of score and maxScore. */
+  skipped: boolean;
   hint: string;
   checks: CheckResult[];
 }
@@ -46,6 +48,8 @@ export interface ClusterProbes {
   getObject(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<Record<string, unknown> | null>;
   podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
   nodeExec(command: string[]): Promise<ExecOutcome>;
+  /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
+  etcdGet(key: string): Promise<Buffer | null>;
 }
 
 export class ProbeError extends Error {
@@ -75,5 +79,7 @@ export interface GradeJson {
     passed: boolean;
     checks: { id: string; passed: boolean; message: string; expected: string; actual: string; status: CheckStatus }[];
     hint: string;
+    /** Present (true) only when the task could not be checked on this host and is left out of the score. */
+    skipped?: boolean;
   }[];
 }

@@ -63,3 +63,13 @@ function errorCode(e: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * True for the failures a restarting kube-apiserver produces (the learner just edited its static
+ * pod manifest): refused or reset connections, 503, 504 and 429. Worth waiting for, not a fail.
+ */
+export function isRestarting(e: unknown): boolean {
+  if (e instanceof ApiException) return e.code === 503 || e.code === 504 || e.code === 429 || e.code === 502;
+  const code = errorCode(e);
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+}

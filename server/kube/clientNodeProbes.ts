@@ -2,7 +2,7 @@
 import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
 import { ProbeError, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
-import { isNotFound, toProbeError } from './apiErrors.js';
+import { isNotFound, isRestarting, toProbeError } from './apiErrors.js';
 import { execInPod } from './podExec.js';
 import { RawObjectApi } from './rawObjectApi.js';
 import type { KubeObjectRef, NodeExecFn, ObjectReader, PodExecutor } from './types.js';
@@ -19,7 +19,18 @@ export interface ClientNodeProbesOptions {
   executor?: PodExecutor;
   /** Upper bound for one pod command (the engine's per-check timeout usually fires first). */
   execTimeoutMs?: number;
+  /** How long API reads wait for a restarting kube-apiserver before giving up (default 8 s, under the check timeout). */
+  apiRetryMs?: number;
 }
+
+/** etcdctl inside the etcd static pod (its image has no shell), with the kubeadm certificates. */
+const ETCDCTL = [
+  'etcdctl',
+  '--endpoints=https://127.0.0.1:2379',
+  '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
+  '--cert=/etc/kubernetes/pki/etcd/server.crt',
+  '--key=/etc/kubernetes/pki/etcd/server.key',
+];
 
 /** Answers the grader's questions about one cluster. Create one per grade: it caches API discovery. */
 export class ClientNodeProbes implements ClusterProbes {
@@ -29,6 +40,7 @@ export class ClientNodeProbes implements ClusterProbes {
   private readonly server: string;
   private readonly logger: Logger;
   private readonly execTimeoutMs: number;
+  private readonly apiRetryMs: number;
 
   constructor(opts: ClientNodeProbesOptions) {
     const kc = new KubeConfig();
@@ -41,18 +53,52 @@ export class ClientNodeProbes implements ClusterProbes {
     this.nodeExecFn = opts.nodeExec;
     this.logger = opts.logger ?? createSilentLogger();
     this.execTimeoutMs = opts.execTimeoutMs ?? 30_000;
+    this.apiRetryMs = opts.apiRetryMs ?? 8_000;
   }
 
   /** The object as JSON, `null` when it (or its API group/version) does not exist. */
   async getObject(ref: KubeObjectRef): Promise<Record<string, unknown> | null> {
-    try {
-      return await this.objects.readObject(ref);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      const err = toProbeError(e, this.server);
-      this.logger.debug('getObject failed', { kind: ref.kind, name: ref.name, namespace: ref.namespace, error: err.message });
-      throw err;
+    const deadline = Date.now() + this.apiRetryMs;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await this.objects.readObject(ref);
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        const err = toProbeError(e, this.server);
+        if (isRestarting(e)) {
+          if (Date.now() + delay < deadline) {
+            await new Promise((r) => setTimeout(r, delay));
+            continue;
+          }
+          throw new ProbeError(
+            `API server is restarting or down: ${err.message} (waited ${Math.max(1, Math.round(this.apiRetryMs / 1000))} s). If you just edited kube-apiserver's manifest, wait until it runs again (crictl ps) and press Check again.`,
+            { cause: e },
+          );
+        }
+        this.logger.debug('getObject failed', { kind: ref.kind, name: ref.name, namespace: ref.namespace, error: err.message });
+        throw err;
+      }
     }
+  }
+
+  /**
+   * The raw value etcd stores under `key`, read on the node through the etcd static pod with
+   * crictl, so it works even while kube-apiserver is down. Values are binary: compared as bytes.
+   */
+  async etcdGet(key: string): Promise<Buffer | null> {
+    const ps = await this.nodeExec(['crictl', 'ps', '--name', '^etcd$', '--state', 'running', '--quiet']);
+    const id = ps.stdout.split('\n').map((l) => l.trim()).find(Boolean);
+    if (ps.exitCode !== 0 || !id) throw new ProbeError(`etcd is not running on the node (crictl ps: ${(ps.stderr || ps.stdout).trim() || 'no etcd container'})`);
+    const out = await this.nodeExec(['crictl', 'exec', id, ...ETCDCTL, 'get', key, '--write-out=json']);
+    if (out.exitCode !== 0) throw new ProbeError(`etcdctl could not read ${key}: ${(out.stderr || out.stdout).trim().split('\n')[0]}`);
+    let parsed: { kvs?: { value?: string }[] };
+    try {
+      parsed = JSON.parse(out.stdout) as { kvs?: { value?: string }[] };
+    } catch {
+      throw new ProbeError(`etcdctl printed something that is not JSON: ${out.stdout.slice(0, 120)}`);
+    }
+    const value = parsed.kvs?.[0]?.value;
+    return value === undefined ? null : Buffer.from(value, 'base64');
   }
 
   /** Runs `command` in the pod; a missing pod or container, or a pod that is not running, is a ProbeError. */

@@ -48,6 +48,8 @@ interface CheckBase {
   description: string;
   /** Per-check timeout in ms (default 10 000). */
   timeoutMs?: number;
+  /** Only run where this node command exits 0; otherwise the check is skipped with `reason`. */
+  skipUnless?: { command: string[]; reason: string };
 }
 
 /**
@@ -103,7 +105,14 @@ export interface NodeFileCheck extends CheckBase {
   expect: { exists?: boolean; contains?: string[]; notContains?: string[]; matches?: string };
 }
 
-export type Check = ObjectCheck | ObjectAbsentCheck | JsonPathCheck | PodExecCheck | NodeCommandCheck | NodeFileCheck;
+/** The raw value etcd stores under `key` (encryption at rest is proven by its prefix). */
+export interface EtcdValueCheck extends CheckBase {
+  type: 'etcdValue';
+  key: string;
+  expect: { exists?: boolean; prefixOneOf?: string[]; notContains?: string[] };
+}
+
+export type Check = ObjectCheck | ObjectAbsentCheck | JsonPathCheck | PodExecCheck | NodeCommandCheck | NodeFileCheck | EtcdValueCheck;
 export type CheckType = Check['type'];
 
 export interface ValueExpectation {

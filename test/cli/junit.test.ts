@@ -18,12 +18,13 @@ function result(actual: string): GradeResult {
     gradedAt: '2025-01-01T00:00:00.000Z',
     durationMs: 1234,
     tasks: [
-      { id: 'ok', title: 'A & B <ok>', weight: 2, passed: true, hint: '', checks: [{ id: 'c0', status: 'pass', message: 'fine', expected: 'x', actual: 'x' }] },
+      { id: 'ok', title: 'A & B <ok>', weight: 2, passed: true, skipped: false, hint: '', checks: [{ id: 'c0', status: 'pass', message: 'fine', expected: 'x', actual: 'x' }] },
       {
         id: 'bad',
         title: `Title with ${NASTY}`,
         weight: 2,
         passed: false,
+        skipped: false,
         hint: 'use `kubectl get pod -o jsonpath="{.spec}"` & <look>',
         checks: [
           { id: 'c1', status: 'fail', message: `message ${NASTY}`, expected: `expected ${NASTY}`, actual },
@@ -35,6 +36,7 @@ function result(actual: string): GradeResult {
         title: 'cannot check',
         weight: 2,
         passed: false,
+        skipped: false,
         hint: '',
         checks: [{ id: 'c3', status: 'error', message: 'could not check: pod not found', expected: '', actual: 'pod not found' }],
       },

@@ -53,14 +53,30 @@ describe('ClientNodeProbes against a small HTTP API', () => {
       );
     });
 
-    it('throws a plain ProbeError when the API is unreachable', async () => {
+    it('waits a bounded time for a restarting API server, then says so in plain words', async () => {
       const port = await closedPort();
-      const down = new ClientNodeProbes({ kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`), nodeExec: noNode });
+      const down = new ClientNodeProbes({ kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`), nodeExec: noNode, apiRetryMs: 600 });
+      const started = Date.now();
       await assert.rejects(down.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'a', name: 'b' }), (e: Error) => {
         assert.ok(e instanceof ProbeError);
-        assert.equal(e.message, `cannot reach the cluster API at http://127.0.0.1:${port}: connection refused`);
+        assert.match(e.message, new RegExp(`^API server is restarting or down: cannot reach the cluster API at http://127.0.0.1:${port}: connection refused \\(waited 1 s\\)`));
         return true;
       });
+      assert.ok(Date.now() - started >= 250, 'it retried before giving up');
+    });
+
+    it('answers once the API server is back within the bound', async () => {
+      const port = await closedPort();
+      const probes = new ClientNodeProbes({ kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`), nodeExec: noNode, apiRetryMs: 5000 });
+      const pending = probes.getObject({ apiVersion: 'v1', kind: 'Pod', namespace: 'sandbox', name: 'untrusted' });
+      await new Promise((r) => setTimeout(r, 400));
+      const api = await startTinyApi({ port });
+      try {
+        const obj = await pending;
+        assert.equal((obj?.metadata as { name?: string } | undefined)?.name, 'untrusted');
+      } finally {
+        await api.close();
+      }
     });
   });
 

@@ -90,10 +90,10 @@ describe('CheckEngine', () => {
   });
 
   it('reports an unknown check type as an error', async () => {
-    const odd = { id: 'x', type: 'etcdValue', description: 'etcd value' } as unknown as Check;
+    const odd = { id: 'x', type: 'crystalBall', description: 'crystal ball' } as unknown as Check;
     const r = await engine().grade(scenario([task('a', 1, [odd])]), fakeProbes());
     assert.equal(r.tasks[0]?.checks[0]?.status, 'error');
-    assert.match(r.tasks[0]!.checks[0]!.message, /unknown check type "etcdValue"/);
+    assert.match(r.tasks[0]!.checks[0]!.message, /unknown check type "crystalBall"/);
   });
 
   it('accepts TypeScript-registered check types', async () => {

@@ -10,6 +10,8 @@ export interface FakeProbesOptions {
   node?: (command: string[]) => ExecOutcome | Promise<ExecOutcome>;
   /** Extra latency for every probe call. */
   latencyMs?: number;
+  /** Raw etcd values by key. */
+  etcd?: Record<string, Buffer>;
 }
 
 export function key(ref: Ref): string {
@@ -44,6 +46,11 @@ export function fakeProbes(opts: FakeProbesOptions = {}): ClusterProbes & { call
       await delay();
       if (!opts.node) throw new ProbeError('cannot run a command on the node: no such container');
       return opts.node(command);
+    },
+    async etcdGet(k: string) {
+      probes.calls++;
+      await delay();
+      return opts.etcd?.[k] ?? null;
     },
   };
   return probes;

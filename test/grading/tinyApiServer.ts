@@ -86,7 +86,8 @@ function runCommand(ws: WebSocket, argv: string[]): void {
   }
 }
 
-export async function startTinyApi(): Promise<TinyApi> {
+/** `port` lets a test bring the API up where a client is already retrying. */
+export async function startTinyApi(opts: { port?: number } = {}): Promise<TinyApi> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
@@ -102,7 +103,7 @@ export async function startTinyApi(): Promise<TinyApi> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => runCommand(ws, url.searchParams.getAll('command')));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

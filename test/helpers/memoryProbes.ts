@@ -26,6 +26,12 @@ export class MemoryProbes implements ClusterProbes {
   async nodeExec(): Promise<ExecOutcome> {
     return { exitCode: 0, stdout: '', stderr: '' };
   }
+
+  readonly etcd = new Map<string, Buffer>();
+
+  async etcdGet(key: string): Promise<Buffer | null> {
+    return this.etcd.get(key) ?? null;
+  }
 }
 
 function key(kind: string, ns: string | undefined, name: string): string {

@@ -4,12 +4,13 @@ import type { CheckRunner } from '../types.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
+import { runEtcdValueCheck } from './etcd.js';
 import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -18,6 +19,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'podExec', runPodExecCheck);
   register(registry, 'nodeCommand', runNodeCommandCheck);
   register(registry, 'nodeFile', runNodeFileCheck);
+  register(registry, 'etcdValue', runEtcdValueCheck);
   return registry;
 }
 

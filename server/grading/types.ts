@@ -49,7 +49,7 @@ export interface ClusterProbes {
   podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
   nodeExec(command: string[]): Promise<ExecOutcome>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
-  etcdGet(key: string): Promise<Buffer | null>;
+  etcdGet(key: string): Promise<Uint8Array | null>;
 }
 
 export class ProbeError extends Error {

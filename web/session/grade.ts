@@ -97,16 +97,23 @@ export function createGradePanel(ctx: PageContext, sessionId: string): GradePane
 }
 
 function taskResult(task: TaskJson): HTMLElement {
+  const skipped = task.skipped === true;
   return h(
     'li',
-    { class: `task ${task.passed ? 'pass' : 'fail'}`, 'data-testid': 'task-result', 'data-passed': String(task.passed), 'data-task-id': task.id },
+    {
+      class: `task ${skipped ? 'skip' : task.passed ? 'pass' : 'fail'}`,
+      'data-testid': 'task-result',
+      'data-passed': String(task.passed),
+      'data-skipped': skipped ? 'true' : null,
+      'data-task-id': task.id,
+    },
     h(
       'div',
       { class: 'task-head' },
-      h('span', { class: 'status-icon', 'aria-hidden': 'true' }, task.passed ? '✓' : '✗'),
+      h('span', { class: 'status-icon', 'aria-hidden': 'true' }, skipped ? '–' : task.passed ? '✓' : '✗'),
       h('span', { class: 'task-title' }, inlineCode(task.title)),
-      h('span', { class: 'badge' }, `${task.weight} ${task.weight === 1 ? 'pt' : 'pts'}`),
-      h('span', { class: `status ${task.passed ? 'pass' : 'fail'}` }, task.passed ? 'Passed' : 'Failed'),
+      h('span', { class: 'badge' }, skipped ? 'not scored here' : `${task.weight} ${task.weight === 1 ? 'pt' : 'pts'}`),
+      h('span', { class: `status ${skipped ? 'skip' : task.passed ? 'pass' : 'fail'}` }, skipped ? 'Not checked on this host' : task.passed ? 'Passed' : 'Failed'),
     ),
     h('ul', { class: 'checks' }, ...task.checks.map(checkResult)),
     !task.passed && task.hint ? h('p', { class: 'hint' }, h('strong', {}, 'Hint: '), inlineCode(task.hint)) : null,
@@ -114,12 +121,12 @@ function taskResult(task: TaskJson): HTMLElement {
 }
 
 function checkResult(c: CheckJson): HTMLElement {
-  const label = c.status === 'error' ? 'Could not check' : c.passed ? 'Passed' : 'Failed';
-  const cls = c.status === 'error' ? 'error' : c.passed ? 'pass' : 'fail';
+  const label = c.status === 'error' ? 'Could not check' : c.status === 'skip' ? 'Not checked on this host' : c.passed ? 'Passed' : 'Failed';
+  const cls = c.status === 'error' ? 'error' : c.status === 'skip' ? 'skip' : c.passed ? 'pass' : 'fail';
   return h(
     'li',
     { class: `check ${cls}`, 'data-check-id': c.id, 'data-status': c.status },
-    h('span', { class: 'status-icon', 'aria-label': label, title: label }, c.status === 'error' ? '!' : c.passed ? '✓' : '✗'),
+    h('span', { class: 'status-icon', 'aria-label': label, title: label }, c.status === 'error' ? '!' : c.status === 'skip' ? '–' : c.passed ? '✓' : '✗'),
     h(
       'div',
       { class: 'check-body' },

@@ -9,7 +9,8 @@ function preview(value: Buffer): string {
 }
 
 export async function runEtcdValueCheck(check: EtcdValueCheck, probes: ClusterProbes): Promise<Omit<CheckResult, 'id'>> {
-  const value = await probes.etcdGet(check.key);
+  const raw = await probes.etcdGet(check.key);
+  const value = raw === null ? null : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const { expect } = check;
   const fail = (expected: string, actual: string): Omit<CheckResult, 'id'> => ({ status: 'fail', message: `${check.description}: ${actual}`, expected, actual });
   if (value === null) {

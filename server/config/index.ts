@@ -17,6 +17,12 @@ export interface ServerConfig {
   idleTimeoutMs: number;
   terminalGraceMs: number;
   maxConcurrentProvisioning: number;
+  /** Most clusters at once; undefined = derived from memory. */
+  maxClusters: number | undefined;
+  clusterMemoryMiB: number;
+  reservedMemoryMiB: number;
+  /** Warm clusters to keep ready per lab (CKS_WARM_POOL="default=2,gvisor=1"). */
+  warmPool: Map<string, number>;
   maxActiveSessions: number;
   maxActiveSessionsPerLearner: number;
   readyTimeoutMs: number;
@@ -63,10 +69,26 @@ export function loadConfig(flags: { port?: string; host?: string; dataDir?: stri
     idleTimeoutMs: num(env, 'CKS_IDLE_MINUTES', 60, 'idle timeout') * 60_000,
     terminalGraceMs: num(env, 'CKS_TERMINAL_GRACE_SECONDS', 300, 'terminal grace') * 1000,
     maxConcurrentProvisioning: Math.max(1, num(env, 'CKS_MAX_PROVISIONING', 2, 'concurrent provisioning')),
-    maxActiveSessions: Math.max(1, num(env, 'CKS_MAX_SESSIONS', 20, 'active sessions')),
+    maxActiveSessions: Math.max(1, num(env, 'CKS_MAX_SESSIONS', 40, 'active sessions')),
+    maxClusters: env.CKS_MAX_CLUSTERS ? Math.max(1, num(env, 'CKS_MAX_CLUSTERS', 1, 'cluster capacity')) : undefined,
+    clusterMemoryMiB: Math.max(256, num(env, 'CKS_CLUSTER_MEMORY_MB', 1024, 'memory per cluster')),
+    reservedMemoryMiB: num(env, 'CKS_RESERVED_MEMORY_MB', 2048, 'memory kept for the host'),
+    warmPool: parseWarmPool(env.CKS_WARM_POOL),
     maxActiveSessionsPerLearner: Math.max(1, num(env, 'CKS_MAX_SESSIONS_PER_LEARNER', 2, 'sessions per learner')),
     readyTimeoutMs: num(env, 'CKS_READY_TIMEOUT_SECONDS', 180, 'node ready timeout') * 1000,
     setupTimeoutMs: num(env, 'CKS_SETUP_TIMEOUT_SECONDS', 300, 'setup timeout') * 1000,
     secureCookies: env.CKS_SECURE_COOKIES === '1',
   };
+}
+
+/** "default=2,gvisor=1" → Map; a bare number means the default lab. */
+function parseWarmPool(raw: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [lab, count] = part.includes('=') ? part.split('=') : ['default', part];
+    const n = Number(count);
+    if (!lab || !Number.isInteger(n) || n < 0) throw new AppError('bad_request', `CKS_WARM_POOL must look like "default=2,gvisor=1" (got "${raw}")`, { field: 'warmPool' });
+    out.set(lab.trim(), n);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { KindProvider, loadLabs } from '../clusters/index.js';
+import { KindProvider, WarmPool, clusterCapacity, loadLabs } from '../clusters/index.js';
 import type { ClusterProvider, Lab } from '../clusters/types.js';
 import type { ServerConfig } from '../config/index.js';
 import { AppError } from '../errors.js';
@@ -11,7 +12,7 @@ import { ClientNodeProbes } from '../kube/index.js';
 import type { Logger } from '../log/index.js';
 import { ExecRunner, type CommandRunner } from '../process/index.js';
 import { ScenarioCatalog, formatProblem, loadCatalog } from '../scenarios/index.js';
-import { SessionManager, SessionTokens } from '../sessions/index.js';
+import { SessionManager, SessionTokens, newClusterName } from '../sessions/index.js';
 import { SqliteStore } from '../store/index.js';
 import { NodePtyTerminalFactory } from '../terminal/index.js';
 
@@ -52,6 +53,7 @@ function tokenKey(dataDir: string): Buffer {
 export interface Platform {
   server: RunningServer;
   sessions: SessionManager;
+  pool: WarmPool;
   close(): Promise<void>;
 }
 
@@ -74,10 +76,21 @@ export async function startPlatform(
   const runner = new ExecRunner(logger, overrides.env ?? process.env);
   const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
   const terminals = new NodePtyTerminalFactory({ logger, graceMs: config.terminalGraceMs, env: overrides.terminalEnv ?? {} });
+  const pool = new WarmPool({
+    provider,
+    store,
+    labs,
+    logger: logger.child({ module: 'pool' }),
+    capacity: config.maxClusters ?? clusterCapacity(totalmem(), config.clusterMemoryMiB, config.reservedMemoryMiB),
+    maxConcurrentCreates: config.maxConcurrentProvisioning,
+    newName: () => newClusterName(config.clusterPrefix),
+    inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
+  });
   const sessions = new SessionManager({
     logger,
     store,
     provider,
+    pool,
     catalog,
     labs,
     grader: new CheckEngine({ logger }),
@@ -89,7 +102,6 @@ export async function startPlatform(
       idleTimeoutMs: config.idleTimeoutMs,
       reapIntervalMs: Math.min(60_000, Math.max(1000, config.idleTimeoutMs / 4)),
       terminalGraceMs: config.terminalGraceMs,
-      maxConcurrentProvisioning: config.maxConcurrentProvisioning,
       maxActiveSessions: config.maxActiveSessions,
       maxActiveSessionsPerLearner: config.maxActiveSessionsPerLearner,
       setupTimeoutMs: config.setupTimeoutMs,
@@ -99,12 +111,18 @@ export async function startPlatform(
   if (preflight) logger.warn('cluster tools are not ready; labs cannot start until this is fixed', { problem: preflight });
   else await sessions.reconcile().catch((e: unknown) => logger.error('reconcile failed', { err: e }));
   sessions.startReaper();
+  for (const [lab, count] of config.warmPool) {
+    const r = pool.setTarget(lab, count);
+    if (r.message) logger.warn('warm pool limited by capacity', { lab, message: r.message });
+  }
   const server = await startHttpServer({ logger, catalog, sessions, store, webDir: config.webDir, secureCookies: config.secureCookies }, config);
   return {
     server,
     sessions,
+    pool,
     close: async () => {
       await server.close();
+      pool.dispose();
       sessions.dispose();
       store.close();
     },

@@ -7,7 +7,6 @@ import type { Logger } from '../log/index.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { SessionRecord } from '../store/types.js';
 import type { Terminal } from '../terminal/types.js';
-import { Semaphore } from './semaphore.js';
 import { SessionTokens, newClusterName, newId } from './tokens.js';
 import type { SessionEvents, SessionManagerDeps } from './types.js';
 
@@ -33,7 +32,6 @@ export class SessionManager {
   private readonly events = new EventEmitter();
   private readonly live = new Map<string, LiveSession>();
   private readonly tokens: SessionTokens;
-  private readonly provisioning: Semaphore;
   private readonly log: Logger;
   private reaper: NodeJS.Timeout | undefined;
   private availability: { at: number; value: Map<string, string | null> } | undefined;
@@ -41,7 +39,6 @@ export class SessionManager {
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.tokens = new SessionTokens(deps.tokenKey);
-    this.provisioning = new Semaphore(deps.settings.maxConcurrentProvisioning);
     this.log = deps.logger.child({ module: 'sessions' });
     this.events.setMaxListeners(0);
   }
@@ -224,6 +221,7 @@ export class SessionManager {
     await this.deps.provider.delete(session.clusterName).catch((e: unknown) =>
       this.log.error('cluster delete failed', { session: session.id, cluster: session.clusterName, err: e }),
     );
+    this.deps.pool.wake();
   }
 
   /** Start-up: adopt clusters the store knows, remove the rest, fail interrupted provisioning. */
@@ -245,6 +243,7 @@ export class SessionManager {
         failed.push(s.id);
       }
     }
+    for (const name of this.deps.pool.adopt(existing)) known.add(name);
     const removed = [...existing].filter((n) => !known.has(n));
     await Promise.all(removed.map((n) => this.deps.provider.delete(n).catch((e: unknown) => this.log.error('orphan delete failed', { cluster: n, err: e }))));
     this.log.info('reconciled', { adopted: adopted.length, removed: removed.length, failed: failed.length });
@@ -287,23 +286,23 @@ export class SessionManager {
     const live = this.liveOf(session.id);
     const abort = new AbortController();
     live.abort = abort;
-    const log = this.log.child({ session: session.id, cluster: session.clusterName, scenario: scenario.id });
+    const log = this.log.child({ session: session.id, scenario: scenario.id });
     const report = (p: ProvisionProgress): void => {
       live.progress.push(p);
+      if (live.progress.length > 200) live.progress.splice(0, live.progress.length - 200);
       this.events.emit('progress', session.id, p);
     };
-    const release = await this.provisioning.acquire(session.id, (position) =>
-      report({ step: 'Ensuring node image', state: 'started', fraction: 0, detail: `Waiting for a free slot: number ${position} in the queue` }),
-    );
     const started = Date.now();
+    let cluster: string | undefined;
     try {
-      if (abort.signal.aborted) return;
       const lab = this.deps.labs.get(scenario.lab);
       if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
-      await this.deps.provider.create(session.clusterName, lab, report, abort.signal);
+      cluster = await this.deps.pool.acquire(lab, report, abort.signal);
+      if (abort.signal.aborted) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
+      this.deps.store.setSessionCluster(session.id, cluster);
       report({ step: 'Running scenario setup', state: 'started', fraction: 0.85 });
       const script = await readFile(scenario.setupScript, 'utf8');
-      const out = await this.deps.provider.nodeExec(session.clusterName, ['bash', '-s'], {
+      const out = await this.deps.provider.nodeExec(cluster, ['bash', '-s'], {
         input: script,
         env: KUBECONFIG_ON_NODE,
         timeoutMs: this.deps.settings.setupTimeoutMs,
@@ -317,19 +316,22 @@ export class SessionManager {
       this.deps.store.updateSessionState(session.id, 'ready');
       this.deps.store.touchSession(session.id);
       report({ step: 'Ready', state: 'done', fraction: 1 });
-      log.info('session ready', { ms: Date.now() - started });
+      log.info('session ready', { cluster, ms: Date.now() - started });
       this.events.emit('state', session.id);
     } catch (e) {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted) {
+        if (cluster) await this.deps.provider.delete(cluster).catch(() => undefined);
+        return;
+      }
       const message = isAppError(e) ? e.message : 'The lab could not be created because of an internal error. Press Retry; if it fails again, tell your instructor.';
-      log.warn('provisioning failed', { err: e, message });
+      log.warn('provisioning failed', { err: e, message, cluster });
       const last = live.progress[live.progress.length - 1];
       report({ step: last?.step ?? 'Ensuring node image', state: 'failed', fraction: last?.fraction ?? 0, detail: message });
       this.deps.store.updateSessionState(session.id, 'failed', message);
-      await this.deps.provider.delete(session.clusterName).catch(() => undefined);
+      if (cluster) await this.deps.provider.delete(cluster).catch(() => undefined);
+      this.deps.pool.wake();
       this.events.emit('state', session.id);
     } finally {
-      release();
       live.abort = undefined;
     }
   }

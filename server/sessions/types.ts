@@ -1,3 +1,4 @@
+import type { WarmPool } from '../clusters/pool.js';
 import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
 import type { ClusterProbes, Grader } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
@@ -9,6 +10,8 @@ export interface SessionManagerDeps {
   logger: Logger;
   store: Store;
   provider: ClusterProvider;
+  /** Where clusters come from: warm ones at once, else created (or queued) for the session. */
+  pool: WarmPool;
   catalog: ScenarioCatalog;
   labs: Map<string, Lab>;
   grader: Grader;
@@ -29,8 +32,6 @@ export interface SessionSettings {
   reapIntervalMs: number;
   /** A detached terminal stays alive this long for a reload to re-attach. */
   terminalGraceMs: number;
-  /** Clusters provisioned at once (kind is CPU-heavy); more wait in a queue. */
-  maxConcurrentProvisioning: number;
   /** Active (provisioning or ready) sessions per learner. */
   maxActiveSessionsPerLearner: number;
   /** Active sessions on this host. */

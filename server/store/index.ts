@@ -1,2 +1,2 @@
-export type { AttemptRecord, SessionRecord, SessionState, Store } from './types.js';
+export type { AttemptRecord, AttemptSource, PoolClusterRecord, SeatRecord, SessionRecord, SessionState, Store, WorkshopRecord, WorkshopStore } from './types.js';
 export { SqliteStore } from './sqliteStore.js';

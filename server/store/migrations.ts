@@ -28,4 +28,43 @@ export const MIGRATIONS: readonly string[] = [
      result_json TEXT NOT NULL
    );
    CREATE INDEX attempts_session ON attempts(session_id, id);`,
+  // Workshops, the instructor credential, the warm pool; sessions belong to a workshop seat.
+  `CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE workshops (
+     id TEXT PRIMARY KEY,
+     title TEXT NOT NULL,
+     join_code TEXT NOT NULL UNIQUE,
+     scenarios_json TEXT NOT NULL,
+     seats INTEGER NOT NULL,
+     starts_at TEXT NOT NULL,
+     ends_at TEXT NOT NULL,
+     time_limit_minutes INTEGER,
+     background_check_seconds INTEGER,
+     state TEXT NOT NULL CHECK (state IN ('open','ended')),
+     created_at TEXT NOT NULL,
+     ended_at TEXT
+   );
+   CREATE TABLE seats (
+     id TEXT PRIMARY KEY,
+     workshop_id TEXT NOT NULL REFERENCES workshops(id),
+     learner_id TEXT NOT NULL REFERENCES learners(id),
+     display_name TEXT NOT NULL,
+     joined_at TEXT NOT NULL,
+     scenario_index INTEGER NOT NULL DEFAULT 0,
+     extra_minutes INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (workshop_id, learner_id)
+   );
+   CREATE UNIQUE INDEX seats_name ON seats(workshop_id, display_name COLLATE NOCASE);
+   ALTER TABLE sessions ADD COLUMN seat_id TEXT REFERENCES seats(id);
+   ALTER TABLE attempts ADD COLUMN source TEXT NOT NULL DEFAULT 'learner';
+   CREATE TABLE pool_clusters (
+     name TEXT PRIMARY KEY,
+     lab TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('provisioning','ready','failed')),
+     created_at TEXT NOT NULL,
+     error TEXT
+   );`,
 ];

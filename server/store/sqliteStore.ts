@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GradeResult } from '../grading/types.js';
 import { MIGRATIONS } from './migrations.js';
-import type { AttemptRecord, SessionRecord, SessionState, Store } from './types.js';
+import type { AttemptRecord, AttemptSource, SessionRecord, SessionState, Store } from './types.js';
+import { WorkshopTables } from './workshopTables.js';
 
 interface SessionRow {
   id: string;
@@ -16,6 +17,7 @@ interface SessionRow {
   created_at: string;
   last_activity_at: string;
   ended_at: string | null;
+  seat_id: string | null;
 }
 
 interface AttemptRow {
@@ -26,15 +28,15 @@ interface AttemptRow {
   max_score: number;
   passed: number;
   result_json: string;
+  source: AttemptSource;
 }
 
 /** Store on better-sqlite3 (WAL, foreign keys, migrations on open). `:memory:` for tests. */
-export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+export class SqliteStore extends WorkshopTables implements Store {
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    super(new Database(file));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -59,15 +61,19 @@ export class SqliteStore implements Store {
     return this.db.prepare('SELECT 1 FROM learners WHERE id = ?').get(id) !== undefined;
   }
 
-  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error'>): SessionRecord {
+  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId'> & { seatId?: string | null }): SessionRecord {
     const t = now();
     this.db
       .prepare(
-        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at, seat_id)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
       )
-      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t);
+      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null);
     return this.getSession(rec.id) as SessionRecord;
+  }
+
+  setSessionCluster(id: string, clusterName: string): void {
+    this.db.prepare('UPDATE sessions SET cluster_name = ? WHERE id = ?').run(clusterName, id);
   }
 
   getSession(id: string): SessionRecord | null {
@@ -75,9 +81,13 @@ export class SqliteStore implements Store {
     return row ? toSession(row) : null;
   }
 
-  listSessions(filter: { learnerId?: string; states?: SessionState[] } = {}): SessionRecord[] {
+  listSessions(filter: { learnerId?: string; states?: SessionState[]; seatId?: string } = {}): SessionRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (filter.seatId !== undefined) {
+      where.push('seat_id = ?');
+      args.push(filter.seatId);
+    }
     if (filter.learnerId !== undefined) {
       where.push('learner_id = ?');
       args.push(filter.learnerId);
@@ -102,12 +112,12 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?').run(at.toISOString(), id);
   }
 
-  addAttempt(sessionId: string, result: GradeResult): AttemptRecord {
+  addAttempt(sessionId: string, result: GradeResult, source: AttemptSource = 'learner'): AttemptRecord {
     const info = this.db
       .prepare(
-        'INSERT INTO attempts (session_id, created_at, score, max_score, passed, result_json) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO attempts (session_id, created_at, score, max_score, passed, result_json, source) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(sessionId, result.gradedAt, result.score, result.maxScore, result.passed ? 1 : 0, JSON.stringify(result));
+      .run(sessionId, result.gradedAt, result.score, result.maxScore, result.passed ? 1 : 0, JSON.stringify(result), source);
     const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(info.lastInsertRowid) as AttemptRow;
     return toAttempt(row);
   }
@@ -144,6 +154,7 @@ function toSession(r: SessionRow): SessionRecord {
     createdAt: r.created_at,
     lastActivityAt: r.last_activity_at,
     endedAt: r.ended_at,
+    seatId: r.seat_id,
   };
 }
 
@@ -156,5 +167,6 @@ function toAttempt(r: AttemptRow): AttemptRecord {
     maxScore: r.max_score,
     passed: r.passed === 1,
     result: JSON.parse(r.result_json) as GradeResult,
+    source: r.source,
   };
 }

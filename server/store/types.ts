@@ -15,6 +15,8 @@ export interface SessionRecord {
   createdAt: string;
   lastActivityAt: string;
   endedAt: string | null;
+  /** The workshop seat this session belongs to (null for self-paced labs). */
+  seatId: string | null;
 }
 
 export interface AttemptRecord {
@@ -25,18 +27,79 @@ export interface AttemptRecord {
   maxScore: number;
   passed: boolean;
   result: GradeResult;
+  /** Who asked: the learner pressing Check, or the workshop's periodic background check. */
+  source: AttemptSource;
+}
+
+export type AttemptSource = 'learner' | 'background';
+
+export interface WorkshopRecord {
+  id: string;
+  title: string;
+  joinCode: string;
+  scenarios: string[];
+  seats: number;
+  startsAt: string;
+  endsAt: string;
+  timeLimitMinutes: number | null;
+  /** Periodic background check interval, null = off. */
+  backgroundCheckSeconds: number | null;
+  state: 'open' | 'ended';
+  createdAt: string;
+  endedAt: string | null;
+}
+
+export interface SeatRecord {
+  id: string;
+  workshopId: string;
+  learnerId: string;
+  displayName: string;
+  joinedAt: string;
+  /** Index into the workshop's scenarios of the one the learner is on. */
+  scenarioIndex: number;
+  extraMinutes: number;
+}
+
+export interface PoolClusterRecord {
+  name: string;
+  lab: string;
+  state: 'provisioning' | 'ready' | 'failed';
+  createdAt: string;
+  error: string | null;
+}
+
+/** Workshops, seats, settings and the warm pool (same SQLite file). */
+export interface WorkshopStore {
+  getSetting(key: string): string | null;
+  setSetting(key: string, value: string): void;
+  createWorkshop(rec: Omit<WorkshopRecord, 'createdAt' | 'endedAt' | 'state'>): WorkshopRecord;
+  getWorkshop(id: string): WorkshopRecord | null;
+  getWorkshopByCode(code: string): WorkshopRecord | null;
+  listWorkshops(): WorkshopRecord[];
+  endWorkshop(id: string): void;
+  createSeat(rec: Omit<SeatRecord, 'joinedAt' | 'scenarioIndex' | 'extraMinutes'>): SeatRecord;
+  getSeat(id: string): SeatRecord | null;
+  findSeat(workshopId: string, learnerId: string): SeatRecord | null;
+  findSeatByName(workshopId: string, displayName: string): SeatRecord | null;
+  listSeats(workshopId: string): SeatRecord[];
+  updateSeat(id: string, patch: Partial<Pick<SeatRecord, 'scenarioIndex' | 'extraMinutes'>>): void;
+  savePoolCluster(rec: Omit<PoolClusterRecord, 'createdAt'>): void;
+  listPoolClusters(): PoolClusterRecord[];
+  deletePoolCluster(name: string): void;
 }
 
 /** Everything durable. SQLite by default (migrations in code). */
-export interface Store {
+export interface Store extends WorkshopStore {
   createLearner(id: string): void;
   learnerExists(id: string): boolean;
-  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error'>): SessionRecord;
+  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId'> & { seatId?: string | null }): SessionRecord;
   getSession(id: string): SessionRecord | null;
-  listSessions(filter?: { learnerId?: string; states?: SessionState[] }): SessionRecord[];
+  listSessions(filter?: { learnerId?: string; states?: SessionState[]; seatId?: string }): SessionRecord[];
+  /** A session moves to another cluster (taken from the warm pool, or a reset). */
+  setSessionCluster(id: string, clusterName: string): void;
   updateSessionState(id: string, state: SessionState, error?: string | null): void;
   touchSession(id: string, at?: Date): void;
-  addAttempt(sessionId: string, result: GradeResult): AttemptRecord;
+  addAttempt(sessionId: string, result: GradeResult, source?: AttemptSource): AttemptRecord;
   listAttempts(sessionId: string): AttemptRecord[];
   latestAttempt(sessionId: string): AttemptRecord | null;
   close(): void;

@@ -1,5 +1,7 @@
 import { KIND_PHASES, type ClusterInfo, type ClusterProvider, type Lab, type ProvisionProgress } from '../../server/clusters/types.js';
+import { WarmPool } from '../../server/clusters/pool.js';
 import { AppError } from '../../server/errors.js';
+import { createSilentLogger } from '../../server/log/index.js';
 import type { ExecOutcome } from '../../server/grading/types.js';
 
 /**
@@ -72,4 +74,24 @@ export class MemoryProvider implements ClusterProvider {
   nodeShellArgv(): string[] {
     return ['bash', '--norc', '--noprofile', '-i'];
   }
+}
+
+/** A WarmPool over any provider for tests (capacity 20, 2 creates at once, no warm target). */
+export function testPool(
+  provider: ClusterProvider,
+  store: import('../../server/store/index.js').SqliteStore,
+  labs: Map<string, Lab>,
+  opts: { concurrent?: number; capacity?: number } = {},
+): import('../../server/clusters/index.js').WarmPool {
+  let n = 0;
+  return new WarmPool({
+    provider,
+    store,
+    labs,
+    logger: createSilentLogger(),
+    capacity: opts.capacity ?? 20,
+    maxConcurrentCreates: opts.concurrent ?? 2,
+    newName: () => `cks-${(Date.now().toString(16) + (++n).toString(16)).slice(-10).padStart(10, '0')}`,
+    inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
+  });
 }

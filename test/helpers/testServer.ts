@@ -11,6 +11,7 @@ import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { SessionManager, type SessionSettings } from '../../server/sessions/index.js';
 import { SqliteStore } from '../../server/store/index.js';
 import { NodePtyTerminalFactory } from '../../server/terminal/index.js';
+import { testPool } from './memoryProvider.js';
 import { LEARNER_COOKIE, TERMINAL_NAMESPACE, type TerminalClientToServer, type TerminalServerToClient } from '../../server/wire/types.js';
 
 export const ROOT = packageRoot();
@@ -38,12 +39,15 @@ export async function startTestServer(opts: {
   const { scenarios } = loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') });
   const catalog = new ScenarioCatalog(scenarios);
   const store = new SqliteStore(opts.dbFile ?? ':memory:');
+  const labs = loadLabs(join(ROOT, 'labs'));
+  const pool = testPool(opts.provider, store, labs);
   const sessions = new SessionManager({
     logger,
     store,
     provider: opts.provider,
+    pool,
     catalog,
-    labs: loadLabs(join(ROOT, 'labs')),
+    labs,
     grader: new CheckEngine({ logger }),
     terminals: new NodePtyTerminalFactory({ logger, graceMs: 30_000, killTimeoutMs: 200, env: opts.terminalEnv ?? {} }),
     probesFor: opts.probesFor,
@@ -53,7 +57,6 @@ export async function startTestServer(opts: {
       idleTimeoutMs: 600_000,
       reapIntervalMs: 600_000,
       terminalGraceMs: 30_000,
-      maxConcurrentProvisioning: 2,
       maxActiveSessions: 20,
       maxActiveSessionsPerLearner: 2,
       setupTimeoutMs: 60_000,
@@ -69,6 +72,7 @@ export async function startTestServer(opts: {
     logs,
     close: async () => {
       await server.close();
+      pool.dispose();
       sessions.dispose();
       store.close();
     },

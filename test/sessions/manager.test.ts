@@ -12,7 +12,7 @@ import { SessionManager, type SessionSettings } from '../../server/sessions/inde
 import { SqliteStore } from '../../server/store/index.js';
 import { NodePtyTerminalFactory } from '../../server/terminal/index.js';
 import { MemoryProbes, solvedInitPod } from '../helpers/memoryProbes.js';
-import { MemoryProvider } from '../helpers/memoryProvider.js';
+import { MemoryProvider, testPool } from '../helpers/memoryProvider.js';
 import { waitFor } from '../helpers/wait.js';
 
 const root = packageRoot();
@@ -20,16 +20,18 @@ const { scenarios } = loadCatalog(join(root, 'scenarios'), { labsDir: join(root,
 const catalog = new ScenarioCatalog(scenarios);
 const labs = loadLabs(join(root, 'labs'));
 
-function setup(overrides: Partial<SessionSettings> = {}, dbFile = ':memory:') {
+function setup(overrides: Partial<SessionSettings> & { concurrent?: number } = {}, dbFile = ':memory:') {
   const logger = createSilentLogger();
   const provider = new MemoryProvider();
   const probes = new MemoryProbes();
   const store = new SqliteStore(dbFile);
+  const pool = testPool(provider, store, labs, { concurrent: overrides.concurrent ?? 1 });
   const key = Buffer.alloc(32, 7);
   const manager = new SessionManager({
     logger,
     store,
     provider,
+    pool,
     catalog,
     labs,
     grader: new CheckEngine({ logger }),
@@ -41,14 +43,13 @@ function setup(overrides: Partial<SessionSettings> = {}, dbFile = ':memory:') {
       idleTimeoutMs: 60_000,
       reapIntervalMs: 60_000,
       terminalGraceMs: 60_000,
-      maxConcurrentProvisioning: 1,
       maxActiveSessions: 10,
       maxActiveSessionsPerLearner: 2,
       setupTimeoutMs: 10_000,
       ...overrides,
     },
   });
-  return { manager, provider, probes, store, key };
+  return { manager, provider, probes, store, key, pool };
 }
 
 const LEARNER = 'L'.repeat(43);
@@ -67,7 +68,7 @@ describe('SessionManager', () => {
     manager.on('progress', (_id, p) => seen.push(p));
     const { session, token } = await manager.start(LEARNER, 'init-containers');
     assert.equal(session.state, 'provisioning');
-    assert.match(session.clusterName, /^cks-[a-f0-9]{10}$/);
+    assert.match(session.clusterName, /^cks-[a-z0-9]{10}$/);
     assert.ok(token.length > 20);
     await waitFor(() => store.getSession(session.id)?.state === 'ready', 'ready');
     const steps = seen.filter((p) => p.state === 'done').map((p) => p.step);
@@ -85,8 +86,7 @@ describe('SessionManager', () => {
     const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'failed', 'failed');
     assert.match(store.getSession(session.id)?.error ?? '', /failed at Starting control-plane/);
-    assert.ok(provider.deleted.includes(session.clusterName));
-    assert.equal(provider.clusters.size, 0);
+    assert.equal(provider.clusters.size, 0, 'the half-made cluster is gone');
     manager.retry(session.id);
     await waitFor(() => store.getSession(session.id)?.state === 'ready', 'ready after retry');
   });
@@ -98,7 +98,7 @@ describe('SessionManager', () => {
     const { session } = await manager.start(LEARNER, 'init-containers');
     await waitFor(() => store.getSession(session.id)?.state === 'failed', 'failed');
     assert.match(store.getSession(session.id)?.error ?? '', /setup failed \(exit code 3\).*setup exploded/s);
-    assert.ok(!provider.clusters.has(session.clusterName));
+    assert.equal(provider.clusters.size, 0, 'the cluster whose setup failed is deleted');
   });
 
   it('rejects unknown scenarios naming the field, and binds the token to the learner', async () => {
@@ -135,7 +135,7 @@ describe('SessionManager', () => {
 
     const second = setup({}, db);
     cleanups.push(() => second.manager.dispose());
-    second.provider.clusters.add(session.clusterName);
+    second.provider.clusters.add(second.store.getSession(session.id)!.clusterName);
     second.provider.clusters.add('cks-orphan00');
     second.provider.clusters.add('someone-elses');
     const r = await second.manager.reconcile();
@@ -155,11 +155,11 @@ describe('SessionManager', () => {
     assert.deepEqual(await manager.reapIdle(Date.now() + 5000), [session.id]);
     assert.equal(store.getSession(session.id)?.state, 'ended');
     assert.match(store.getSession(session.id)?.error ?? '', /without activity/);
-    assert.ok(provider.deleted.includes(session.clusterName));
+    assert.ok(provider.deleted.includes(store.getSession(session.id)!.clusterName));
   });
 
   it('queues provisioning beyond the concurrency limit and says where the learner is in the queue', async () => {
-    const { manager, provider, store } = setup({ maxConcurrentProvisioning: 1 });
+    const { manager, provider, store } = setup({ concurrent: 1 });
     cleanups.push(() => manager.dispose());
     let release!: () => void;
     provider.gate = new Promise((r) => (release = r));
@@ -179,7 +179,7 @@ describe('SessionManager', () => {
     const term = manager.terminal(session.id);
     await manager.stop(session.id);
     assert.equal(store.getSession(session.id)?.state, 'ended');
-    assert.ok(provider.deleted.includes(session.clusterName));
+    assert.ok(provider.deleted.includes(store.getSession(session.id)!.clusterName));
     await waitFor(() => term.exited, 'terminal exited');
     await assert.rejects(manager.grade(session.id), /ended/);
   });

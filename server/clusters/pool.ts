@@ -1,0 +1,306 @@
+import { AppError, isAppError } from '../errors.js';
+import type { Logger } from '../log/index.js';
+import type { PoolClusterRecord } from '../store/types.js';
+import type { ClusterProvider, Lab, ProvisionProgress } from './types.js';
+
+/** The pool's view of the store (the `pool_clusters` table). */
+export interface PoolStore {
+  savePoolCluster(rec: Omit<PoolClusterRecord, 'createdAt'>): void;
+  listPoolClusters(): PoolClusterRecord[];
+  deletePoolCluster(name: string): void;
+}
+
+export interface WarmPoolOptions {
+  provider: ClusterProvider;
+  store: PoolStore;
+  labs: Map<string, Lab>;
+  logger: Logger;
+  /** Most clusters this host holds at once (pool + in use), derived from memory. */
+  capacity: number;
+  /** kind creates at once (CPU-heavy). */
+  maxConcurrentCreates: number;
+  /** A fresh cluster name (fixed prefix). */
+  newName: () => string;
+  /** Clusters in use by sessions right now (counted against capacity). */
+  inUse: () => number;
+}
+
+/** One cluster being created, with everyone who wants to hear how it goes. */
+interface InFlight {
+  name: string;
+  lab: string;
+  latest: ProvisionProgress | undefined;
+  listeners: Set<(p: ProvisionProgress) => void>;
+  /** Set when a waiter already owns it (a cold start), so it never sits in the pool. */
+  reservedFor: Waiter | undefined;
+}
+
+interface Waiter {
+  lab: string;
+  resolve: (name: string) => void;
+  reject: (e: unknown) => void;
+  onProgress: (p: ProvisionProgress) => void;
+  following: InFlight | undefined;
+  /** Last queue place told, so it is said once per change. */
+  told: number;
+}
+
+export interface PoolStatus {
+  capacity: number;
+  inUse: number;
+  labs: { lab: string; target: number; ready: number; provisioning: number; waiting: number }[];
+  clusters: { name: string; lab: string; state: 'provisioning' | 'ready'; progress: ProvisionProgress | null }[];
+}
+
+/**
+ * Clusters created ahead of demand, per lab, so a learner who starts a lab gets one at once.
+ * `acquire` takes a ready cluster, else creates one right away when capacity allows, else waits in
+ * a FIFO queue and hears its place and the progress of the cluster that will be theirs.
+ */
+export class WarmPool {
+  private readonly targets = new Map<string, number>();
+  private readonly ready = new Map<string, string[]>();
+  private readonly inFlight: InFlight[] = [];
+  private readonly waiters: Waiter[] = [];
+  private creating = 0;
+  private disposed = false;
+
+  constructor(private readonly opts: WarmPoolOptions) {}
+
+  /** Keep `count` clusters of `lab` ready. Says how many fit when the host cannot hold them all. */
+  setTarget(labId: string, count: number): { target: number; message: string | null } {
+    if (!this.opts.labs.has(labId)) throw new AppError('bad_request', `Unknown lab "${labId}".`, { field: 'lab' });
+    const others = [...this.targets.entries()].filter(([l]) => l !== labId).reduce((n, [, c]) => n + c, 0);
+    const room = Math.max(0, this.opts.capacity - this.opts.inUse() - others);
+    const target = Math.max(0, Math.min(count, room));
+    this.targets.set(labId, target);
+    this.fill();
+    const message =
+      target < count
+        ? `This host can hold about ${this.opts.capacity} clusters at once (memory); ${count} warm clusters of lab "${labId}" were asked for, ${target} will be kept ready. Learners beyond that wait in a queue and see their place.`
+        : null;
+    return { target, message };
+  }
+
+  /** A ready cluster of `lab` (instantly from the pool, or created/queued for the caller). */
+  acquire(lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal): Promise<string> {
+    if (this.disposed) return Promise.reject(new AppError('cluster_failed', 'The server is shutting down.'));
+    const pooled = this.ready.get(lab.id)?.shift();
+    if (pooled) {
+      this.opts.store.deletePoolCluster(pooled);
+      this.opts.logger.info('pool hit', { cluster: pooled, lab: lab.id });
+      onProgress({ step: 'Ready', state: 'done', fraction: 0.85, detail: 'A warm cluster was ready for you' });
+      this.fill();
+      return Promise.resolve(pooled);
+    }
+    return new Promise<string>((resolve, reject) => {
+      const waiter: Waiter = { lab: lab.id, resolve, reject, onProgress, following: undefined, told: 0 };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        this.unfollow(waiter);
+        reject(new AppError('cluster_failed', 'Provisioning was cancelled.'));
+        this.announceQueue(lab.id);
+      });
+      this.fill();
+      this.announceQueue(lab.id);
+    });
+  }
+
+  /** Start-up: clusters the store lists as ready and that still exist go back into the pool. */
+  adopt(existing: Set<string>): string[] {
+    const adopted: string[] = [];
+    for (const rec of this.opts.store.listPoolClusters()) {
+      if (rec.state === 'ready' && existing.has(rec.name) && this.opts.labs.has(rec.lab)) {
+        this.readyList(rec.lab).push(rec.name);
+        adopted.push(rec.name);
+      } else {
+        this.opts.store.deletePoolCluster(rec.name);
+      }
+    }
+    return adopted;
+  }
+
+  /** Capacity may have freed up (a session ended): serve waiters and refill. */
+  wake(): void {
+    this.fill();
+  }
+
+  /** Names of clusters the pool owns (ready or being created), so reconcile keeps them. */
+  owned(): Set<string> {
+    return new Set([...[...this.ready.values()].flat(), ...this.inFlight.map((f) => f.name)]);
+  }
+
+  status(): PoolStatus {
+    const labs = [...new Set([...this.targets.keys(), ...this.ready.keys(), ...this.waiters.map((w) => w.lab)])].sort();
+    return {
+      capacity: this.opts.capacity,
+      inUse: this.opts.inUse(),
+      labs: labs.map((lab) => ({
+        lab,
+        target: this.targets.get(lab) ?? 0,
+        ready: this.ready.get(lab)?.length ?? 0,
+        provisioning: this.inFlight.filter((f) => f.lab === lab).length,
+        waiting: this.waiters.filter((w) => w.lab === lab).length,
+      })),
+      clusters: [
+        ...[...this.ready.entries()].flatMap(([lab, names]) => names.map((name) => ({ name, lab, state: 'ready' as const, progress: null }))),
+        ...this.inFlight.map((f) => ({ name: f.name, lab: f.lab, state: 'provisioning' as const, progress: f.latest ?? null })),
+      ],
+    };
+  }
+
+  /** Delete the ready clusters the pool holds (clusters in flight finish and are deleted). */
+  async drain(): Promise<void> {
+    this.targets.clear();
+    const names = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(names.map(async (n) => {
+      this.opts.store.deletePoolCluster(n);
+      await this.opts.provider.delete(n).catch(() => undefined);
+    }));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const w of this.waiters.splice(0)) w.reject(new AppError('cluster_failed', 'The server is shutting down.'));
+  }
+
+  private total(): number {
+    return this.opts.inUse() + this.inFlight.length + [...this.ready.values()].reduce((n, l) => n + l.length, 0);
+  }
+
+  /** Create clusters for waiters first, then up to each lab's target, within capacity and concurrency. */
+  private fill(): void {
+    if (this.disposed) return;
+    // Waiters first follow warm clusters already on their way; only the rest need a new one.
+    for (const lab of new Set(this.waiters.map((w) => w.lab))) this.announceQueue(lab);
+    for (;;) {
+      if (this.creating >= this.opts.maxConcurrentCreates || this.total() >= this.opts.capacity) break;
+      const unserved = this.waiters.find((w) => !this.hasOwnFlight(w) && !this.isFollowedElsewhere(w));
+      const labId = unserved?.lab ?? this.labBelowTarget();
+      if (!labId) break;
+      this.startCreate(labId, unserved);
+    }
+    for (const lab of new Set(this.waiters.map((w) => w.lab))) this.announceQueue(lab);
+  }
+
+  private isFollowedElsewhere(w: Waiter): boolean {
+    return w.following !== undefined && w.following.reservedFor === undefined && this.inFlight.includes(w.following);
+  }
+
+  private labBelowTarget(): string | undefined {
+    for (const [lab, target] of this.targets) {
+      const have = (this.ready.get(lab)?.length ?? 0) + this.inFlight.filter((f) => f.lab === lab && !f.reservedFor).length;
+      if (have < target) return lab;
+    }
+    return undefined;
+  }
+
+  private startCreate(labId: string, waiter: Waiter | undefined): void {
+    const lab = this.opts.labs.get(labId) as Lab;
+    const flight: InFlight = { name: this.opts.newName(), lab: labId, latest: undefined, listeners: new Set(), reservedFor: waiter };
+    if (waiter) this.follow(waiter, flight);
+    this.inFlight.push(flight);
+    this.creating++;
+    if (!waiter) this.opts.store.savePoolCluster({ name: flight.name, lab: labId, state: 'provisioning', error: null });
+    const log = this.opts.logger.child({ cluster: flight.name, lab: labId });
+    log.info(waiter ? 'creating cluster for a waiting learner' : 'creating warm cluster');
+    void this.opts.provider
+      .create(flight.name, lab, (p) => {
+        flight.latest = p;
+        for (const l of flight.listeners) l(p);
+      })
+      .then(
+        () => this.finished(flight, null),
+        (e: unknown) => this.finished(flight, e),
+      );
+  }
+
+  private finished(flight: InFlight, error: unknown): void {
+    this.creating--;
+    this.inFlight.splice(this.inFlight.indexOf(flight), 1);
+    for (const w of this.waiters) if (w.following === flight) this.unfollow(w);
+    const reserved = flight.reservedFor && this.waiters.includes(flight.reservedFor) ? flight.reservedFor : undefined;
+    if (error) {
+      this.opts.logger.warn('cluster creation failed', { cluster: flight.name, lab: flight.lab, err: error });
+      this.opts.store.deletePoolCluster(flight.name);
+      if (reserved) {
+        this.removeWaiter(reserved);
+        reserved.reject(isAppError(error) ? error : new AppError('cluster_failed', 'The cluster could not be created.', { cause: error }));
+      } else {
+        // A failing warm create must not loop: no refill for this lab until a target is set again.
+        this.targets.set(flight.lab, 0);
+      }
+    } else {
+      // The cluster goes to the learner it was made for, else to the first learner waiting for
+      // this lab without a cluster of their own on the way, else into the pool.
+      const owner = reserved ?? this.waiters.find((w) => w.lab === flight.lab && !this.hasOwnFlight(w));
+      if (owner && !this.disposed) {
+        this.removeWaiter(owner);
+        this.opts.store.deletePoolCluster(flight.name);
+        owner.resolve(flight.name);
+      } else {
+        this.readyList(flight.lab).push(flight.name);
+        this.opts.store.savePoolCluster({ name: flight.name, lab: flight.lab, state: 'ready', error: null });
+      }
+    }
+    this.fill();
+  }
+
+  private hasOwnFlight(w: Waiter): boolean {
+    return this.inFlight.some((f) => f.reservedFor === w);
+  }
+
+  private removeWaiter(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+    this.unfollow(w);
+  }
+
+  private readyList(lab: string): string[] {
+    let list = this.ready.get(lab);
+    if (!list) {
+      list = [];
+      this.ready.set(lab, list);
+    }
+    return list;
+  }
+
+  /** Tell each waiter of `lab` its place and, when a cluster is on its way for it, that cluster's progress. */
+  private announceQueue(lab: string): void {
+    // Learners whose own cluster is being created already hear its progress.
+    const queue = this.waiters.filter((w) => w.lab === lab && !this.hasOwnFlight(w));
+    const unreserved = this.inFlight.filter((f) => f.lab === lab && !f.reservedFor);
+    let next = 0;
+    queue.forEach((w, i) => {
+      const flight = unreserved[next++];
+      if (flight && w.following !== flight) {
+        this.unfollow(w);
+        this.follow(w, flight);
+      } else if (!flight && w.told !== i + 1) {
+        this.unfollow(w);
+        w.told = i + 1;
+        w.onProgress({ step: 'Ensuring node image', state: 'started', fraction: 0, detail: `Every cluster slot of this host is busy: you are number ${i + 1} in the queue` });
+      }
+    });
+  }
+
+  private follow(w: Waiter, flight: InFlight): void {
+    w.following = flight;
+    flight.listeners.add(w.onProgress);
+    if (flight.latest) w.onProgress(flight.latest);
+  }
+
+  private unfollow(w: Waiter): void {
+    w.following?.listeners.delete(w.onProgress);
+    w.following = undefined;
+  }
+}
+
+/** How many kind clusters fit in this host's memory. */
+export function clusterCapacity(totalMemBytes: number, perClusterMiB: number, reservedMiB: number): number {
+  const usable = totalMemBytes / (1024 * 1024) - reservedMiB;
+  return Math.max(1, Math.floor(usable / perClusterMiB));
+}

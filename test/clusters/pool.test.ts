@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { WarmPool, clusterCapacity, loadLabs } from '../../server/clusters/index.js';
+import type { ProvisionProgress } from '../../server/clusters/types.js';
+import { createSilentLogger } from '../../server/log/index.js';
+import { SqliteStore } from '../../server/store/index.js';
+import { MemoryProvider } from '../helpers/memoryProvider.js';
+import { ROOT } from '../helpers/testServer.js';
+import { waitFor } from '../helpers/wait.js';
+
+const labs = loadLabs(join(ROOT, 'labs'));
+const lab = labs.get('default')!;
+
+function pool(opts: { capacity?: number; concurrent?: number; inUse?: () => number } = {}) {
+  const provider = new MemoryProvider();
+  const store = new SqliteStore(':memory:');
+  let n = 0;
+  const p = new WarmPool({
+    provider,
+    store,
+    labs,
+    logger: createSilentLogger(),
+    capacity: opts.capacity ?? 10,
+    maxConcurrentCreates: opts.concurrent ?? 4,
+    newName: () => `cks-pool${String(++n).padStart(4, '0')}`,
+    inUse: opts.inUse ?? (() => 0),
+  });
+  return { p, provider, store };
+}
+
+describe('WarmPool', () => {
+  it('keeps the target number of clusters ready and hands one out at once', async () => {
+    const { p, provider, store } = pool();
+    p.setTarget('default', 2);
+    await waitFor(() => p.status().labs[0]?.ready === 2, 'two ready');
+    assert.equal(provider.clusters.size, 2);
+    assert.deepEqual(store.listPoolClusters().map((c) => c.state), ['ready', 'ready']);
+    const seen: ProvisionProgress[] = [];
+    const started = Date.now();
+    const name = await p.acquire(lab, (x) => seen.push(x));
+    assert.ok(Date.now() - started < 50, 'a pool hit is immediate');
+    assert.match(name, /^cks-pool/);
+    assert.match(seen[0]?.detail ?? '', /warm cluster was ready/);
+    // It refills behind the learner.
+    await waitFor(() => p.status().labs[0]?.ready === 2, 'refilled');
+    assert.equal(store.listPoolClusters().some((c) => c.name === name), false, 'a taken cluster leaves the pool table');
+  });
+
+  it('creates a cluster for a learner at once when the pool is empty, with real progress', async () => {
+    const { p } = pool();
+    const steps: string[] = [];
+    const name = await p.acquire(lab, (x) => steps.push(`${x.step}:${x.state}`));
+    assert.match(name, /^cks-pool/);
+    assert.ok(steps.includes('Installing CNI:done'), steps.join(','));
+  });
+
+  it('bounds the target by capacity and says so', () => {
+    const { p } = pool({ capacity: 3, inUse: () => 1 });
+    const r = p.setTarget('default', 30);
+    assert.equal(r.target, 2);
+    assert.match(r.message ?? '', /can hold about 3 clusters.*30 warm clusters.*2 will be kept ready.*queue/s);
+  });
+
+  it('queues learners beyond capacity, tells them their place, and serves them in order', async () => {
+    let inUse = 0;
+    const { p, provider } = pool({ capacity: 1, concurrent: 1, inUse: () => inUse });
+    provider.phaseDelayMs = 20;
+    const first = p.acquire(lab, () => undefined).then((n) => {
+      inUse++;
+      return n;
+    });
+    const secondSteps: string[] = [];
+    const second = p.acquire(lab, (x) => secondSteps.push(x.detail ?? x.step));
+    const a = await first;
+    await waitFor(() => secondSteps.some((s) => /number 1 in the queue/.test(s)), 'queue place');
+    inUse--; // the first learner's lab ends and its cluster is deleted
+    await provider.delete(a);
+    p.wake();
+    const b = await second;
+    assert.notEqual(a, b);
+  });
+
+  it('adopts ready pool clusters that survived a restart and forgets the rest', async () => {
+    const { p, store } = pool();
+    store.savePoolCluster({ name: 'cks-keepme', lab: 'default', state: 'ready', error: null });
+    store.savePoolCluster({ name: 'cks-gone', lab: 'default', state: 'ready', error: null });
+    store.savePoolCluster({ name: 'cks-half', lab: 'default', state: 'provisioning', error: null });
+    assert.deepEqual(p.adopt(new Set(['cks-keepme', 'cks-half'])), ['cks-keepme']);
+    assert.deepEqual(store.listPoolClusters().map((c) => c.name), ['cks-keepme']);
+    assert.equal(await p.acquire(lab, () => undefined), 'cks-keepme');
+  });
+
+  it('computes capacity from memory', () => {
+    assert.equal(clusterCapacity(24 * 1024 ** 3, 1024, 2048), 22);
+    assert.equal(clusterCapacity(1024 ** 3, 1024, 2048), 1);
+  });
+});

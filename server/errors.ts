@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'tool_missing'
   | 'docker_unavailable'
   | 'cluster_failed'
@@ -48,6 +49,8 @@ export function httpStatus(code: ErrorCode): number {
       return 404;
     case 'conflict':
       return 409;
+    case 'gone':
+      return 410;
     case 'tool_missing':
     case 'host_unsupported':
     case 'docker_unavailable':

@@ -20,7 +20,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
 }
 
 export const USAGE = `Usage:
-  cks-lab serve [--port 3000] [--host 127.0.0.1] [--data-dir DIR]
+  cks-lab serve [--port 3000] [--host 127.0.0.1] [--data-dir DIR] [--instructor-token TOKEN]
   cks-lab scenarios list [--json]
   cks-lab validate [DIR]
   cks-lab grade <scenario-id> --cluster <kind-cluster-name> [--kubeconfig FILE]

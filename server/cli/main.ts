@@ -49,13 +49,13 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } }, false);
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, 'instructor-token': { type: 'string' } }, false);
   const config = loadConfig(
-    { ...(values.port !== undefined ? { port: values.port } : {}), ...(values.host !== undefined ? { host: values.host } : {}), ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}) },
+    { ...(values.port !== undefined ? { port: values.port } : {}), ...(values.host !== undefined ? { host: values.host } : {}), ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}), ...(values['instructor-token'] !== undefined ? { instructorToken: values['instructor-token'] } : {}) },
     io.env,
   );
   const logger = createJsonLogger({ level: config.logLevel });
-  const platform = await startPlatform(config, logger);
+  const platform = await startPlatform(config, logger, { announce: (line) => io.err(line + '\n') });
   io.err(`CKS Lab is running at ${platform.server.url} (data in ${config.dataDir})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -28,6 +28,10 @@ export interface ServerConfig {
   readyTimeoutMs: number;
   setupTimeoutMs: number;
   secureCookies: boolean;
+  /** Instructor credential (CKS_INSTRUCTOR_TOKEN / --instructor-token); generated at first start when absent. */
+  instructorToken: string | undefined;
+  /** Base URL learners reach this server at, for join links (CKS_PUBLIC_URL); default http://host:port. */
+  publicUrl: string | undefined;
 }
 
 /** The package root (holds package.json), found from this file whether run from dist/ or via tsx. */
@@ -49,7 +53,10 @@ function num(env: NodeJS.ProcessEnv, key: string, fallback: number, field: strin
 }
 
 /** Defaults ◂ environment (CKS_*) ◂ flags. */
-export function loadConfig(flags: { port?: string; host?: string; dataDir?: string } = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(
+  flags: { port?: string; host?: string; dataDir?: string; instructorToken?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
   const root = packageRoot();
   const port = Number(flags.port ?? env.CKS_PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -78,6 +85,8 @@ export function loadConfig(flags: { port?: string; host?: string; dataDir?: stri
     readyTimeoutMs: num(env, 'CKS_READY_TIMEOUT_SECONDS', 180, 'node ready timeout') * 1000,
     setupTimeoutMs: num(env, 'CKS_SETUP_TIMEOUT_SECONDS', 300, 'setup timeout') * 1000,
     secureCookies: env.CKS_SECURE_COOKIES === '1',
+    instructorToken: instructorToken(flags.instructorToken ?? env.CKS_INSTRUCTOR_TOKEN),
+    publicUrl: env.CKS_PUBLIC_URL ? env.CKS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
   };
 }
 
@@ -91,4 +100,10 @@ function parseWarmPool(raw: string | undefined): Map<string, number> {
     out.set(lab.trim(), n);
   }
   return out;
+}
+
+function instructorToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 12) throw new AppError('bad_request', 'The instructor token (CKS_INSTRUCTOR_TOKEN / --instructor-token) must be at least 12 characters.', { field: 'instructorToken' });
+  return raw;
 }

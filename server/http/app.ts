@@ -13,6 +13,8 @@ import { errorHandler } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
 
 export interface AppDeps {
+  /** Workshops API (instructor + join); absent in tests that don't need it. */
+  workshopRoutes?: Router;
   logger: Logger;
   catalog: ScenarioCatalog;
   sessions: SessionManager;
@@ -28,10 +30,11 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '16kb' }));
+  if (deps.workshopRoutes) app.use('/api', deps.workshopRoutes);
   app.use('/api', apiRouter(deps));
   app.use('/assets', express.static(join(deps.webDir, 'dist'), { fallthrough: false, maxAge: '1h' }));
   const index = join(deps.webDir, 'index.html');
-  app.get(['/', '/s/:id'], (_req, res) => {
+  app.get(['/', '/s/:id', '/join', '/join/:code', '/instructor', '/instructor/w/:id'], (_req, res) => {
     if (!existsSync(index)) {
       res.status(503).type('text/plain').send('The web page is not built. Run `npm run build`.');
       return;

@@ -18,5 +18,11 @@ export function sessionDto(s: SessionRecord, sessions: SessionManager, store: St
     lastGrade: last ? toGradeJson(last.result) : null,
     attempts: attempts.length,
     solutionAvailable: attempts.length > 0,
+    ...(s.seatId ? workshopOf(s.seatId, store) : {}),
   };
+}
+
+function workshopOf(seatId: string, store: Store): { workshopId?: string } {
+  const seat = store.getSeat(seatId);
+  return seat ? { workshopId: seat.workshopId } : {};
 }

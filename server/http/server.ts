@@ -7,9 +7,14 @@ import type { SessionManager } from '../sessions/index.js';
 import type { Store } from '../store/types.js';
 import { createApp } from './app.js';
 import { mountTerminalNamespace } from './terminalSocket.js';
+import { mountWorkshopNamespace } from './workshopSocket.js';
+import { workshopRouter } from './workshopRoutes.js';
+import type { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 
 export interface HttpDeps {
   logger: Logger;
+  /** Workshops (instructor API, join, live board); optional so small test servers can leave it out. */
+  workshops?: { manager: WorkshopManager; auth: InstructorAuth };
   catalog: ScenarioCatalog;
   sessions: SessionManager;
   store: Store;
@@ -27,7 +32,10 @@ export interface RunningServer {
 
 /** HTTP + socket.io on one port. `port: 0` picks a free one (tests). */
 export async function startHttpServer(deps: HttpDeps, listen: { port: number; host: string }): Promise<RunningServer> {
-  const app = createApp(deps);
+  const app = createApp({
+    ...deps,
+    ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
+  });
   const http = createServer(app);
   const io = new Server(http, {
     serveClient: false,
@@ -36,6 +44,9 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     cors: { origin: false },
   });
   mountTerminalNamespace(io, deps);
+  const unmountWorkshops = deps.workshops
+    ? mountWorkshopNamespace(io, { workshops: deps.workshops.manager, sessions: deps.sessions, auth: deps.workshops.auth, logger: deps.logger })
+    : () => undefined;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(listen.port, listen.host, () => {
@@ -54,6 +65,7 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     io,
     close: () =>
       new Promise<void>((resolve) => {
+        unmountWorkshops();
         io.disconnectSockets(true);
         void io.close();
         http.closeAllConnections();

@@ -88,6 +88,13 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
       }
     });
 
+    const offNotice = sessions.on('notice', (id, message) => {
+      if (id === sessionId) socket.emit('notice', { message, at: new Date().toISOString() });
+    });
+    const offSeat = sessions.on('seat', (id, e) => {
+      if (id === sessionId) socket.emit('seat', e);
+    });
+
     socket.on('input', (data) => {
       if (typeof data !== 'string' || data.length > MAX_INPUT) {
         socket.emit('problem', { code: 'bad_request', message: `input must be a string of at most ${MAX_INPUT} characters` });
@@ -116,6 +123,8 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
     socket.on('disconnect', () => {
       offProgress();
       offState();
+      offNotice();
+      offSeat();
       attachment?.detach();
       attachment = undefined;
       if (owners.get(sessionId) === socket) owners.delete(sessionId);

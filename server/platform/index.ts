@@ -15,6 +15,7 @@ import { ScenarioCatalog, formatProblem, loadCatalog } from '../scenarios/index.
 import { SessionManager, SessionTokens, newClusterName } from '../sessions/index.js';
 import { SqliteStore } from '../store/index.js';
 import { NodePtyTerminalFactory } from '../terminal/index.js';
+import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 
 /** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
 export function buildClusterAdapters(opts: { runner: CommandRunner; logger: Logger; kubeconfigDir: string; readyTimeoutMs?: number }): {
@@ -52,6 +53,7 @@ function tokenKey(dataDir: string): Buffer {
 
 export interface Platform {
   server: RunningServer;
+  workshops: WorkshopManager;
   sessions: SessionManager;
   pool: WarmPool;
   close(): Promise<void>;
@@ -65,7 +67,7 @@ export interface Platform {
 export async function startPlatform(
   config: ServerConfig,
   logger: Logger,
-  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string> } = {},
+  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void } = {},
 ): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
   const kubeconfigDir = join(config.dataDir, 'kubeconfigs');
@@ -115,12 +117,23 @@ export async function startPlatform(
     const r = pool.setTarget(lab, count);
     if (r.message) logger.warn('warm pool limited by capacity', { lab, message: r.message });
   }
-  const server = await startHttpServer({ logger, catalog, sessions, store, webDir: config.webDir, secureCookies: config.secureCookies }, config);
+  const { auth, generated } = InstructorAuth.init(store, config.instructorToken);
+  if (generated) overrides.announce?.(`Instructor token (shown once; only its hash is stored): ${generated}`);
+  let publicUrl = config.publicUrl ?? '';
+  const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl });
+  const server = await startHttpServer(
+    { logger, catalog, sessions, store, webDir: config.webDir, secureCookies: config.secureCookies, workshops: { manager: workshops, auth } },
+    config,
+  );
+  publicUrl ||= server.url;
+  workshops.resume();
   return {
     server,
     sessions,
     pool,
+    workshops,
     close: async () => {
+      workshops.dispose();
       await server.close();
       pool.dispose();
       sessions.dispose();

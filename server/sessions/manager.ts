@@ -5,8 +5,8 @@ import { AppError, isAppError } from '../errors.js';
 import type { GradeResult } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
 import type { Scenario } from '../scenarios/types.js';
-import type { SessionRecord } from '../store/types.js';
-import type { Terminal } from '../terminal/types.js';
+import type { AttemptSource, SessionRecord } from '../store/types.js';
+import type { Terminal, TerminalClient, TerminalWatch } from '../terminal/types.js';
 import { SessionTokens, newClusterName, newId } from './tokens.js';
 import type { SessionEvents, SessionManagerDeps } from './types.js';
 
@@ -68,10 +68,20 @@ export class SessionManager {
       const reason = lab ? (await this.labAvailability()).get(lab.id) : null;
       if (reason) throw new AppError('host_unsupported', reason);
     }
-    return this.startAccepted(learnerId, scenarioId);
+    return this.startAccepted(learnerId, scenarioId, null);
   }
 
-  private startAccepted(learnerId: string, scenarioId: unknown): { session: SessionRecord; token: string } {
+  /**
+   * Start the lab of a workshop seat (no per-learner limit: the seat is the limit). A seat that
+   * already has this scenario running gets that session back (rejoin from another tab).
+   */
+  startForSeat(learnerId: string, scenarioId: string, seatId: string): { session: SessionRecord; token: string } {
+    const running = this.deps.store.listSessions({ seatId, states: [...ACTIVE] }).find((s) => s.scenarioId === scenarioId);
+    if (running) return { session: running, token: this.tokens.issue(running.id, learnerId) };
+    return this.startAccepted(learnerId, scenarioId, seatId);
+  }
+
+  private startAccepted(learnerId: string, scenarioId: unknown, seatId: string | null): { session: SessionRecord; token: string } {
     if (typeof scenarioId !== 'string' || scenarioId.length === 0) {
       throw new AppError('bad_request', 'scenarioId is required: the id of a scenario from GET /api/scenarios.', { field: 'scenarioId' });
     }
@@ -79,10 +89,10 @@ export class SessionManager {
     if (!this.deps.labs.has(scenario.lab)) {
       throw new AppError('invalid_scenario', `Scenario "${scenario.id}" needs lab "${scenario.lab}", which this server does not have.`);
     }
-    const mine = this.deps.store.listSessions({ learnerId, states: [...ACTIVE] });
+    const mine = this.deps.store.listSessions({ learnerId, states: [...ACTIVE] }).filter((s) => seatId !== null || s.seatId === null);
     const same = mine.find((s) => s.scenarioId === scenario.id);
-    if (same) return { session: same, token: this.tokens.issue(same.id, learnerId) };
-    if (mine.length >= this.deps.settings.maxActiveSessionsPerLearner) {
+    if (same && seatId === null) return { session: same, token: this.tokens.issue(same.id, learnerId) };
+    if (seatId === null && mine.length >= this.deps.settings.maxActiveSessionsPerLearner) {
       throw new AppError('conflict', `You already have ${mine.length} lab(s) running. Stop one before starting another.`);
     }
     if (this.deps.store.listSessions({ states: [...ACTIVE] }).length >= this.deps.settings.maxActiveSessions) {
@@ -97,6 +107,7 @@ export class SessionManager {
       clusterName: newClusterName(this.deps.settings.clusterPrefix),
       state: 'provisioning',
       secretHash: 'hmac',
+      seatId,
     });
     this.live.set(id, { progress: [], lastTouch: Date.now() });
     void this.provision(session, scenario);
@@ -174,7 +185,7 @@ export class SessionManager {
   }
 
   /** Grade the session's cluster now; concurrent presses share one run. */
-  async grade(sessionId: string): Promise<GradeResult> {
+  async grade(sessionId: string, source: AttemptSource = 'learner'): Promise<GradeResult> {
     const session = this.require(sessionId);
     if (session.state !== 'ready') throw new AppError('conflict', `The lab is ${session.state}; Check works once it is ready.`);
     const live = this.liveOf(sessionId);
@@ -184,8 +195,9 @@ export class SessionManager {
       const kubeconfig = await this.deps.provider.kubeconfig(session.clusterName);
       const probes = this.deps.probesFor(session.clusterName, kubeconfig);
       const result = await this.deps.grader.grade(scenario, probes);
-      this.deps.store.addAttempt(session.id, result);
-      this.touch(session.id);
+      this.deps.store.addAttempt(session.id, result, source);
+      if (source === 'learner') this.touch(session.id);
+      this.events.emit('graded', session.id, result, source);
       this.log.info('graded', { session: session.id, scenario: scenario.id, score: result.score, maxScore: result.maxScore, ms: result.durationMs });
       return result;
     })();
@@ -195,6 +207,40 @@ export class SessionManager {
     } finally {
       live.grading = undefined;
     }
+  }
+
+  /** Throw the session's cluster away and start over on a clean one: setup runs again. */
+  async reset(sessionId: string): Promise<SessionRecord> {
+    const session = this.require(sessionId);
+    if (session.state === 'ended') throw new AppError('conflict', 'This lab has ended; it cannot be reset.');
+    const live = this.liveOf(sessionId);
+    live.abort?.abort();
+    live.terminal?.dispose();
+    live.terminal = undefined;
+    const old = session.clusterName;
+    this.deps.store.updateSessionState(session.id, 'provisioning');
+    this.live.set(session.id, { progress: [], lastTouch: Date.now() });
+    this.events.emit('state', session.id);
+    await this.deps.provider.delete(old).catch((e: unknown) => this.log.error('cluster delete failed', { session: session.id, cluster: old, err: e }));
+    this.deps.pool.wake();
+    const fresh = this.require(sessionId);
+    void this.provision(fresh, this.scenarioOf(fresh));
+    return fresh;
+  }
+
+  /** Tell the learner of each session something (an instructor's broadcast). */
+  notify(sessionIds: string[], message: string): void {
+    for (const id of sessionIds) this.events.emit('notice', id, message);
+  }
+
+  /** Tell the session's page that its workshop seat changed. */
+  seatChanged(sessionId: string, e: { workshopId: string; state: 'open' | 'ended'; reason: string }): void {
+    this.events.emit('seat', sessionId, e);
+  }
+
+  /** Watch the session's terminal read-only (instructor shadowing). */
+  watchTerminal(sessionId: string, client: TerminalClient): TerminalWatch {
+    return this.terminal(sessionId).watch(client);
   }
 
   /** The reference solution, available after a first attempt. */

@@ -1,9 +1,9 @@
 import type { WarmPool } from '../clusters/pool.js';
 import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
-import type { ClusterProbes, Grader } from '../grading/types.js';
+import type { ClusterProbes, Grader, GradeResult } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
 import type { ScenarioCatalog } from '../scenarios/catalog.js';
-import type { Store } from '../store/types.js';
+import type { AttemptSource, Store } from '../store/types.js';
 import type { TerminalFactory } from '../terminal/types.js';
 
 export interface SessionManagerDeps {
@@ -42,4 +42,10 @@ export interface SessionSettings {
 export interface SessionEvents {
   progress: (sessionId: string, p: ProvisionProgress) => void;
   state: (sessionId: string) => void;
+  /** A grade was stored (the learner pressed Check, or a background check ran). */
+  graded: (sessionId: string, result: GradeResult, source: AttemptSource) => void;
+  /** A message for the learner of this session (an instructor's broadcast). */
+  notice: (sessionId: string, message: string) => void;
+  /** The session's workshop seat changed (next scenario, extension, workshop ended). */
+  seat: (sessionId: string, e: { workshopId: string; state: 'open' | 'ended'; reason: string }) => void;
 }

@@ -44,6 +44,8 @@ export interface SessionDto {
   solutionAvailable: boolean;
   /** The session token; only in the owner's own session list (GET /api/sessions). */
   token?: string;
+  /** Set when the session is a workshop seat's lab. */
+  workshopId?: string;
 }
 
 /** POST /api/sessions body */
@@ -73,6 +75,10 @@ export interface TerminalServerToClient {
   exit: (info: { code: number | null }) => void;
   /** A problem with a message (bad payload, not ready yet); the connection stays up. */
   problem: (e: { code: string; message: string }) => void;
+  /** A message from the workshop's instructor (broadcast). */
+  notice: (e: { message: string; at: string }) => void;
+  /** The learner's workshop seat changed (next scenario, time extended, workshop ended). */
+  seat: (e: { workshopId: string; state: 'open' | 'ended'; reason: string }) => void;
 }
 
 export interface TerminalClientToServer {

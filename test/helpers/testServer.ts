@@ -12,12 +12,16 @@ import { SessionManager, type SessionSettings } from '../../server/sessions/inde
 import { SqliteStore } from '../../server/store/index.js';
 import { NodePtyTerminalFactory } from '../../server/terminal/index.js';
 import { testPool } from './memoryProvider.js';
+import type { WarmPool } from '../../server/clusters/index.js';
+import { InstructorAuth, WorkshopManager } from '../../server/workshops/index.js';
 import { LEARNER_COOKIE, TERMINAL_NAMESPACE, type TerminalClientToServer, type TerminalServerToClient } from '../../server/wire/types.js';
 
 export const ROOT = packageRoot();
 
 export interface TestServer {
   url: string;
+  workshops: WorkshopManager | undefined;
+  pool: WarmPool;
   server: RunningServer;
   sessions: SessionManager;
   store: SqliteStore;
@@ -33,6 +37,8 @@ export async function startTestServer(opts: {
   settings?: Partial<SessionSettings>;
   terminalEnv?: Record<string, string>;
   logger?: Logger;
+  /** Mount workshops with this instructor token. */
+  instructorToken?: string;
 }): Promise<TestServer> {
   const logs: string[] = [];
   const logger = opts.logger ?? createSilentLogger(logs);
@@ -63,14 +69,25 @@ export async function startTestServer(opts: {
       ...opts.settings,
     },
   });
-  const server = await startHttpServer({ logger, catalog, sessions, store, webDir: join(ROOT, 'web'), secureCookies: false }, { port: 0, host: '127.0.0.1' });
+  let url = '';
+  const workshops = opts.instructorToken
+    ? { manager: new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => url, tickMs: 60_000 }), auth: InstructorAuth.init(store, opts.instructorToken).auth }
+    : undefined;
+  const server = await startHttpServer(
+    { logger, catalog, sessions, store, webDir: join(ROOT, 'web'), secureCookies: false, ...(workshops ? { workshops } : {}) },
+    { port: 0, host: '127.0.0.1' },
+  );
+  url = server.url;
   return {
     url: server.url,
+    workshops: workshops?.manager,
+    pool,
     server,
     sessions,
     store,
     logs,
     close: async () => {
+      workshops?.manager.dispose();
       await server.close();
       pool.dispose();
       sessions.dispose();
@@ -105,6 +122,8 @@ export class Learner {
       extraHeaders: this.cookie ? { cookie: this.cookie } : {},
       transports: ['websocket'],
       reconnection: false,
+      // One connection per learner: multiplexed sockets would share the first one's cookie.
+      forceNew: true,
     });
   }
 }

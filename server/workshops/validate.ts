@@ -1,0 +1,86 @@
+import { AppError } from '../errors.js';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import type { CreateWorkshopBody } from '../wire/workshop.js';
+
+const MAX_SEATS = 200;
+
+function bad(field: string, message: string): never {
+  throw new AppError('bad_request', message, { field });
+}
+
+function isoOrUndefined(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) bad(field, `${field} must be a date and time such as 2026-11-23T14:00:00Z`);
+  return new Date(v).toISOString();
+}
+
+function intOrUndefined(v: unknown, field: string, min: number, max: number): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(field, `${field} must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+export interface WorkshopSpec {
+  title: string;
+  scenarios: string[];
+  seats: number;
+  startsAt: string;
+  endsAt: string;
+  timeLimitMinutes: number | null;
+  backgroundCheckSeconds: number | null;
+  warmClusters: number;
+}
+
+/** POST /api/workshops body → a checked spec; errors name the field and the fix. */
+export function parseCreateWorkshop(body: unknown, catalog: ScenarioCatalog, now = new Date()): WorkshopSpec {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) bad('body', 'Send a JSON object with title, scenarios and seats.');
+  const b = body as Partial<Record<keyof CreateWorkshopBody, unknown>>;
+  if (typeof b.title !== 'string' || b.title.trim().length === 0 || b.title.length > 120) bad('title', 'title is required: 1 to 120 characters.');
+  if (!Array.isArray(b.scenarios) || b.scenarios.length === 0 || b.scenarios.length > 20) bad('scenarios', 'scenarios must list 1 to 20 scenario ids in the order learners take them.');
+  const scenarios = b.scenarios.map((id, i) => {
+    if (typeof id !== 'string') bad(`scenarios[${i}]`, `scenarios[${i}] must be a scenario id`);
+    try {
+      return catalog.require(id).id;
+    } catch (e) {
+      bad(`scenarios[${i}]`, (e as Error).message);
+    }
+  });
+  if (typeof b.seats !== 'number' || !Number.isInteger(b.seats) || b.seats < 1 || b.seats > MAX_SEATS) bad('seats', `seats must be a whole number from 1 to ${MAX_SEATS}.`);
+  const startsAt = isoOrUndefined(b.startsAt, 'startsAt') ?? now.toISOString();
+  const endsAt = isoOrUndefined(b.endsAt, 'endsAt') ?? new Date(Date.parse(startsAt) + 2 * 3600_000).toISOString();
+  if (Date.parse(endsAt) <= Date.parse(startsAt)) bad('endsAt', 'endsAt must be after startsAt.');
+  if (Date.parse(endsAt) <= now.getTime()) bad('endsAt', 'endsAt is in the past.');
+  const timeLimit = intOrUndefined(b.timeLimitMinutes, 'timeLimitMinutes', 1, 24 * 60);
+  const bg = intOrUndefined(b.backgroundCheckSeconds, 'backgroundCheckSeconds', 10, 3600);
+  const warm = intOrUndefined(b.warmClusters, 'warmClusters', 0, MAX_SEATS) ?? b.seats;
+  return {
+    title: b.title.trim(),
+    scenarios,
+    seats: b.seats,
+    startsAt,
+    endsAt,
+    timeLimitMinutes: timeLimit ?? null,
+    backgroundCheckSeconds: bg ?? null,
+    warmClusters: Math.min(warm, b.seats),
+  };
+}
+
+/** A display name: trimmed, 1–40 characters, printable. */
+export function parseDisplayName(v: unknown): string {
+  if (typeof v !== 'string') bad('displayName', 'Enter your name (1 to 40 characters).');
+  const name = v.normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (name.length === 0) bad('displayName', 'Enter your name (1 to 40 characters).');
+  if (name.length > 40) bad('displayName', `That name is ${name.length} characters long; use at most 40.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f<>]/.test(name)) bad('displayName', 'Use letters, digits, spaces and simple punctuation in your name.');
+  return name;
+}
+
+/** Join codes: 6 characters without look-alikes (0/O, 1/I/L). */
+export const JOIN_CODE = /^[A-HJKMNP-Z2-9]{6}$/;
+
+export function parseJoinCode(v: unknown): string {
+  const code = typeof v === 'string' ? v.trim().toUpperCase() : '';
+  if (!JOIN_CODE.test(code)) bad('joinCode', 'A join code is 6 letters and digits, like K7MX2Q. Check it with your instructor.');
+  return code;
+}

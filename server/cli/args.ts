@@ -25,4 +25,6 @@ export const USAGE = `Usage:
   cks-lab validate [DIR]
   cks-lab grade <scenario-id> --cluster <kind-cluster-name> [--kubeconfig FILE]
                 [--format text|json|junit] [--output FILE]
-  cks-lab clusters list | create <name> --lab <lab> | delete <name>`;
+  cks-lab clusters list | create <name> --lab <lab> | delete <name>
+  cks-lab prove [scenario-id…] [--keep]
+  cks-lab new <scenario-id> [--dir DIR]`;

@@ -4,8 +4,11 @@ import { createJsonLogger } from '../log/index.js';
 import { buildClusterAdapters, loadContent, startPlatform } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
 import { formatProblem, loadCatalog } from '../scenarios/index.js';
+import { inspectLabs } from '../clusters/labs.js';
 import { USAGE, UsageError, parse } from './args.js';
 import { gradeCommand } from './grade.js';
+import { proveCommand } from './prove.js';
+import { newCommand } from './scaffold.js';
 import { processIo, type CliIo } from './io.js';
 
 /** Entry of the `cks-lab` bin. Returns the exit code; errors become one line on stderr and code 2. */
@@ -37,6 +40,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return validate(rest, io);
     case 'clusters':
       return clusters(rest, io);
+    case 'prove':
+      return proveCommand(rest, io);
+    case 'new':
+      return newCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -86,9 +93,11 @@ function validate(args: string[], io: CliIo): number {
   const { positionals } = parse(args, {});
   const config = loadConfig({}, io.env);
   const dir = positionals[0] ?? config.scenariosDir;
-  const { scenarios: ok, problems } = loadCatalog(dir, { labsDir: config.labsDir });
+  const { scenarios: ok, problems: scenarioProblems } = loadCatalog(dir, { labsDir: config.labsDir });
+  const { labs, problems: labProblems } = inspectLabs(config.labsDir);
+  const problems = [...labProblems, ...scenarioProblems];
   for (const p of problems) io.err(formatProblem(p) + '\n');
-  io.out(`${ok.length} scenario(s) valid, ${problems.length} problem(s)\n`);
+  io.out(`${ok.length} scenario(s) and ${labs.size} lab(s) valid, ${problems.length} problem(s)\n`);
   return problems.length === 0 ? 0 : 1;
 }
 

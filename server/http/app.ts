@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
+import { METRICS_CONTENT_TYPE } from '../metrics/index.js';
 import { toGradeJson } from '../grading/index.js';
 import type { Logger } from '../log/index.js';
 import type { ScenarioCatalog } from '../scenarios/catalog.js';
@@ -13,6 +14,7 @@ import { errorHandler } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
 
 export interface AppDeps {
+  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[] }> };
   /** Workshops API (instructor + join); absent in tests that don't need it. */
   workshopRoutes?: Router;
   logger: Logger;
@@ -30,6 +32,16 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '16kb' }));
+  const operator = deps.operator;
+  if (operator) {
+    app.get('/metrics', (_req, res) => {
+      res.type(METRICS_CONTENT_TYPE).send(operator.metrics());
+    });
+    app.get('/api/ready', async (_req: Request, res: Response) => {
+      const r = await operator.ready();
+      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', problems: r.problems });
+    });
+  }
   if (deps.workshopRoutes) app.use('/api', deps.workshopRoutes);
   app.use('/api', apiRouter(deps));
   app.use('/assets', express.static(join(deps.webDir, 'dist'), { fallthrough: false, maxAge: '1h' }));

@@ -15,6 +15,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Workshops (instructor API, join, live board); optional so small test servers can leave it out. */
   workshops?: { manager: WorkshopManager; auth: InstructorAuth };
+  /** Operators' endpoints: /metrics and /api/ready. */
+  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[] }> };
   catalog: ScenarioCatalog;
   sessions: SessionManager;
   store: Store;

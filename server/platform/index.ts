@@ -16,6 +16,7 @@ import { SessionManager, SessionTokens, newClusterName } from '../sessions/index
 import { SqliteStore } from '../store/index.js';
 import { NodePtyTerminalFactory } from '../terminal/index.js';
 import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
+import { PlatformMetrics, readiness } from './operator.js';
 
 /** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
 export function buildClusterAdapters(opts: { runner: CommandRunner; logger: Logger; kubeconfigDir: string; readyTimeoutMs?: number }): {
@@ -121,11 +122,22 @@ export async function startPlatform(
   if (generated) overrides.announce?.(`Instructor token (shown once; only its hash is stored): ${generated}`);
   let publicUrl = config.publicUrl ?? '';
   const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl });
+  const metrics = new PlatformMetrics();
   const server = await startHttpServer(
-    { logger, catalog, sessions, store, webDir: config.webDir, secureCookies: config.secureCookies, workshops: { manager: workshops, auth } },
+    {
+      logger,
+      catalog,
+      sessions,
+      store,
+      webDir: config.webDir,
+      secureCookies: config.secureCookies,
+      workshops: { manager: workshops, auth },
+      operator: { metrics: () => metrics.registry.render(), ready: readiness(store, provider) },
+    },
     config,
   );
   publicUrl ||= server.url;
+  metrics.attach({ sessions, pool, store });
   workshops.resume();
   return {
     server,

@@ -33,6 +33,9 @@ export function lintScenario(dir: string, source: YamlSource, opts: LintOptions)
     if (!isFile(join(dir, name))) {
       const msg = `${field} script '${name}' not found in ${dir}`;
       out.push(field in doc ? source.problem([field], msg) : { file: source.file, field, message: msg });
+    } else if ((statSync(join(dir, name)).mode & 0o111) === 0) {
+      const msg = `${field} script '${name}' is not executable: run chmod +x ${join(dir, name)}`;
+      out.push(field in doc ? source.problem([field], msg) : { file: source.file, field, message: msg });
     }
   }
   if (opts.labsDir !== undefined && typeof doc.lab === 'string' && !isFile(join(opts.labsDir, doc.lab, 'lab.yaml'))) {

@@ -11,6 +11,8 @@ import { SessionTokens, newClusterName, newId } from './tokens.js';
 import type { SessionEvents, SessionManagerDeps } from './types.js';
 
 const ACTIVE = ['provisioning', 'ready'] as const;
+/** The pool's progress detail on a hit (see clusters/pool.ts). */
+const WARM_HIT = 'A warm cluster was ready for you';
 const KUBECONFIG_ON_NODE = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 /** Activity is written to the store at most this often per session. */
 const TOUCH_EVERY_MS = 15_000;
@@ -362,7 +364,9 @@ export class SessionManager {
       this.deps.store.updateSessionState(session.id, 'ready');
       this.deps.store.touchSession(session.id);
       report({ step: 'Ready', state: 'done', fraction: 1 });
-      log.info('session ready', { cluster, ms: Date.now() - started });
+      const warm = live.progress.some((p) => p.detail === WARM_HIT);
+      log.info('session ready', { cluster, ms: Date.now() - started, warm });
+      this.events.emit('provisioned', session.id, { lab: scenario.lab, ms: Date.now() - started, warm });
       this.events.emit('state', session.id);
     } catch (e) {
       if (abort.signal.aborted) {

@@ -44,6 +44,8 @@ export interface SessionEvents {
   state: (sessionId: string) => void;
   /** A grade was stored (the learner pressed Check, or a background check ran). */
   graded: (sessionId: string, result: GradeResult, source: AttemptSource) => void;
+  /** A lab became ready: how long it took and whether its cluster came warm from the pool. */
+  provisioned: (sessionId: string, e: { lab: string; ms: number; warm: boolean }) => void;
   /** A message for the learner of this session (an instructor's broadcast). */
   notice: (sessionId: string, message: string) => void;
   /** The session's workshop seat changed (next scenario, extension, workshop ended). */

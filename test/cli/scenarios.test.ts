@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from './cliHelpers.js';
+import { inspectLabs } from '../../server/clusters/labs.js';
+
+/** Labs in the repo (validate reports them too). */
+const LABS = inspectLabs(join(ROOT, 'labs')).labs.size;
 
 const env = process.env;
 const repoScenarioCount = readdirSync(join(ROOT, 'scenarios'), { withFileTypes: true }).filter((d) => d.isDirectory()).length;
@@ -52,7 +56,7 @@ describe('cks-lab validate', () => {
       const r = await runCli(['validate', ...args], { env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
-      assert.equal(r.stdout, `${repoScenarioCount} scenario(s) valid, 0 problem(s)\n`);
+      assert.equal(r.stdout, `${repoScenarioCount} scenario(s) and ${LABS} lab(s) valid, 0 problem(s)\n`);
     }
   });
 
@@ -69,7 +73,7 @@ describe('cks-lab validate', () => {
 
     const r = await runCli(['validate', root], { env });
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, '0 scenario(s) valid, 1 problem(s)\n');
+    assert.equal(r.stdout, `0 scenario(s) and ${LABS} lab(s) valid, 1 problem(s)\n`);
     const problems = r.stderr.trimEnd().split('\n');
     assert.equal(problems.length, 1, r.stderr);
     const m = /^(.+?):(\d+)(?::(\d+))? (\S+): (.+)$/.exec(problems[0]!);
@@ -90,7 +94,7 @@ describe('cks-lab validate', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('id: init-containers', 'id: broken').replace('difficulty: easy', 'difficulty: trivial'));
     const r = await runCli(['validate', root], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^1 scenario\(s\) valid, [1-9]\d* problem\(s\)\n$/);
+    assert.match(r.stdout, /^1 scenario\(s\) and \d+ lab\(s\) valid, [1-9]\d* problem\(s\)\n$/);
     assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+(:\\d+)? difficulty: .*`, 'm'));
     assert.doesNotMatch(r.stderr, /init-containers\/scenario\.yaml/, 'the good copy has no problems');
   });

@@ -51,7 +51,8 @@ export async function proveScenario(scenario: Scenario, lab: Lab, cluster: strin
     const grade = async (): Promise<GradeResult> => deps.grader.grade(scenario, deps.probesFor(cluster, await deps.provider.kubeconfig(cluster)));
     await runNodeScript(deps.provider, cluster, scenario.setupScript, deps.scriptTimeoutMs);
     result.afterSetup = await grade();
-    result.passedAfterSetup = result.afterSetup.tasks.filter((t) => t.passed).map((t) => t.id);
+    // A task skipped on this host (skipUnless) proves nothing either way: it is not "passed after setup".
+    result.passedAfterSetup = result.afterSetup.tasks.filter((t) => t.passed && !t.skipped).map((t) => t.id);
     await runNodeScript(deps.provider, cluster, scenario.solutionScript, deps.scriptTimeoutMs);
     result.afterSolution = await grade();
     result.failedAfterSolution = result.afterSolution.tasks.filter((t) => !t.passed).map((t) => t.id);

@@ -112,7 +112,36 @@ export interface EtcdValueCheck extends CheckBase {
   expect: { exists?: boolean; prefixOneOf?: string[]; notContains?: string[] };
 }
 
-export type Check = ObjectCheck | ObjectAbsentCheck | JsonPathCheck | PodExecCheck | NodeCommandCheck | NodeFileCheck | EtcdValueCheck;
+/** A YAML file on the control-plane node (e.g. a static pod manifest), partially matched like an object. */
+export interface NodeYamlCheck extends CheckBase {
+  type: 'nodeYaml';
+  path: string;
+  match: unknown;
+}
+
+/**
+ * An EncryptionConfiguration file on the node, judged as kube-apiserver uses it: the first provider
+ * for `resource` (which encrypts every write) is one of `firstProviderOneOf` with keys of a valid
+ * size, and with `identityLast` the last provider is `identity`.
+ */
+export interface EncryptionConfigCheck extends CheckBase {
+  type: 'encryptionConfig';
+  path: string;
+  /** Resource as the config names it, e.g. `secrets`. */
+  resource: string;
+  expect: { firstProviderOneOf: string[]; identityLast?: boolean };
+}
+
+export type Check =
+  | ObjectCheck
+  | ObjectAbsentCheck
+  | JsonPathCheck
+  | PodExecCheck
+  | NodeCommandCheck
+  | NodeFileCheck
+  | EtcdValueCheck
+  | NodeYamlCheck
+  | EncryptionConfigCheck;
 export type CheckType = Check['type'];
 
 export interface ValueExpectation {

@@ -5,12 +5,14 @@ import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
 import { runEtcdValueCheck } from './etcd.js';
+import { runEncryptionConfigCheck } from './encryptionConfig.js';
+import { runNodeYamlCheck } from './nodeYaml.js';
 import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -20,6 +22,8 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'nodeCommand', runNodeCommandCheck);
   register(registry, 'nodeFile', runNodeFileCheck);
   register(registry, 'etcdValue', runEtcdValueCheck);
+  register(registry, 'nodeYaml', runNodeYamlCheck);
+  register(registry, 'encryptionConfig', runEncryptionConfigCheck);
   return registry;
 }
 

@@ -10,7 +10,7 @@ import { findKind, findResource, groupVersion, type ResourceType } from './resou
 import { SHAPES, unknownFields } from './schema.js';
 import { selectorFilter } from './selectors.js';
 import {
-  alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
+  alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
   type KubeStatus,
 } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
@@ -36,6 +36,7 @@ export interface ApiAnswer {
 
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
 const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
+const RUNTIME_CLASSES = findResource('node.k8s.io', 'v1', 'runtimeclasses')!;
 const STATUS_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Namespace', 'Service', 'Node']);
 
 function parseBody(req: ResourceRequest): any {
@@ -154,11 +155,23 @@ export class ResourceApi {
     if (!obj.metadata.name) {
       throw invalid(req.rt.kind, req.rt.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
+    this.admitRuntimeClass(req.rt, obj);
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
       return obj;
     }
     return this.createObject(req.rt, obj);
+  }
+
+  /**
+   * The RuntimeClass admission plugin (plugin/pkg/admission/runtimeclass): a Pod naming a
+   * RuntimeClass that does not exist is rejected at creation.
+   */
+  private admitRuntimeClass(rt: ResourceType, obj: KubeObject): void {
+    const name = rt.kind === 'Pod' ? obj.spec?.runtimeClassName : undefined;
+    if (typeof name === 'string' && name !== '' && !this.store.get(RUNTIME_CLASSES, '', name)) {
+      throw forbidden(rt.resource, rt.group, String(obj.metadata.name), `pod rejected: RuntimeClass "${name}" not found`);
+    }
   }
 
   /** Defaults, validates and stores a new object (also used for bootstrap objects). */

@@ -37,7 +37,7 @@ writeFileSync(`${join(values.dir, 'kubeconfig')}.tmp`, server.kubeconfig());
 renameSync(`${join(values.dir, 'kubeconfig')}.tmp`, join(values.dir, 'kubeconfig'));
 const file = join(values.dir, 'apiserver.json');
 const tmp = `${file}.${process.pid}.tmp`;
-writeFileSync(tmp, JSON.stringify({ port: server.port, pid: process.pid, token: server.token, url: server.url, httpsUrl: server.httpsUrl, caData: Buffer.from(server.caPem).toString('base64') }));
+writeFileSync(tmp, JSON.stringify({ port: server.port, pid: process.pid, token: server.token, url: server.url, httpsUrl: server.httpsUrl, caData: Buffer.from(server.caPem).toString('base64'), ...(server.criPort ? { criPort: server.criPort } : {}) }));
 renameSync(tmp, file);
 
 let stopping = false;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createSilentLogger, type Logger } from '../../../server/log/index.js';
@@ -25,6 +25,8 @@ import { decodeKubeProtobuf, loadProtoSchema } from './protobuf.js';
 import { ObjectStore, objectsFile, type StoreEvent } from './store.js';
 import { toTable } from './table.js';
 import { ensureServingCert } from './tls.js';
+import { StaticControlPlane } from './controlPlane.js';
+import { startCriEndpoint } from './cri.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -43,6 +45,14 @@ export interface FakeApiServerOptions {
   /** Bearer token to require (random when absent). */
   token?: string;
   logger?: Logger;
+  /**
+   * The node's root on the host (fake kind's node dir). When it holds the kubeadm manifests, the
+   * static pods are simulated: kube-apiserver restarts when its manifest changes (and obeys
+   * --encryption-provider-config), and a CRI endpoint serves the node's `crictl`. Default `<dir>/node`.
+   */
+  nodeRoot?: string;
+  /** kube-apiserver's downtime when its static pod is replaced (default env FAKE_APISERVER_RESTART_MS or 1500). */
+  restartMs?: number;
 }
 
 /** A running fake API server. */
@@ -66,6 +76,10 @@ export interface FakeApiServer {
    * http:// with `insecure-skip-tls-verify: true` (client-node only: kubectl sends no token over http).
    */
   kubeconfig(opts?: { tls?: boolean }): string;
+  /** Port of the node's CRI endpoint (for the fake crictl), when the static pods are simulated. */
+  criPort?: number;
+  /** The simulated control-plane static pods, when the node's manifests exist. */
+  controlPlane?: StaticControlPlane;
   /** Stops the kubelet's processes, open watches and execs, and the listener. */
   close(): Promise<void>;
 }
@@ -243,11 +257,33 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       process.nextTick(() => socket.resume());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  let port = opts.port ?? 0;
+  const listen = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // A stopped kube-apiserver refuses connections: close the listener and drop every connection.
+  const unlisten = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const w of watches) w.end();
+      for (const s of sockets) s.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+  await listen();
+  port = (server.address() as AddressInfo).port;
+  const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
+  let controlPlane: StaticControlPlane | undefined;
+  let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
+  if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
+    controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen, unlisten, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
+    await controlPlane.start();
+    cri = await startCriEndpoint(controlPlane, store, nodeRoot);
+  }
   const url = `http://127.0.0.1:${port}`;
   const httpsUrl = `https://127.0.0.1:${port}`;
   logger.info('fake apiserver listening', { cluster: opts.cluster, url });
@@ -261,15 +297,19 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     dir,
     store,
     api,
+    ...(cri ? { criPort: cri.port } : {}),
+    ...(controlPlane ? { controlPlane } : {}),
     kubeconfig: (k = {}) => (k.tls === false ? kubeconfigYaml(opts.cluster, url, token) : kubeconfigYaml(opts.cluster, httpsUrl, token, tls.cert)),
     close: async () => {
+      controlPlane?.dispose();
+      if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
       cancelNode();
       exec.close();
       for (const w of watches) w.end();
       await kubelet.dispose();
       store.flush();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

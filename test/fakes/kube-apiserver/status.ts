@@ -75,6 +75,13 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
   return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${list}`, details);
 }
 
+/** 403 Forbidden from an admission plugin: `pods "x" is forbidden: <why>`. */
+export function forbidden(resource: string, group: string, name: string, why: string): StatusError {
+  const details: KubeStatus['details'] = { name, kind: resource };
+  if (group) details.group = group;
+  return failure(403, 'Forbidden', `${qualifiedResource(resource, group)} "${name}" is forbidden: ${why}`, details);
+}
+
 export function methodNotAllowed(): StatusError {
   return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }

@@ -25,6 +25,13 @@ export class ObjectStore {
   private rv = 1000;
   readonly events = new EventEmitter();
   private persistTimer: NodeJS.Timeout | undefined;
+  /** Encrypted bytes "etcd" holds for objects written while an encryption provider applied (others are stored plain). */
+  private readonly raw = new Map<string, Buffer>();
+  /**
+   * Set by the control-plane simulation while kube-apiserver runs with an encryption config: the
+   * bytes to store for an object being written, or undefined to store it in plain text.
+   */
+  encodeForStorage: ((rt: ResourceType, obj: KubeObject) => Buffer | undefined) | undefined;
 
   constructor(private readonly file?: string) {
     this.events.setMaxListeners(0);
@@ -59,6 +66,7 @@ export class ObjectStore {
     o.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     o.metadata.resourceVersion = String(++this.rv);
     this.objects.set(keyOf(rt, o.metadata.namespace ?? '', o.metadata.name), o);
+    this.encode(rt, o);
     this.changed({ type: 'ADDED', rt, object: o });
     return structuredClone(o);
   }
@@ -68,6 +76,7 @@ export class ObjectStore {
     const o = structuredClone(obj);
     o.metadata.resourceVersion = String(++this.rv);
     this.objects.set(keyOf(rt, o.metadata.namespace ?? '', o.metadata.name), o);
+    this.encode(rt, o);
     this.changed({ type: 'MODIFIED', rt, object: o });
     return structuredClone(o);
   }
@@ -77,6 +86,7 @@ export class ObjectStore {
     const o = this.objects.get(k);
     if (!o) return undefined;
     this.objects.delete(k);
+    this.raw.delete(k);
     o.metadata.resourceVersion = String(++this.rv);
     this.changed({ type: 'DELETED', rt, object: o });
     return structuredClone(o);
@@ -88,7 +98,8 @@ export class ObjectStore {
     this.persistTimer = undefined;
     if (!this.file) return;
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ resourceVersion: this.rv, objects: [...this.objects] }));
+    const raw = [...this.raw].map(([k, b]) => [k, b.toString('base64')]);
+    writeFileSync(tmp, JSON.stringify({ resourceVersion: this.rv, objects: [...this.objects], raw }));
     renameSync(tmp, this.file);
   }
 
@@ -104,9 +115,31 @@ export class ObjectStore {
     } catch {
       return;
     }
-    const data = JSON.parse(text) as { resourceVersion: number; objects: [string, KubeObject][] };
+    const data = JSON.parse(text) as { resourceVersion: number; objects: [string, KubeObject][]; raw?: [string, string][] };
     this.rv = data.resourceVersion;
     for (const [k, o] of data.objects) this.objects.set(k, o);
+    for (const [k, b] of data.raw ?? []) this.raw.set(k, Buffer.from(b, 'base64'));
+  }
+
+  /** The encrypted bytes stored for an object, or undefined when it is stored in plain text (or absent). */
+  encrypted(group: string, resource: string, ns: string, name: string): Buffer | undefined {
+    return this.raw.get(`${group}/${resource}/${ns}/${name}`);
+  }
+
+  /** Every stored object with its group, resource and namespace (for the fake etcd). */
+  entries(): { group: string; resource: string; ns: string; object: KubeObject }[] {
+    return [...this.objects].map(([k, object]) => {
+      const [group = '', resource = '', ns = ''] = k.split('/');
+      return { group, resource, ns, object: structuredClone(object) };
+    });
+  }
+
+  /** Objects are re-encoded on every write, as kube-apiserver transforms values on each write. */
+  private encode(rt: ResourceType, o: KubeObject): void {
+    const k = keyOf(rt, o.metadata.namespace ?? '', o.metadata.name);
+    const bytes = this.encodeForStorage?.(rt, o);
+    if (bytes) this.raw.set(k, bytes);
+    else this.raw.delete(k);
   }
 }
 

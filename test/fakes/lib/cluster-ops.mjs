@@ -6,6 +6,7 @@ import { listClusters, readCluster, writeCluster } from './state.mjs';
 import { startNode, stopNode } from './node-runtime.mjs';
 import { startApiserver, stopApiserver } from './apiserver.mjs';
 import { prepareNodeDirs } from './node-files.mjs';
+import { applyNodeImage } from './node-image.mjs';
 
 /** kind's default node image for v0.30.0. */
 export const DEFAULT_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
@@ -46,6 +47,7 @@ export async function provisionNode(name, image, env = process.env) {
   };
   writeCluster(record, env);
   prepareNodeDirs(nodeDir(name, env), { hostname: node, ip: record.nodes[0].ipAddress });
+  applyNodeImage(dir, image, env);
   record.nodes[0].process = await startNode(name, node, env);
   writeCluster(record, env);
   return record;
@@ -56,6 +58,7 @@ export async function bootApiserver(record, env = process.env) {
   const info = await startApiserver(record.name, clusterDir(record.name, env), env);
   record.apiserver = { port: info.port, token: info.token, process: info.process };
   if (info.httpsUrl && info.caData) Object.assign(record.apiserver, { httpsUrl: info.httpsUrl, caData: info.caData });
+  if (info.criPort) record.apiserver.criPort = info.criPort;
   writeCluster(record, env);
   return record.apiserver;
 }

@@ -6,6 +6,7 @@ import { inspectObject, psRow } from './docker-objects.mjs';
 import { execInNode } from './docker-exec.mjs';
 import { findNode, listNodes } from './state.mjs';
 import { isAlive } from './proc.mjs';
+import { buildImage, findImage, imageInspectObject } from './docker-images.mjs';
 
 const VERSION = '28.3.3';
 const API = '1.51';
@@ -53,9 +54,15 @@ function infoObject(env) {
   return {
     ID: 'b7d4c0e2-fake-4c1b-9f1e-cks0lab0fake', Containers: nodes.length, ContainersRunning: running, ContainersPaused: 0, ContainersStopped: nodes.length - running,
     Images: 1, Driver: 'overlayfs', CgroupDriver: 'systemd', CgroupVersion: '2', KernelVersion: '6.8.0', OperatingSystem: 'Ubuntu 24.04 LTS', OSType: 'linux',
-    Architecture: 'x86_64', NCPU: 2, MemTotal: 8_589_934_592, Name: 'cks-lab-fake', ServerVersion: VERSION, SecurityOptions: ['name=seccomp,profile=builtin', 'name=cgroupns'],
+    Architecture: 'x86_64', NCPU: 2, MemTotal: 8_589_934_592, Name: 'cks-lab-fake', ServerVersion: VERSION, SecurityOptions: securityOptions(env),
     MemoryLimit: true, SwapLimit: true, CPUShares: true, PidsLimit: true, Runtimes: { runc: { path: 'runc' } }, DefaultRuntime: 'runc',
   };
+}
+
+/** Docker lists AppArmor first when the host kernel has it (FAKE_DOCKER_APPARMOR=1 pretends it does). */
+function securityOptions(env) {
+  const apparmor = Boolean(env.FAKE_DOCKER_APPARMOR) && env.FAKE_DOCKER_APPARMOR !== '0';
+  return [...(apparmor ? ['name=apparmor'] : []), 'name=seccomp,profile=builtin', 'name=cgroupns'];
 }
 
 function info(argv, env, io) {
@@ -163,8 +170,40 @@ async function exec(argv, env) {
   return execInNode(found.node, command, flags, env);
 }
 
+function build(argv, env, io) {
+  const { flags, args } = parse(argv, {
+    tag: { type: 'string', short: 't', repeat: true }, file: { type: 'string', short: 'f' }, quiet: { type: 'bool', short: 'q' },
+    progress: { type: 'string' }, pull: { type: 'bool' }, 'no-cache': { type: 'bool' }, label: { type: 'string', repeat: true },
+  }, 'buildx build [OPTIONS] PATH | URL | -');
+  if (args.length !== 1) throw new CliExit(1, `ERROR: "docker buildx build" requires exactly 1 argument.\nSee 'docker buildx build --help'.\n\nUsage:  docker buildx build [OPTIONS] PATH | URL | -\n\nStart a build`);
+  daemonCheck(env);
+  const quietIo = flags.quiet ? { stderr: { write: () => true } } : io;
+  const img = buildImage({ context: args[0], tags: flags.tag ?? [], file: flags.file }, env, quietIo);
+  if (flags.quiet) io.stdout.write(`${img.id}\n`);
+  return 0;
+}
+
+function imageInspect(argv, env, io) {
+  const { flags, args } = parse(argv, { format: { type: 'string', short: 'f' } }, 'image inspect [OPTIONS] IMAGE [IMAGE...]');
+  if (args.length === 0) throw new CliExit(1, `"docker image inspect" requires at least 1 argument.\nSee 'docker image inspect --help'.\n\nUsage:  docker image inspect [OPTIONS] IMAGE [IMAGE...]\n\nDisplay detailed information on one or more images`);
+  daemonCheck(env);
+  const found = [];
+  const missing = [];
+  for (const ref of args) {
+    const img = findImage(ref, env);
+    if (img) found.push(imageInspectObject(img));
+    else missing.push(ref);
+  }
+  if (flags.format) io.stdout.write(found.map((o) => `${renderTemplate(flags.format, o)}\n`).join(''));
+  else io.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
+  // kindest/node images are pulled on demand by kind; locally they are "missing" until then, like here.
+  if (missing.length) throw new CliExit(1, missing.map((m) => `Error response from daemon: No such image: ${m}`).join('\n'));
+  return 0;
+}
+
+
 const COMMANDS = {
-  version, info, ps, inspect, exec,
+  version, info, ps, inspect, exec, build, 'image inspect': imageInspect, 'image build': build, 'buildx build': build,
   'container ls': ps, 'container ps': ps, 'container list': ps, 'container inspect': inspect, 'container exec': exec,
 };
 

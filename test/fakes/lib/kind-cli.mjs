@@ -7,9 +7,10 @@ import { DAEMON_DOWN_MESSAGE, dockerDown, kindCommandError } from './docker-down
 import { nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster } from './state.mjs';
 import { DEFAULT_IMAGE, bootApiserver, destroyCluster, provisionNode } from './cluster-ops.mjs';
-import { writeCniConfig, writeControlPlane, writeKubeadmConfig, writeKubeconfigs } from './node-files.mjs';
+import { writeCniConfig, writeControlPlane, writeCriTools, writeKubeadmConfig, writeKubeconfigs } from './node-files.mjs';
 import { exportKubeconfig, kindKubeconfig, kubeconfigPath, removeFromKubeconfig } from './kubeconfig.mjs';
 import { isAlive, sleep } from './proc.mjs';
+import { findImage, isPullable } from './docker-images.mjs';
 
 const VERSION = 'kind v0.30.0 go1.24.6 linux/amd64';
 const VALID_NAME = /^[a-z0-9.-]+$/;
@@ -95,6 +96,16 @@ function phaseFailure(phase, name, image) {
   }
 }
 
+/**
+ * kind's "Ensuring node image": a local image is used as is, anything else is pulled. Only kind's
+ * own kindest/node images are on a registry; a lab image that was never built fails like real kind.
+ */
+function ensureNodeImage(image, env) {
+  if (isPullable(image) || findImage(image, env)) return;
+  const repo = image.split('@')[0].replace(/:[^:/]*$/, '');
+  throw new Error(kindCommandError(`failed to pull image "${image}": `, `docker pull ${image}`, `Error response from daemon: pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`));
+}
+
 async function waitReady(api, waitMs, env) {
   if (env.FAKE_KIND_WAIT_TIMEOUT && env.FAKE_KIND_WAIT_TIMEOUT !== '0') {
     await sleep(Math.min(waitMs, 200));
@@ -144,13 +155,14 @@ async function createCluster(argv, env, io) {
   const root = nodeDir(name, env);
   let record = null;
   const steps = [
-    ['image', async () => {}],
+    ['image', async () => ensureNodeImage(image, env)],
     ['prepare', async () => (record = await provisionNode(name, image, env))],
     ['config', async () => writeKubeadmConfig(root, { cluster: name, ip: record.nodes[0].ipAddress, image })],
     ['controlPlane', async () => {
       writeControlPlane(root, { cluster: name, ip: record.nodes[0].ipAddress, image });
       const api = await bootApiserver(record, env);
       writeKubeconfigs(root, name, api);
+      writeCriTools(root, api);
     }],
     ['cni', async () => writeCniConfig(root)],
     ['storage', async () => {}],

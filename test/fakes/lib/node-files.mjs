@@ -22,7 +22,7 @@ function write(root, rel, text, mode = 0o644) {
 export function prepareNodeDirs(root, { hostname, ip }) {
   write(root, 'etc/hostname', `${hostname}\n`);
   write(root, 'etc/hosts', `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
-  for (const d of ['etc/kubernetes/manifests', 'etc/kubernetes/pki/etcd', 'root', 'tmp', 'var/log/pods', 'var/log/containers', 'var/lib/etcd', 'var/lib/kubelet', 'kind']) {
+  for (const d of ['usr/local/bin', 'etc/kubernetes/manifests', 'etc/kubernetes/pki/etcd', 'root', 'tmp', 'var/log/pods', 'var/log/containers', 'var/lib/etcd', 'var/lib/kubelet', 'kind']) {
     fs.mkdirSync(path.join(root, d), { recursive: true });
   }
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
@@ -77,4 +77,15 @@ export function writeCniConfig(root) {
     cniVersion: '0.3.1', name: 'kindnet',
     plugins: [{ type: 'ptp', ipMasq: false, ipam: { type: 'host-local', dataDir: '/run/cni-ipam-state', routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.244.0.0/24' }]] }, mtu: 1500 }, { type: 'portmap', capabilities: { portMappings: true } }],
   }, null, 2) + '\n');
+}
+
+/**
+ * The node's `crictl` (kindest/node ships crictl and /etc/crictl.yaml pointing at containerd): the
+ * fake one asks the fake API server process's CRI endpoint, which simulates the static pods.
+ */
+export function writeCriTools(root, api) {
+  if (!api.criPort) return;
+  const source = fs.readFileSync(new URL('./crictl.cjs', import.meta.url), 'utf8');
+  write(root, 'usr/local/bin/crictl', `#!/usr/bin/env node\n${source.replace("'__CRI_ENDPOINT__'", `'http://127.0.0.1:${api.criPort}'`)}`, 0o755);
+  write(root, 'etc/crictl.yaml', 'runtime-endpoint: unix:///run/containerd/containerd.sock\n');
 }

@@ -12,6 +12,8 @@ NODE=$2
 WORK=$3
 HOST=$4
 SKIP=$5 # a top-level host dir that holds the fake home: bound from the node dir, not overlaid
+SECFS=${6:-}   # the node's securityfs view (AppArmor images), bound at /sys/kernel/security
+NOKVM=${7:-}   # "nokvm": hide the host's /dev/kvm from this node (a host without virtualization)
 
 mount -t tmpfs -o mode=0755 cks-fake-node "$ROOTFS"
 for d in bin sbin lib lib32 lib64 libx32 usr etc var opt srv home; do
@@ -32,6 +34,14 @@ for d in proc sys dev; do
   mkdir -p "$ROOTFS/$d"
   mount --rbind "/$d" "$ROOTFS/$d"
 done
+if [ -n "$SECFS" ]; then
+  mount --bind "$SECFS" "$ROOTFS/sys/kernel/security"
+fi
+if [ "$NOKVM" = nokvm ] && [ -e "$ROOTFS/dev/kvm" ]; then
+  # A regular empty file over the device node: `test -c /dev/kvm` is false, as on a host without KVM.
+  : > "$WORK/no-kvm"
+  mount --bind "$WORK/no-kvm" "$ROOTFS/dev/kvm"
+fi
 for d in root tmp; do
   mkdir -p "$ROOTFS/$d" "$NODE/$d"
   mount --bind "$NODE/$d" "$ROOTFS/$d"

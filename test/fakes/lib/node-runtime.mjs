@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { identify, isAlive, pidsInMountNs, signal, sleep, terminate } from './proc.mjs';
 import { clusterDir, fakeHome, nodeDir } from './paths.mjs';
+import { securityfsDir } from './node-image.mjs';
 
 const INIT_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-init.sh');
 
@@ -28,7 +29,8 @@ export async function startNode(cluster, hostname, env = process.env) {
   const skip = topLevelDirOf(fs.realpathSync(fakeHome(env)));
   const child = spawn(
     'unshare',
-    ['--mount', '--uts', '--propagation', 'private', '/bin/sh', INIT_SCRIPT, rootfs, nodeDir(cluster, env), work, hostname, skip],
+    ['--mount', '--uts', '--propagation', 'private', '/bin/sh', INIT_SCRIPT, rootfs, nodeDir(cluster, env), work, hostname, skip,
+      securityfsDir(dir) ?? '', env.FAKE_NODE_KVM === '0' ? 'nokvm' : ''],
     { detached: true, stdio: ['ignore', log, log], env: { PATH: NODE_PATH } },
   );
   fs.closeSync(log);

@@ -14,6 +14,7 @@ import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
 import { containerArgv, containerSandbox, normalizedImage, podDir, volumeHostPath } from './layout.js';
 import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js';
 import { spawnInSandbox, startError } from './sandbox.js';
+import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
 
 /** Collaborators and timings for {@link FakeKubelet}. */
 export interface KubeletOptions {
@@ -34,9 +35,15 @@ interface PodRuntime {
   procs: Set<ChildProcess>;
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
+  /** The sandbox's runtime once created (runc, runsc, Kata; AppArmor per container). */
+  view?: RuntimeView;
 }
 
 const PODS = findResource('', 'v1', 'pods')!;
+const EVENTS = findResource('', 'v1', 'events')!;
+const RUNTIME_CLASSES = findResource('node.k8s.io', 'v1', 'runtimeclasses')!;
+/** How often a failed sandbox or container creation is retried (the real kubelet backs off from 10 s). */
+const CREATE_RETRY_MS = 2000;
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const containerId = (): string => randomBytes(32).toString('hex');
 
@@ -102,6 +109,16 @@ export class FakeKubelet {
 
   private async run(rt: PodRuntime, pod: KubeObject): Promise<void> {
     this.write(rt, true);
+    // The sandbox needs a runtime handler the node's containerd knows; until then the pod waits.
+    let runtime = this.resolveRuntime(pod);
+    while ('error' in runtime) {
+      this.event(rt, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${runtime.error}`);
+      await this.sleep(rt, CREATE_RETRY_MS);
+      if (rt.stopped) return;
+      runtime = this.resolveRuntime(pod);
+    }
+    rt.view = { ...runtime, apparmor: {} };
+    writeRuntimeView(this.opts.clusterDir, pod, rt.view);
     this.prepareVolumes(pod);
     rt.record.sandboxReady = true;
     this.write(rt);
@@ -121,6 +138,19 @@ export class FakeKubelet {
       const argv = containerArgv(c);
       rec.containerID = containerId();
       const startedAt = now();
+      // containerd applies the container's AppArmor profile when it creates the container.
+      const aa = appArmorFor(this.opts.clusterDir, pod, c);
+      if ('error' in aa) {
+        rec.state = { waiting: { reason: 'CreateContainerError', message: aa.error } };
+        this.write(rt);
+        this.event(rt, 'Failed', `Error: ${aa.error}`);
+        await this.sleep(rt, CREATE_RETRY_MS);
+        continue;
+      }
+      if (rt.view) {
+        rt.view.apparmor[String(c.name)] = aa;
+        writeRuntimeView(this.opts.clusterDir, pod, rt.view);
+      }
       if (argv === undefined && !init) {
         rec.state = { running: { startedAt } };
         rec.ready = true;
@@ -197,6 +227,31 @@ export class FakeKubelet {
         writeFileSync(join(host, k), source.rt === 'secrets' ? Buffer.from(val, 'base64') : val);
       }
     }
+  }
+
+  private resolveRuntime(pod: KubeObject): ReturnType<typeof resolveRuntime> {
+    const name: string | undefined = pod.spec?.runtimeClassName;
+    const rc = name ? this.opts.store.get(RUNTIME_CLASSES, '', name) : undefined;
+    return resolveRuntime(this.opts.clusterDir, pod, rc ?? undefined);
+  }
+
+  /** Records a kubelet Event about the pod (what `kubectl describe pod` shows), counting repeats. */
+  private event(rt: PodRuntime, reason: string, message: string): void {
+    if (rt.stopped) return;
+    const ts = now();
+    const name = `${rt.name}.${reason.toLowerCase()}`;
+    const old = this.opts.store.get(EVENTS, rt.ns, name);
+    if (old && old.message === message) {
+      this.opts.store.update(EVENTS, { ...old, count: (old.count ?? 1) + 1, lastTimestamp: ts });
+      return;
+    }
+    if (old) this.opts.store.delete(EVENTS, rt.ns, name);
+    this.opts.store.create(EVENTS, {
+      apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: rt.ns },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: rt.name, namespace: rt.ns, uid: rt.uid },
+      reason, message, type: 'Warning', count: 1, firstTimestamp: ts, lastTimestamp: ts,
+      source: { component: 'kubelet', host: this.opts.nodeName }, reportingComponent: 'kubelet', reportingInstance: this.opts.nodeName,
+    });
   }
 
   /** Writes the pod's status (and, the first time, its nodeName) back to the store. */

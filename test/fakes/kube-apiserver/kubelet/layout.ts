@@ -4,7 +4,9 @@
  */
 import { join } from 'node:path';
 import type { KubeObject } from '../store.js';
+import { existsSync } from 'node:fs';
 import { SANDBOX_PATH, type Bind, type SandboxSpec } from './sandbox.js';
+import { readRuntimeView } from './runtime.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
 export function podDir(clusterDir: string, ns: string, name: string): string {
@@ -34,6 +36,15 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   }
   const env: Record<string, string> = { PATH: SANDBOX_PATH, HOSTNAME: pod.metadata.name, HOME: '/root' };
   for (const e of container.env ?? []) if (e?.name && e.value !== undefined) env[e.name] = String(e.value);
+  // What the runtime (runc, runsc, Kata) and AppArmor make the container see (see runtime.ts).
+  const view = readRuntimeView(dir);
+  let readOnly = false;
+  if (view) {
+    if (existsSync('/usr/bin/dmesg')) binds.push({ hostPath: join(dir, 'runtime', 'dmesg'), containerPath: '/usr/bin/dmesg', readOnly: true });
+    const aa = view.apparmor[String(container.name)];
+    if (aa) binds.push({ hostPath: join(dir, 'runtime', `attr-${String(container.name)}`), containerPath: '/proc/1/attr/current', readOnly: true });
+    readOnly = aa?.denyWrite === true;
+  }
   return {
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
     scratchDir: join(dir, 'containers', String(container.name), 'scratch'),
@@ -41,6 +52,8 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     workingDir: container.workingDir ?? '/',
     env,
     argv,
+    ...(readOnly ? { readOnly } : {}),
+    ...(view?.runtime === 'kata' ? { argv0: 'containerd-shim-kata-v2' } : {}),
   };
 }
 

@@ -25,6 +25,10 @@ export interface SandboxSpec {
   workingDir: string;
   env: Record<string, string>;
   argv: string[];
+  /** Every mount of the container read-only (an enforced AppArmor deny-write profile). */
+  readOnly?: boolean;
+  /** argv[0] of the sandbox's outer process as `ps` shows it (Kata: its shim runs the VM). */
+  argv0?: string;
 }
 
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -32,8 +36,10 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/lib', '/lib64', '/sbin', '/dev', 
 
 // Fixed script: every input arrives as a positional parameter, never as shell text.
 const SETUP = `set -e
-root=$1; scratch=$2; wd=$3; n=$4; shift 4
+root=$1; scratch=$2; wd=$3; ro=$4; n=$5; shift 5
 mount -t tmpfs tmpfs "$scratch"
+if [ "$ro" = ro ]; then mount --bind "$root" "$root"; fi
+ros="$root"
 for d in usr etc; do
   mkdir -p "$root/$d" "$scratch/$d/up" "$scratch/$d/work"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$scratch/$d/up,workdir=$scratch/$d/work" "$root/$d" 2>/dev/null || mount --bind -o ro "/$d" "$root/$d"
@@ -46,12 +52,17 @@ mkdir -p "$root/proc" "$root/dev" "$root/tmp" "$root/root"
 mount -t proc proc "$root/proc" 2>/dev/null || true
 mount --rbind /dev "$root/dev" 2>/dev/null || true
 while [ "$n" -gt 0 ]; do
-  mkdir -p "$root$2"
+  if [ -d "$1" ]; then mkdir -p "$root$2"
+  elif [ ! -e "$root$2" ]; then mkdir -p "$(dirname "$root$2")"; : > "$root$2"; fi
   mount --bind "$1" "$root$2"
-  if [ "$3" = ro ]; then mount -o remount,bind,ro "$root$2"; fi
+  if [ "$3" = ro ]; then mount -o remount,bind,ro "$root$2"; elif [ -d "$1" ]; then ros="$ros $root$2"; fi
   shift 3; n=$((n-1))
 done
 mkdir -p "$root$wd"
+if [ "$ro" = ro ]; then
+  for m in $ros; do mount -o remount,bind,ro "$m"; done
+  for d in usr etc; do mount -o remount,ro "$root/$d" 2>/dev/null || mount -o remount,bind,ro "$root/$d"; done
+fi
 exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
 `;
 
@@ -69,7 +80,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
   return [
     '--mount', '--pid', '--propagation', 'private', '--fork', '--',
     '/bin/sh', '-c', SETUP, 'sandbox',
-    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), String(spec.binds.length),
+    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', String(spec.binds.length),
     ...bindArgs, ...spec.argv,
   ];
 }
@@ -77,6 +88,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
 /** Starts `spec.argv` in a fresh sandbox. The child is a process-group leader (kill with -pid). */
 export function spawnInSandbox(spec: SandboxSpec, stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
   return spawn('/usr/bin/unshare', sandboxArgv(spec), {
+    ...(spec.argv0 ? { argv0: spec.argv0 } : {}),
     stdio,
     detached: true,
     env: { PATH: SANDBOX_PATH, ...spec.env },

@@ -1,0 +1,180 @@
+/**
+ * The apparmor scenario and lab proven on the fakes. Fake docker reports AppArmor on the host only
+ * with FAKE_DOCKER_APPARMOR=1; the lab image (LABEL io.cks-lab.security=apparmor) gives the node a
+ * fake apparmor_parser and a securityfs view; the simulated kubelet refuses a container whose
+ * Localhost profile is not loaded (containerd's wording), labels /proc/1/attr/current with the
+ * profile and mode, and makes the container read-only under an enforced deny-write profile.
+ * Without AppArmor on the host, the server refuses the lab with a clear reason (HTTP 503).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadLabs } from '../../server/clusters/index.js';
+import { CheckEngine } from '../../server/grading/index.js';
+import type { GradeResult } from '../../server/grading/types.js';
+import { createSilentLogger } from '../../server/log/index.js';
+import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
+import { fakeClusterWorld } from '../helpers/fakeCluster.js';
+import { onNode } from '../helpers/nodeScript.js';
+import { Learner, ROOT, startTestServer } from '../helpers/testServer.js';
+import { waitFor } from '../helpers/wait.js';
+
+const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
+const labs = loadLabs(join(ROOT, 'labs'));
+const scenario = catalog.require('apparmor');
+const lab = labs.get('apparmor')!;
+const grader = new CheckEngine({ logger: createSilentLogger() });
+const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
+
+describe('lab apparmor and scenario apparmor on the fakes', function () {
+  this.timeout(180_000);
+
+  describe('on a host without AppArmor', () => {
+    const world = fakeClusterWorld();
+    after(() => world.cleanup());
+
+    it('the provider refuses the lab with the reason, before creating anything', async () => {
+      const reason = await world.provider.labSupport(lab);
+      assert.match(reason ?? '', /needs AppArmor on the Docker host/);
+      await assert.rejects(world.provider.create('cks-aa-refused', lab, () => undefined), (e: Error & { code?: string }) => e.code === 'host_unsupported');
+      assert.deepEqual(await world.provider.list(), []);
+    });
+
+    it('the HTTP API answers 503 with that reason and the catalog marks the scenario unavailable', async () => {
+      const srv = await startTestServer({ provider: world.provider, probesFor: world.probesFor });
+      try {
+        const learner = new Learner(srv.url);
+        const list = await learner.request('GET', '/api/scenarios');
+        const scenarios = (list.json as { scenarios: { id: string; unavailable?: string }[] }).scenarios;
+        const entry = scenarios.find((s) => s.id === 'apparmor');
+        assert.match(entry?.unavailable ?? '', /needs AppArmor on the Docker host/);
+        const others = scenarios.filter((s) => s.id !== 'apparmor' && s.unavailable);
+        assert.deepEqual(others.map((s) => s.id), []);
+        const res = await learner.request('POST', '/api/sessions', { scenarioId: 'apparmor' });
+        assert.equal(res.status, 503);
+        assert.match(JSON.stringify(res.json), /needs AppArmor on the Docker host/);
+        assert.deepEqual(await world.provider.list(), []);
+      } finally {
+        await srv.close();
+      }
+    });
+  });
+
+  describe('on a host with AppArmor', () => {
+    const world = fakeClusterWorld({ extra: { FAKE_DOCKER_APPARMOR: '1' } });
+    after(() => world.cleanup());
+
+    it('is proven: image built, bootstrap proves enforcement, setup fails every task, the solution passes every one', async () => {
+      const steps: string[] = [];
+      const proof = await proveScenario(scenario, lab, 'cks-proof-apparmor', { ...world, grader, onProgress: (p) => steps.push(`${p.step}:${p.state}`) });
+      assert.equal(proof.error, null);
+      assert.deepEqual(proof.passedAfterSetup, []);
+      assert.deepEqual(proof.failedAfterSolution, []);
+      assert.equal(proof.afterSolution?.score, 7);
+      assert.ok(steps.includes('Bootstrapping lab:done'));
+      const label = proof.afterSetup?.tasks.find((t) => t.id === 'confined')?.checks.find((c) => c.id === 'writer-label');
+      assert.match(label?.actual ?? '', /cri-containerd\.apparmor\.d \(enforce\)/, 'an unconfined-by-us pod runs under containerd’s default profile');
+    });
+
+    describe('the bootstrap fails loudly', () => {
+      const cluster = 'cks-aa-bootstrap';
+      before(async () => world.provider.create(cluster, lab, () => undefined));
+      after(() => world.provider.delete(cluster));
+      const bootstrap = () => world.provider.nodeExec(cluster, ['bash', '-s'], { input: readFileSync(lab.bootstrapScript!, 'utf8'), env: { KUBECONFIG: '/etc/kubernetes/admin.conf' } });
+
+      it('when apparmor_parser loads profiles in complain mode only (confinement not enforced)', async () => {
+        await onNode(world.provider, cluster, `mv /usr/sbin/apparmor_parser /usr/sbin/apparmor_parser.real
+printf '#!/bin/sh\\nexec /usr/sbin/apparmor_parser.real -C "$@"\\n' > /usr/sbin/apparmor_parser && chmod +x /usr/sbin/apparmor_parser`);
+        const out = await bootstrap();
+        assert.notEqual(out.exitCode, 0);
+        assert.match(out.stderr, /AppArmor lab self-check FAILED: the test profile is not listed in enforce mode/);
+        await onNode(world.provider, cluster, 'mv /usr/sbin/apparmor_parser.real /usr/sbin/apparmor_parser');
+      });
+
+      it('when apparmor_parser is missing', async () => {
+        await onNode(world.provider, cluster, 'mv /usr/sbin/apparmor_parser /root/apparmor_parser');
+        const out = await bootstrap();
+        assert.notEqual(out.exitCode, 0);
+        assert.match(out.stderr, /apparmor_parser is not installed/);
+        await onNode(world.provider, cluster, 'mv /root/apparmor_parser /usr/sbin/apparmor_parser');
+        assert.equal((await bootstrap()).exitCode, 0, 'and passes again once it is back');
+      });
+    });
+
+    describe('common mistakes fail exactly the right task', () => {
+      const cluster = 'cks-aa-mistakes';
+      before(async () => {
+        await world.provider.create(cluster, lab, () => undefined);
+        await runNodeScript(world.provider, cluster, scenario.setupScript);
+      });
+      after(() => world.provider.delete(cluster));
+
+      const POD_FIELD = `  containers:
+    - name: writer
+      image: busybox:1.36.1
+      command: ["sh", "-c", "sleep 3600"]
+      securityContext:
+        appArmorProfile: { type: Localhost, localhostProfile: k8s-deny-write }`;
+      const POD_ANNOTATION = `  containers:
+    - name: writer
+      image: busybox:1.36.1
+      command: ["sh", "-c", "sleep 3600"]`;
+
+      async function attempt(load: string, spec: string, annotate = false): Promise<GradeResult> {
+        await onNode(world.provider, cluster, `set -e
+apparmor_parser -R /root/k8s-deny-write 2>/dev/null || true
+${load}
+kubectl delete pod writer -n apparmor-lab --ignore-not-found --wait=true >/dev/null
+cat > /root/attempt.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: writer
+  namespace: apparmor-lab
+${annotate ? '  annotations: { container.apparmor.security.beta.kubernetes.io/writer: localhost/k8s-deny-write }\n' : ''}spec:
+${spec}
+YAML
+kubectl apply -f /root/attempt.yaml >/dev/null
+`);
+        await waitFor(async () => {
+          const out = await onNode(world.provider, cluster, `kubectl get pod writer -n apparmor-lab -o jsonpath='{.status.phase} {.status.containerStatuses[0].state.waiting.reason}'`, { expectOk: false });
+          return out.stdout.startsWith('Running') || /CreateContainerError/.test(out.stdout);
+        }, 'pod settled', 20_000, 200);
+        return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      }
+
+      it('profile loaded in complain mode: the profile task and the confinement fail, writes still work', async () => {
+        const r = await attempt('apparmor_parser -r -C /root/k8s-deny-write', POD_FIELD);
+        assert.deepEqual(failed(r), ['confined', 'profile-loaded']);
+        const checks = r.tasks.find((t) => t.id === 'confined')!.checks;
+        assert.match(checks.find((c) => c.id === 'writer-label')?.actual ?? '', /k8s-deny-write \(complain\)/);
+        assert.equal(checks.find((c) => c.id === 'writer-write-denied')?.status, 'fail');
+      });
+
+      it('profile not loaded: the container is not created (containerd: apparmor profile not found)', async () => {
+        const r = await attempt('', POD_FIELD);
+        assert.deepEqual(failed(r), ['confined', 'profile-loaded']);
+        const describe = await onNode(world.provider, cluster, 'kubectl describe pod writer -n apparmor-lab');
+        assert.match(describe.stdout, /CreateContainerError/);
+        assert.match(describe.stdout, /failed to generate apparmor spec opts: apparmor profile not found k8s-deny-write/);
+      });
+
+      it('profile loaded but the Pod not confined by it', async () => {
+        const r = await attempt('apparmor_parser -r /root/k8s-deny-write', POD_ANNOTATION);
+        assert.deepEqual(failed(r), ['confined', 'pod-profile']);
+      });
+
+      it('the legacy annotation confines the Pod as well as the field', async () => {
+        const r = await attempt('apparmor_parser -r /root/k8s-deny-write', POD_ANNOTATION, true);
+        assert.deepEqual(failed(r), []);
+      });
+
+      it('the securityContext field in enforce mode passes every task', async () => {
+        const r = await attempt('apparmor_parser -r /root/k8s-deny-write', POD_FIELD);
+        assert.deepEqual(failed(r), []);
+        assert.equal(r.score, r.maxScore);
+      });
+    });
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * The control plane's static pods as the kubelet runs them from /etc/kubernetes/manifests: the
+ * containers `crictl` lists (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and
+ * kube-apiserver's life cycle. When its manifest changes the kubelet replaces the pod: the API
+ * stops listening (connection refused), and after a restart delay a new container starts with the
+ * new flags — or exits at once and is restarted with a back-off (CrashLoopBackOff) when the flags
+ * point at a config file the pod cannot see, or the EncryptionConfiguration is invalid. Its log,
+ * in the CRI format the kubelet writes, goes to /var/log/pods/kube-system_kube-apiserver-<node>_<uid>/.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { parse } from 'yaml';
+import type { Logger } from '../../../server/log/index.js';
+import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
+import { etcdKey, plainValue } from './etcdValue.js';
+import type { ObjectStore } from './store.js';
+
+/** One container as the CRI reports it. */
+export interface CriContainer {
+  id: string;
+  podSandboxId: string;
+  podName: string;
+  podUid: string;
+  name: string;
+  image: string;
+  imageId: string;
+  createdAt: number;
+  state: 'CONTAINER_RUNNING' | 'CONTAINER_EXITED';
+  attempt: number;
+  exitCode?: number;
+  finishedAt?: number;
+  command: string[];
+  /** Node path of its CRI log file. */
+  logPath: string;
+}
+
+export interface ControlPlaneOptions {
+  /** Host path of the node's root (the node dir: its files at their real paths). */
+  nodeRoot: string;
+  nodeName: string;
+  store: ObjectStore;
+  logger: Logger;
+  /** How long kube-apiserver is away when its pod is replaced (env FAKE_APISERVER_RESTART_MS, default 1500). */
+  restartMs?: number;
+  /** Start and stop answering on the API port. */
+  listen: () => Promise<void>;
+  unlisten: () => Promise<void>;
+}
+
+const MANIFESTS = '/etc/kubernetes/manifests';
+const POLL_MS = 150;
+const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
+
+type Verdict = { ok: true; config: EncryptionConfig | undefined } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
+
+/** Simulates the kubelet's handling of the control-plane static pods. */
+export class StaticControlPlane {
+  readonly containers: CriContainer[] = [];
+  /** `running`, `restarting` (pod being replaced), `crashloop`, or `absent` (no valid manifest). */
+  state: 'running' | 'restarting' | 'crashloop' | 'absent' = 'running';
+  private manifest: string | null = null;
+  private poller: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private backoffMs: number;
+  private readonly restartMs: number;
+  private disposed = false;
+  private transition: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: ControlPlaneOptions) {
+    this.restartMs = opts.restartMs ?? Number(process.env.FAKE_APISERVER_RESTART_MS ?? 1500);
+    this.backoffMs = this.restartMs;
+  }
+
+  /** Reads the manifests as they are now (the API is already listening) and starts watching. */
+  async start(): Promise<void> {
+    for (const name of ['etcd', 'kube-controller-manager', 'kube-scheduler']) {
+      const text = this.readNode(`${MANIFESTS}/${name}.yaml`);
+      if (text !== null) this.addContainer(name, text, 'CONTAINER_RUNNING');
+    }
+    this.manifest = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
+    const verdict = this.evaluate(this.manifest);
+    if (verdict.ok === true) {
+      this.applyConfig(verdict.config);
+      const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
+      this.log(c, startLines(this.opts.nodeName));
+    } else {
+      await this.opts.unlisten();
+      this.afterFailedStart(verdict);
+    }
+    this.poller = setInterval(() => this.poll(), POLL_MS);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.poller);
+    clearTimeout(this.pending);
+  }
+
+  /** The running container named `name`, if any. */
+  running(name: string): CriContainer | undefined {
+    return this.containers.find((c) => c.name === name && c.state === 'CONTAINER_RUNNING');
+  }
+
+  private poll(): void {
+    const text = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
+    if (text === this.manifest) return;
+    this.manifest = text;
+    this.transition = this.transition.then(() => this.replacePod()).catch((e: unknown) => this.opts.logger.warn('fake control plane: restart failed', { err: e as Error }));
+  }
+
+  /** The kubelet kills the old pod and, after a while, starts the new one. */
+  private async replacePod(): Promise<void> {
+    clearTimeout(this.pending);
+    const current = this.running('kube-apiserver');
+    if (current) this.exit(current, 0);
+    this.state = 'restarting';
+    this.backoffMs = this.restartMs;
+    await this.opts.unlisten();
+    this.pending = setTimeout(() => void this.tryStart(), this.restartMs);
+  }
+
+  private async tryStart(): Promise<void> {
+    if (this.disposed) return;
+    const verdict = this.evaluate(this.manifest);
+    if (verdict.ok !== true) return this.afterFailedStart(verdict);
+    this.applyConfig(verdict.config);
+    const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
+    this.log(c, startLines(this.opts.nodeName));
+    await this.opts.listen();
+    this.state = 'running';
+  }
+
+  private afterFailedStart(verdict: Exclude<Verdict, { ok: true }>): void {
+    if (verdict.ok === 'no-pod') {
+      this.state = 'absent';
+      this.opts.logger.info('fake kubelet: no kube-apiserver pod', { reason: verdict.reason });
+      return;
+    }
+    const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_EXITED');
+    this.log(c, [...startLines(this.opts.nodeName), `E${klogTime()}       1 run.go:72] "command failed" err=${JSON.stringify(verdict.error)}`]);
+    c.exitCode = 1;
+    c.finishedAt = Date.now();
+    this.state = 'crashloop';
+    // The kubelet retries with a growing back-off; each attempt re-reads the config file.
+    this.pending = setTimeout(() => void this.tryStart(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
+  }
+
+  /** Would kube-apiserver start from this manifest? */
+  private evaluate(text: string | null): Verdict {
+    if (text === null) return { ok: 'no-pod', reason: `${MANIFESTS}/kube-apiserver.yaml not found` };
+    let pod: any;
+    try {
+      pod = parse(text);
+    } catch (e) {
+      return { ok: 'no-pod', reason: `could not process manifest file "${MANIFESTS}/kube-apiserver.yaml": ${(e as Error).message.split('\n')[0]}` };
+    }
+    const container = (pod?.spec?.containers ?? []).find((c: any) => c?.name === 'kube-apiserver') ?? pod?.spec?.containers?.[0];
+    if (!container) return { ok: 'no-pod', reason: 'the kube-apiserver manifest has no containers' };
+    const args: string[] = [...(container.command ?? []), ...(container.args ?? [])].map(String);
+    let configPath: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const [flag, inline] = splitFlag(args[i]!);
+      if (!flag.startsWith('--encryption')) continue;
+      if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
+      if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
+    }
+    if (configPath === undefined) return { ok: true, config: undefined };
+    const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
+    if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
+    const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
+    if (hostPath === undefined) return { ok: false, error: `error while parsing file: ${open}` };
+    const content = this.readNode(hostPath);
+    if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
+    try {
+      return { ok: true, config: parseEncryptionConfig(content, configPath) };
+    } catch (e) {
+      if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
+      throw e;
+    }
+  }
+
+  private applyConfig(config: EncryptionConfig | undefined): void {
+    this.opts.store.encodeForStorage = config
+      ? (rt, obj) => encryptValue(providersFor(config, rt.group, rt.resource), etcdKey(rt, obj.metadata.namespace ?? '', obj.metadata.name), plainValue(rt, obj))
+      : undefined;
+  }
+
+  private addContainer(name: string, manifest: string, state: CriContainer['state']): CriContainer {
+    let image = `registry.k8s.io/${name}`;
+    let command: string[] = [name];
+    try {
+      const c = (parse(manifest) as any)?.spec?.containers?.[0];
+      if (c?.image) image = String(c.image);
+      if (Array.isArray(c?.command)) command = c.command.map(String);
+    } catch {
+      // an unparsable manifest never gets here
+    }
+    const podUid = createHash('md5').update(manifest).digest('hex');
+    const previous = this.containers.filter((c) => c.name === name && c.podUid === podUid);
+    const attempt = previous.length;
+    const podSandboxId = previous[0]?.podSandboxId ?? randomBytes(32).toString('hex');
+    const podName = `${name}-${this.opts.nodeName}`;
+    const c: CriContainer = {
+      id: randomBytes(32).toString('hex'),
+      podSandboxId,
+      podName,
+      podUid,
+      name,
+      image,
+      imageId: createHash('sha256').update(image).digest('hex'),
+      createdAt: Date.now(),
+      state,
+      attempt,
+      command,
+      logPath: `/var/log/pods/kube-system_${podName}_${podUid}/${name}/${attempt}.log`,
+    };
+    this.containers.push(c);
+    return c;
+  }
+
+  private exit(c: CriContainer, code: number): void {
+    c.state = 'CONTAINER_EXITED';
+    c.exitCode = code;
+    c.finishedAt = Date.now();
+  }
+
+  /** Appends lines to the container's log in the CRI format (`<time> stderr F <line>`). */
+  private log(c: CriContainer, lines: string[]): void {
+    const file = join(this.opts.nodeRoot, c.logPath);
+    mkdirSync(posix.dirname(file), { recursive: true });
+    appendFileSync(file, lines.map((l) => `${new Date().toISOString()} stderr F ${l}\n`).join(''));
+  }
+
+  /** A node file's text, or null when missing (an overlay whiteout — a character device — is a deleted file). */
+  readNode(path: string): string | null {
+    const file = join(this.opts.nodeRoot, path);
+    try {
+      if (!lstatSync(file).isFile()) return null;
+      return readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const eq = arg.indexOf('=');
+  return eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
+}
+
+/**
+ * Where `path` inside the container comes from on the node: through the volumeMount that holds it
+ * (longest mountPath) and its hostPath volume. undefined = not mounted (the container's own
+ * filesystem has no such file); {kubeletError} = the pod itself is invalid and never starts.
+ */
+function resolveMount(path: string, mounts: any[], volumes: any[]): string | undefined | { kubeletError: string } {
+  const clean = posix.normalize(path);
+  let best: any;
+  for (const m of mounts) {
+    const mp = posix.normalize(String(m?.mountPath ?? '')).replace(/\/$/, '');
+    if (mp === '') continue;
+    if ((clean === mp || clean.startsWith(`${mp}/`)) && (!best || mp.length > String(best.mountPath).length)) best = { ...m, mountPath: mp };
+  }
+  if (!best) return undefined;
+  const volume = volumes.find((v) => v?.name === best.name);
+  if (!volume) return { kubeletError: `spec.containers[0].volumeMounts[?].name: Not found: "${String(best.name)}"` };
+  if (!volume.hostPath?.path) return undefined;
+  const rest = clean.slice(best.mountPath.length);
+  return posix.join(String(volume.hostPath.path), best.subPath ? String(best.subPath) : '', rest);
+}
+
+function klogTime(): string {
+  const d = new Date();
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds() * 1000, 6)}`;
+}
+
+function startLines(node: string): string[] {
+  return [`I${klogTime()}       1 options.go:249] external host was not specified, using ${node}`, `I${klogTime()}       1 server.go:147] Version: v1.34.0`];
+}

@@ -8,6 +8,7 @@ import type {
   SessionListDto,
 } from '../server/wire/types.js';
 import { SESSION_TOKEN_HEADER } from '../server/wire/types.js';
+import type { JoinDto, JoinInfoDto, SeatDto } from '../server/wire/workshop.js';
 
 /** An HTTP call failed; `message` is fit to show the learner (the server's ErrorDto message). */
 export class ApiError extends Error {
@@ -15,6 +16,7 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -35,7 +37,16 @@ export function sessionToken(sessionId: string): string {
   }
 }
 
-/** Typed client of the HTTP API (server/wire/types.ts). Errors are ApiError. */
+/** Keeps a session token for later visits (best effort: private mode may have no storage). */
+export function storeSessionToken(sessionId: string, token: string): void {
+  try {
+    localStorage.setItem(tokenKey(sessionId), token);
+  } catch {
+    // Without storage the session still works until this tab is closed.
+  }
+}
+
+/** Typed client of the HTTP API (server/wire/types.ts, server/wire/workshop.ts). Errors are ApiError. */
 export interface Api {
   catalog(): Promise<CatalogDto>;
   scenario(id: string): Promise<ScenarioDetailDto>;
@@ -46,14 +57,28 @@ export interface Api {
   stop(id: string): Promise<void>;
   retry(id: string): Promise<SessionDto>;
   solution(id: string): Promise<{ markdown: string }>;
+  /** Public facts of a workshop before joining (404/410 for a wrong or expired code). */
+  joinInfo(code: string): Promise<JoinInfoDto>;
+  join(joinCode: string, displayName: string): Promise<JoinDto>;
+  /** The learner's own seat (by cookie). */
+  seat(workshopId: string): Promise<SeatDto>;
+  /** Moves the learner on to the workshop's next scenario (a new session). */
+  nextScenario(workshopId: string): Promise<SeatDto>;
 }
 
-/** Builds the API client; `fetchImpl` is swappable for tests. */
-export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
-  async function call<T>(method: string, path: string, opts: { body?: unknown; sessionId?: string } = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One JSON call: 204 → undefined, non-2xx → ApiError with the server's message. */
+export type Requester = <T>(method: string, path: string, opts?: RequestOptions) => Promise<T>;
+
+/** Builds the JSON requester the API clients share; `fetchImpl` is swappable for tests. */
+export function createRequester(fetchImpl: typeof fetch = (...args) => fetch(...args)): Requester {
+  return async function call<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.sessionId) headers[SESSION_TOKEN_HEADER] = sessionToken(opts.sessionId);
     let res: Response;
     try {
       res = await fetchImpl(path, {
@@ -69,25 +94,34 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
     const payload: unknown = await res.json().catch(() => undefined);
     if (!res.ok) throw toApiError(res.status, payload);
     return payload as T;
-  }
+  };
+}
 
+/** Builds the API client; `fetchImpl` is swappable for tests. */
+export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
+  const call = createRequester(fetchImpl);
+  const bySession = (id: string): RequestOptions => ({ headers: { [SESSION_TOKEN_HEADER]: sessionToken(id) } });
   const enc = encodeURIComponent;
   return {
     catalog: () => call('GET', '/api/scenarios'),
     scenario: (id) => call('GET', `/api/scenarios/${enc(id)}`),
     createSession: (scenarioId) => call('POST', '/api/sessions', { body: { scenarioId } }),
     sessions: () => call('GET', '/api/sessions'),
-    session: (id) => call('GET', `/api/sessions/${enc(id)}`, { sessionId: id }),
-    grade: (id) => call('POST', `/api/sessions/${enc(id)}/grade`, { sessionId: id }),
-    stop: (id) => call('DELETE', `/api/sessions/${enc(id)}`, { sessionId: id }),
-    retry: (id) => call('POST', `/api/sessions/${enc(id)}/retry`, { sessionId: id }),
-    solution: (id) => call('GET', `/api/sessions/${enc(id)}/solution`, { sessionId: id }),
+    session: (id) => call('GET', `/api/sessions/${enc(id)}`, bySession(id)),
+    grade: (id) => call('POST', `/api/sessions/${enc(id)}/grade`, bySession(id)),
+    stop: (id) => call('DELETE', `/api/sessions/${enc(id)}`, bySession(id)),
+    retry: (id) => call('POST', `/api/sessions/${enc(id)}/retry`, bySession(id)),
+    solution: (id) => call('GET', `/api/sessions/${enc(id)}/solution`, bySession(id)),
+    joinInfo: (code) => call('GET', `/api/join/${enc(code)}`),
+    join: (joinCode, displayName) => call('POST', '/api/join', { body: { joinCode, displayName } }),
+    seat: (workshopId) => call('GET', `/api/workshops/${enc(workshopId)}/me`),
+    nextScenario: (workshopId) => call('POST', `/api/workshops/${enc(workshopId)}/me/next`),
   };
 }
 
 function toApiError(status: number, payload: unknown): ApiError {
   const error = (payload as Partial<ErrorDto> | undefined)?.error;
-  if (error && typeof error.message === 'string') return new ApiError(error.message, status, error.code ?? 'ERROR');
+  if (error && typeof error.message === 'string') return new ApiError(error.message, status, error.code ?? 'ERROR', error.field);
   return new ApiError(`The server could not answer (HTTP ${status}). Try again in a moment.`, status, 'HTTP');
 }
 

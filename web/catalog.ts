@@ -1,5 +1,5 @@
 /** The catalog page (`/`): one card per scenario, Start (creates a session) and Resume. */
-import { messageOf, tokenKey } from './api.js';
+import { messageOf, storeSessionToken } from './api.js';
 import type { Page, PageContext } from './context.js';
 import { h, replaceChildren } from './dom.js';
 import { sessionPath } from './router.js';
@@ -53,11 +53,7 @@ function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageConte
     ctx.banner.clear();
     try {
       const created = await ctx.api.createSession(s.id);
-      try {
-        localStorage.setItem(tokenKey(created.session.id), created.token);
-      } catch {
-        // Private mode without storage: the session still works until this tab is closed.
-      }
+      storeSessionToken(created.session.id, created.token);
       ctx.navigate(sessionPath(created.session.id));
     } catch (err) {
       ctx.banner.show(messageOf(err));

@@ -25,7 +25,7 @@ describe('the authors’ READMEs', () => {
     const dir = join(tmp, 'init-containers');
     mkdirSync(dir);
     writeFileSync(join(dir, 'scenario.yaml'), example);
-    for (const f of ['README.md', 'setup.sh', 'solution.sh']) writeFileSync(join(dir, f), '#\n');
+    for (const f of ['README.md', 'setup.sh', 'solution.sh']) writeFileSync(join(dir, f), '#\n', { mode: 0o755 });
     const r = loadScenario(dir, { labsDir: join(REPO_ROOT, 'labs') });
     assert.deepEqual(r.problems?.map(formatProblem) ?? [], []);
     assert.deepEqual(r.scenario?.tasks.flatMap((t) => t.checks.map((c) => c.type)), ['object', 'jsonpath', 'podExec', 'nodeFile', 'objectAbsent']);

@@ -4,6 +4,8 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+type Viewport = { width: number; height: number };
+
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -18,26 +20,33 @@ export const CHROMIUM_ARGS = [
 export interface LaunchedBrowser {
   browser: Browser;
   page: Page;
-  /** Uncaught exceptions thrown in the page so far. */
+  /** Uncaught exceptions thrown in the page so far (in every page of this browser). */
   pageErrors: string[];
+  /** A page in a new browser context: its own cookies and storage, as another person's browser. */
+  newContextPage(opts?: { viewport?: Viewport }): Promise<Page>;
   close(): Promise<void>;
 }
 
 /** Launches Chromium with one page (1280×800 unless told). */
-export async function launchBrowser(opts: { viewport?: { width: number; height: number } } = {}): Promise<LaunchedBrowser> {
+export async function launchBrowser(opts: { viewport?: Viewport } = {}): Promise<LaunchedBrowser> {
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
     headless: true,
   });
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
-  const page = await context.newPage();
   const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  async function newContextPage(o: { viewport?: Viewport } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: o.viewport ?? opts.viewport ?? { width: 1280, height: 800 } });
+    const p = await context.newPage();
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    return p;
+  }
+  const page = await newContextPage();
   return {
     browser,
     page,
     pageErrors,
+    newContextPage,
     async close() {
       await browser.close();
     },

@@ -11,26 +11,21 @@ import { renderMarkdown } from './markdown.js';
 import { createProgressPanel } from './progress.js';
 import { connectTerminal, type TerminalSocket } from './socket.js';
 import { createTerminalView } from './terminal.js';
+import { createWorkshopBar, workshopIdOf, type WorkshopBar } from './workshop.js';
 
 /** Renders session `sessionId` into `root`. */
 export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: string): Page {
   let disposed = false;
   let socket: TerminalSocket | null = null;
   let timer = 0;
+  let workshop: WorkshopBar | null = null;
 
   const title = h('h1', { class: 'session-title' }, 'Loading lab…');
   const elapsed = h('span', { class: 'elapsed muted', 'aria-label': 'Time elapsed' });
   const stop = h('button', { type: 'button', class: 'btn danger', 'data-testid': 'stop-lab', disabled: true }, 'Stop lab');
   const body = h('div', { class: 'session-body' });
-  replaceChildren(
-    root,
-    h(
-      'div',
-      { class: 'session' },
-      h('header', { class: 'session-header' }, h('a', { href: '/', 'data-link': true, class: 'home', 'aria-label': 'All labs' }, 'CKS Lab'), title, elapsed, stop),
-      body,
-    ),
-  );
+  const header = h('header', { class: 'session-header' }, h('a', { href: '/', 'data-link': true, class: 'home', 'aria-label': 'All labs' }, 'CKS Lab'), title, elapsed, stop);
+  replaceChildren(root, h('div', { class: 'session' }, header, body));
 
   const terminal = createTerminalView({
     onInput: (data) => socket?.emit('input', data),
@@ -82,6 +77,12 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
     if (session.state === 'ended') {
       stopSocket();
       clearInterval(timer);
+      if (workshop) {
+        // Ended by the workshop (summary), a reset or the next scenario (another session): ask the seat.
+        replaceChildren(body, h('section', { class: 'panel narrow' }, h('h2', {}, 'This scenario has ended'), h('p', {}, 'Its cluster was deleted. Looking for your seat…')));
+        void workshop.refresh(true);
+        return;
+      }
       replaceChildren(body, h('section', { class: 'panel narrow' }, h('h2', {}, 'This lab has ended'), h('p', {}, 'Its cluster was deleted. Start the scenario again from the catalog to get a fresh one.'), h('a', { class: 'btn primary', href: '/', 'data-link': true }, 'Back to the labs')));
       return;
     }
@@ -107,6 +108,8 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
     s.on('output', (data) => terminal.write(data));
     s.on('exit', ({ code }) => terminal.notice(`[The shell exited${code === null ? '' : ` with code ${code}`}.]`));
     s.on('problem', (e) => ctx.banner.show(e.message));
+    s.on('notice', (e) => workshop?.notice(e));
+    s.on('seat', () => void workshop?.refresh(true));
     s.on('connect_error', (err) => {
       // A refused handshake (bad token, unknown session) carries the server's message.
       ctx.banner.show(err.message && !/xhr|websocket|timeout/i.test(err.message) ? err.message : 'Lost the connection to the terminal. Reconnecting…');
@@ -133,6 +136,21 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
       return;
     }
     if (disposed) return;
+    const workshopId = workshopIdOf(session);
+    if (workshopId) {
+      // A workshop seat: the instructor decides when it ends, so no Stop button.
+      stop.hidden = true;
+      workshop = createWorkshopBar(ctx, workshopId, sessionId, {
+        onEnded(summary) {
+          stopSocket();
+          clearInterval(timer);
+          elapsed.textContent = '';
+          replaceChildren(body, summary);
+        },
+      });
+      header.after(workshop.el);
+      void workshop.refresh(false);
+    }
     title.textContent = detail.title;
     document.title = `${detail.title} · CKS Lab`;
     renderMarkdown(instructions, detail.instructions);
@@ -152,6 +170,7 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
       disposed = true;
       clearInterval(timer);
       stopSocket();
+      workshop?.dispose();
       terminal.dispose();
       document.title = 'CKS Lab';
     },

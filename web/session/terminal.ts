@@ -30,10 +30,12 @@ export interface TerminalView {
   dispose(): void;
 }
 
-/** Creates the terminal; output can be written before `open`. */
-export function createTerminalView(cb: TerminalCallbacks): TerminalView {
+/** Creates the terminal; output can be written before `open`. `readOnly` ignores keystrokes (shadowing). */
+export function createTerminalView(cb: TerminalCallbacks, opts: { readOnly?: boolean } = {}): TerminalView {
+  const readOnly = opts.readOnly === true;
   const term = new Terminal({
-    cursorBlink: true,
+    cursorBlink: !readOnly,
+    disableStdin: readOnly,
     convertEol: false,
     scrollback: 5000,
     fontFamily: '"DejaVu Sans Mono", "Cascadia Mono", Menlo, Consolas, monospace',
@@ -49,7 +51,9 @@ export function createTerminalView(cb: TerminalCallbacks): TerminalView {
   let frame = 0;
   let opened = false;
 
-  term.onData((data) => cb.onInput(data));
+  term.onData((data) => {
+    if (!readOnly) cb.onInput(data);
+  });
   term.onResize((size) => cb.onResize(size));
   term.attachCustomKeyEventHandler((ev) => clipboardKeys(term, ev));
   // Selecting text copies it, as in most terminal emulators (best effort: needs clipboard permission).

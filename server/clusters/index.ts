@@ -3,3 +3,4 @@ export { KindProvider, controlPlaneNode, type KindProviderOptions } from './kind
 export { KindStatusParser, parseKindStatusLine, explainKindFailure, type KindStatusEvent } from './kindProgress.js';
 export { waitForNodeReady, type NodeReadyWaiter } from './readiness.js';
 export { loadLabs } from './labs.js';
+export { WarmPool, clusterCapacity, type PoolStatus, type PoolStore, type WarmPoolOptions } from './pool.js';

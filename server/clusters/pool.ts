@@ -74,6 +74,7 @@ export class WarmPool {
     const room = Math.max(0, this.opts.capacity - this.opts.inUse() - others);
     const target = Math.max(0, Math.min(count, room));
     this.targets.set(labId, target);
+    this.trim(labId);
     this.fill();
     const message =
       target < count
@@ -120,6 +121,19 @@ export class WarmPool {
       }
     }
     return adopted;
+  }
+
+  /** Delete ready clusters above the lab's target (a workshop ended): they would only hold memory. */
+  private trim(labId: string): void {
+    const list = this.ready.get(labId) ?? [];
+    const target = this.targets.get(labId) ?? 0;
+    const waiting = this.waiters.filter((w) => w.lab === labId).length;
+    const excess = list.splice(Math.max(target, waiting));
+    for (const name of excess) {
+      this.opts.store.deletePoolCluster(name);
+      this.opts.logger.info('deleting surplus warm cluster', { cluster: name, lab: labId });
+      void this.opts.provider.delete(name).catch((e: unknown) => this.opts.logger.warn('surplus cluster delete failed', { cluster: name, err: e }));
+    }
   }
 
   /** Capacity may have freed up (a session ended): serve waiters and refill. */

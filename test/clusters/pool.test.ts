@@ -90,6 +90,16 @@ describe('WarmPool', () => {
     assert.equal(await p.acquire(lab, () => undefined), 'cks-keepme');
   });
 
+  it('deletes surplus warm clusters when the target goes down (a workshop ended)', async () => {
+    const { p, provider, store } = pool();
+    p.setTarget('default', 3);
+    await waitFor(() => p.status().labs[0]?.ready === 3, 'three ready');
+    p.setTarget('default', 1);
+    assert.equal(p.status().labs[0]?.ready, 1);
+    await waitFor(() => provider.clusters.size === 1, 'two deleted');
+    assert.equal(store.listPoolClusters().length, 1);
+  });
+
   it('computes capacity from memory', () => {
     assert.equal(clusterCapacity(24 * 1024 ** 3, 1024, 2048), 22);
     assert.equal(clusterCapacity(1024 ** 3, 1024, 2048), 1);

@@ -23,7 +23,8 @@ export function fakeClusterWorld(opts: { phaseDelayMs?: number; extra?: Record<s
     async cleanup(): Promise<void> {
       await cleanupFakeClusters(env);
       rmSync(kubeconfigDir, { recursive: true, force: true });
-      rmSync(env.CKS_FAKE_HOME, { recursive: true, force: true });
+      // Processes of a cluster that was still being created may write for a moment longer.
+      rmSync(env.CKS_FAKE_HOME, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

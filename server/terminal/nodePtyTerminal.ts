@@ -13,6 +13,14 @@ export interface NodePtyTerminalTuning {
   highWaterChars?: number;
   /** Resume below this many (default 32k; keep it above the client's ack granularity). */
   lowWaterChars?: number;
+  /**
+   * While the client has more than this un-acked (it is busy parsing), output stays queued (up
+   * to `holdMaxChars`) and goes out in one message with its next ack (default 32k; keep it above
+   * the client's ack granularity, so a client that has caught up is never held).
+   */
+  holdAboveChars?: number;
+  /** Most output held for a busy client before it is sent anyway (default 64k). */
+  holdMaxChars?: number;
   /** Pause while the headless mirror has more than this unparsed (default 256k). */
   mirrorHighChars?: number;
   /** A watcher this far behind stops receiving output until it catches up (default 512k). */
@@ -29,6 +37,8 @@ const DEFAULTS: Required<NodePtyTerminalTuning> = {
   graceMs: 5 * 60_000,
   highWaterChars: 128 * 1024,
   lowWaterChars: 32 * 1024,
+  holdAboveChars: 32 * 1024,
+  holdMaxChars: 64 * 1024,
   mirrorHighChars: 256 * 1024,
   watcherMaxChars: 512 * 1024,
   scrollback: 1000,
@@ -57,7 +67,9 @@ interface Viewer {
 /**
  * One pty with a headless mirror, one attached client (flow-controlled) and any number of
  * read-only watchers. Output read in one event-loop turn is coalesced into one message
- * (flushed on `setImmediate`, i.e. right after the poll phase: no timer latency).
+ * (flushed on `setImmediate`, i.e. right after the poll phase: no timer latency). While the
+ * client is behind (un-acked above `holdAboveChars`), output keeps queueing and is sent on its
+ * next ack: a busy client gets fewer, larger messages; no timer, and no wait for one that keeps up.
  */
 export class NodePtyTerminal implements Terminal {
   readonly id: string;
@@ -73,6 +85,7 @@ export class NodePtyTerminal implements Terminal {
   private readonly subscriptions: { dispose(): void }[] = [];
   private current: Viewer | undefined;
   private outbox: string[] = [];
+  private outboxChars = 0;
   private flushHandle: NodeJS.Immediate | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -136,6 +149,7 @@ export class NodePtyTerminal implements Terminal {
       this.clearGrace();
       if (size !== undefined) this.resize(size);
       this.clientBacklog.set(0);
+      if (this.outboxChars > 0) this.flushHandle ??= setImmediate(() => this.flush());
     }
     const replay = this.mirror.snapshot();
     if (this.hasExited || this.disposed) this.notifyExitLater(viewer);
@@ -152,6 +166,7 @@ export class NodePtyTerminal implements Terminal {
         if (!viewer.active || n === null) return;
         viewer.unacked = Math.max(0, viewer.unacked - n);
         this.clientBacklog.set(viewer.unacked);
+        if (this.outboxChars > 0 && this.flushHandle === undefined) this.flush();
       },
       detach: () => {
         if (viewer.active) this.release(viewer, false);
@@ -230,14 +245,20 @@ export class NodePtyTerminal implements Terminal {
   private onOutput(data: string): void {
     if (this.disposed) return;
     this.outbox.push(data);
+    this.outboxChars += data.length;
     this.flushHandle ??= setImmediate(() => this.flush());
   }
 
-  private flush(): void {
+  private flush(force = false): void {
     this.flushHandle = undefined;
     if (this.outbox.length === 0) return;
+    const held = this.current;
+    if (!force && held && held.unacked > this.tuning.holdAboveChars && this.outboxChars < this.tuning.holdMaxChars) {
+      return; // the client is behind: keep queueing; its next ack sends everything in one message
+    }
     const data = this.outbox.length === 1 ? (this.outbox[0] ?? '') : this.outbox.join('');
     this.outbox = [];
+    this.outboxChars = 0;
     this.mirror.write(data);
     this.mirrorBacklog.set(this.mirror.backlog);
     const current = this.current;
@@ -251,7 +272,7 @@ export class NodePtyTerminal implements Terminal {
 
   private flushNow(): void {
     if (this.flushHandle) clearImmediate(this.flushHandle);
-    this.flush();
+    this.flush(true);
   }
 
   private sendToWatcher(w: Viewer, data: string): void {
@@ -295,6 +316,7 @@ export class NodePtyTerminal implements Terminal {
     if (this.current !== viewer) return;
     this.current = undefined;
     this.clientBacklog.set(0);
+    if (this.outboxChars > 0) this.flushHandle ??= setImmediate(() => this.flush());
     if (replaced) safely(this.log, () => viewer.client.detached?.());
     else this.startGrace();
   }

@@ -70,6 +70,8 @@ const TUNING_KEYS = [
   'graceMs',
   'highWaterChars',
   'lowWaterChars',
+  'holdAboveChars',
+  'holdMaxChars',
   'mirrorHighChars',
   'watcherMaxChars',
   'scrollback',

@@ -23,12 +23,27 @@ export interface WarmPoolOptions {
   newName: () => string;
   /** Clusters in use by sessions right now (counted against capacity). */
   inUse: () => number;
+  /** Runs a scenario's setup on a warm cluster kept for that scenario (so Start skips it). */
+  prepare?: (cluster: string, scenarioId: string) => Promise<void>;
+}
+
+/** What a cluster is kept warm for: a lab (`default`), or a lab with a scenario's setup done (`default/init-containers`). */
+type PoolKey = string;
+const keyOf = (lab: string, scenario?: string): PoolKey => (scenario ? `${lab}/${scenario}` : lab);
+const labOf = (key: PoolKey): string => key.split('/')[0] as string;
+const scenarioOf = (key: PoolKey): string | undefined => key.split('/')[1];
+
+/** A cluster handed out by the pool; `prepared` = the scenario's setup already ran on it. */
+export interface Acquired {
+  name: string;
+  prepared: boolean;
 }
 
 /** One cluster being created, with everyone who wants to hear how it goes. */
 interface InFlight {
   name: string;
-  lab: string;
+  /** The pool key it is created for. */
+  lab: PoolKey;
   latest: ProvisionProgress | undefined;
   listeners: Set<(p: ProvisionProgress) => void>;
   /** Set when a waiter already owns it (a cold start), so it never sits in the pool. */
@@ -37,7 +52,9 @@ interface InFlight {
 
 interface Waiter {
   lab: string;
-  resolve: (name: string) => void;
+  /** A cluster prepared for this scenario fits too. */
+  scenario: string | undefined;
+  resolve: (a: Acquired) => void;
   reject: (e: unknown) => void;
   onProgress: (p: ProvisionProgress) => void;
   following: InFlight | undefined;
@@ -67,35 +84,45 @@ export class WarmPool {
 
   constructor(private readonly opts: WarmPoolOptions) {}
 
-  /** Keep `count` clusters of `lab` ready. Says how many fit when the host cannot hold them all. */
-  setTarget(labId: string, count: number): { target: number; message: string | null } {
+  /**
+   * Keep `count` clusters of `lab` ready — with `scenarioId`, with that scenario's setup already
+   * run, so a learner's Start is only the hand-over. Says how many fit when the host cannot hold them all.
+   */
+  setTarget(labId: string, count: number, scenarioId?: string): { target: number; message: string | null } {
     if (!this.opts.labs.has(labId)) throw new AppError('bad_request', `Unknown lab "${labId}".`, { field: 'lab' });
-    const others = [...this.targets.entries()].filter(([l]) => l !== labId).reduce((n, [, c]) => n + c, 0);
+    if (scenarioId && !this.opts.prepare) throw new AppError('internal', 'this pool cannot prepare scenarios');
+    const key = keyOf(labId, scenarioId);
+    const others = [...this.targets.entries()].filter(([k]) => k !== key).reduce((n, [, c]) => n + c, 0);
     const room = Math.max(0, this.opts.capacity - this.opts.inUse() - others);
     const target = Math.max(0, Math.min(count, room));
-    this.targets.set(labId, target);
-    this.trim(labId);
+    this.targets.set(key, target);
+    this.trim(key);
     this.fill();
+    const what = scenarioId ? `scenario "${scenarioId}"` : `lab "${labId}"`;
     const message =
       target < count
-        ? `This host can hold about ${this.opts.capacity} clusters at once (memory); ${count} warm clusters of lab "${labId}" were asked for, ${target} will be kept ready. Learners beyond that wait in a queue and see their place.`
+        ? `This host can hold about ${this.opts.capacity} clusters at once (memory); ${count} warm clusters for ${what} were asked for, ${target} will be kept ready. Learners beyond that wait in a queue and see their place.`
         : null;
     return { target, message };
   }
 
-  /** A ready cluster of `lab` (instantly from the pool, or created/queued for the caller). */
-  acquire(lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal): Promise<string> {
+  /**
+   * A ready cluster of `lab` (instantly from the pool — one prepared for `scenarioId` first — or
+   * created/queued for the caller).
+   */
+  acquire(lab: Lab, onProgress: (p: ProvisionProgress) => void, signal?: AbortSignal, scenarioId?: string): Promise<Acquired> {
     if (this.disposed) return Promise.reject(new AppError('cluster_failed', 'The server is shutting down.'));
-    const pooled = this.ready.get(lab.id)?.shift();
-    if (pooled) {
+    for (const key of scenarioId ? [keyOf(lab.id, scenarioId), lab.id] : [lab.id]) {
+      const pooled = this.ready.get(key)?.shift();
+      if (!pooled) continue;
       this.opts.store.deletePoolCluster(pooled);
-      this.opts.logger.info('pool hit', { cluster: pooled, lab: lab.id });
-      onProgress({ step: 'Ready', state: 'done', fraction: 0.85, detail: 'A warm cluster was ready for you' });
+      this.opts.logger.info('pool hit', { cluster: pooled, key });
+      onProgress({ step: 'Ready', state: 'done', fraction: 0.85, detail: WARM_HIT });
       this.fill();
-      return Promise.resolve(pooled);
+      return Promise.resolve({ name: pooled, prepared: scenarioOf(key) !== undefined });
     }
-    return new Promise<string>((resolve, reject) => {
-      const waiter: Waiter = { lab: lab.id, resolve, reject, onProgress, following: undefined, told: 0 };
+    return new Promise<Acquired>((resolve, reject) => {
+      const waiter: Waiter = { lab: lab.id, scenario: scenarioId, resolve, reject, onProgress, following: undefined, told: 0 };
       this.waiters.push(waiter);
       signal?.addEventListener('abort', () => {
         const i = this.waiters.indexOf(waiter);
@@ -113,7 +140,8 @@ export class WarmPool {
   adopt(existing: Set<string>): string[] {
     const adopted: string[] = [];
     for (const rec of this.opts.store.listPoolClusters()) {
-      if (rec.state === 'ready' && existing.has(rec.name) && this.opts.labs.has(rec.lab)) {
+      const scenario = scenarioOf(rec.lab);
+      if (rec.state === 'ready' && existing.has(rec.name) && this.opts.labs.has(labOf(rec.lab)) && (!scenario || this.opts.prepare)) {
         this.readyList(rec.lab).push(rec.name);
         adopted.push(rec.name);
       } else {
@@ -127,7 +155,7 @@ export class WarmPool {
   private trim(labId: string): void {
     const list = this.ready.get(labId) ?? [];
     const target = this.targets.get(labId) ?? 0;
-    const waiting = this.waiters.filter((w) => w.lab === labId).length;
+    const waiting = this.waiters.filter((w) => fits(labId, w)).length;
     const excess = list.splice(Math.max(target, waiting));
     for (const name of excess) {
       this.opts.store.deletePoolCluster(name);
@@ -148,6 +176,7 @@ export class WarmPool {
 
   status(): PoolStatus {
     const labs = [...new Set([...this.targets.keys(), ...this.ready.keys(), ...this.waiters.map((w) => w.lab)])].sort();
+    const waitingFor = (key: PoolKey): number => this.waiters.filter((w) => (scenarioOf(key) ? fits(key, w) : w.lab === key)).length;
     return {
       capacity: this.opts.capacity,
       inUse: this.opts.inUse(),
@@ -156,7 +185,7 @@ export class WarmPool {
         target: this.targets.get(lab) ?? 0,
         ready: this.ready.get(lab)?.length ?? 0,
         provisioning: this.inFlight.filter((f) => f.lab === lab).length,
-        waiting: this.waiters.filter((w) => w.lab === lab).length,
+        waiting: waitingFor(lab),
       })),
       clusters: [
         ...[...this.ready.entries()].flatMap(([lab, names]) => names.map((name) => ({ name, lab, state: 'ready' as const, progress: null }))),
@@ -212,8 +241,9 @@ export class WarmPool {
     return undefined;
   }
 
-  private startCreate(labId: string, waiter: Waiter | undefined): void {
-    const lab = this.opts.labs.get(labId) as Lab;
+  private startCreate(labId: PoolKey, waiter: Waiter | undefined): void {
+    const lab = this.opts.labs.get(labOf(labId)) as Lab;
+    const scenario = scenarioOf(labId);
     const flight: InFlight = { name: this.opts.newName(), lab: labId, latest: undefined, listeners: new Set(), reservedFor: waiter };
     if (waiter) this.follow(waiter, flight);
     this.inFlight.push(flight);
@@ -221,10 +251,22 @@ export class WarmPool {
     if (!waiter) this.opts.store.savePoolCluster({ name: flight.name, lab: labId, state: 'provisioning', error: null });
     const log = this.opts.logger.child({ cluster: flight.name, lab: labId });
     log.info(waiter ? 'creating cluster for a waiting learner' : 'creating warm cluster');
+    const report = (p: ProvisionProgress): void => {
+      flight.latest = p;
+      for (const l of flight.listeners) l(p);
+    };
     void this.opts.provider
-      .create(flight.name, lab, (p) => {
-        flight.latest = p;
-        for (const l of flight.listeners) l(p);
+      .create(flight.name, lab, report)
+      .then(async () => {
+        if (!scenario || !this.opts.prepare) return;
+        report({ step: 'Running scenario setup', state: 'started', fraction: 0.85, detail: 'Preparing the scenario in advance' });
+        try {
+          await this.opts.prepare(flight.name, scenario);
+        } catch (e) {
+          await this.opts.provider.delete(flight.name).catch(() => undefined);
+          throw e;
+        }
+        report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
       })
       .then(
         () => this.finished(flight, null),
@@ -235,6 +277,7 @@ export class WarmPool {
   private finished(flight: InFlight, error: unknown): void {
     this.creating--;
     this.inFlight.splice(this.inFlight.indexOf(flight), 1);
+    if (this.disposed && error) return;
     for (const w of this.waiters) if (w.following === flight) this.unfollow(w);
     const reserved = flight.reservedFor && this.waiters.includes(flight.reservedFor) ? flight.reservedFor : undefined;
     if (error) {
@@ -250,11 +293,15 @@ export class WarmPool {
     } else {
       // The cluster goes to the learner it was made for, else to the first learner waiting for
       // this lab without a cluster of their own on the way, else into the pool.
-      const owner = reserved ?? this.waiters.find((w) => w.lab === flight.lab && !this.hasOwnFlight(w));
-      if (owner && !this.disposed) {
+      const owner = reserved ?? this.waiters.find((w) => fits(flight.lab, w) && !this.hasOwnFlight(w));
+      if (this.disposed) {
+        // Finished after shutdown: nobody can use it and the store is closed; remove it.
+        void this.opts.provider.delete(flight.name).catch(() => undefined);
+        return;
+      } else if (owner) {
         this.removeWaiter(owner);
         this.opts.store.deletePoolCluster(flight.name);
-        owner.resolve(flight.name);
+        owner.resolve({ name: flight.name, prepared: scenarioOf(flight.lab) !== undefined });
       } else {
         this.readyList(flight.lab).push(flight.name);
         this.opts.store.savePoolCluster({ name: flight.name, lab: flight.lab, state: 'ready', error: null });
@@ -286,10 +333,11 @@ export class WarmPool {
   private announceQueue(lab: string): void {
     // Learners whose own cluster is being created already hear its progress.
     const queue = this.waiters.filter((w) => w.lab === lab && !this.hasOwnFlight(w));
-    const unreserved = this.inFlight.filter((f) => f.lab === lab && !f.reservedFor);
-    let next = 0;
+    const unreserved = this.inFlight.filter((f) => labOf(f.lab) === lab && !f.reservedFor);
+    const taken = new Set<InFlight>();
     queue.forEach((w, i) => {
-      const flight = unreserved[next++];
+      const flight = unreserved.find((f) => !taken.has(f) && fits(f.lab, w));
+      if (flight) taken.add(flight);
       if (flight && w.following !== flight) {
         this.unfollow(w);
         this.follow(w, flight);
@@ -311,6 +359,15 @@ export class WarmPool {
     w.following?.listeners.delete(w.onProgress);
     w.following = undefined;
   }
+}
+
+/** The progress detail of a pool hit (sessions recognise warm starts by it). */
+export const WARM_HIT = 'A warm cluster was ready for you';
+
+/** Can a cluster kept under `key` serve this waiter? A plain lab cluster serves any scenario of the lab. */
+function fits(key: PoolKey, w: Waiter): boolean {
+  const scenario = scenarioOf(key);
+  return labOf(key) === w.lab && (scenario === undefined || scenario === w.scenario);
 }
 
 /** How many kind clusters fit in this host's memory. */

@@ -12,7 +12,7 @@ import { ClientNodeProbes } from '../kube/index.js';
 import type { Logger } from '../log/index.js';
 import { ExecRunner, type CommandRunner } from '../process/index.js';
 import { ScenarioCatalog, formatProblem, loadCatalog } from '../scenarios/index.js';
-import { SessionManager, SessionTokens, newClusterName } from '../sessions/index.js';
+import { SessionManager, SessionTokens, newClusterName, runSetup } from '../sessions/index.js';
 import { SqliteStore } from '../store/index.js';
 import { NodePtyTerminalFactory } from '../terminal/index.js';
 import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
@@ -88,6 +88,7 @@ export async function startPlatform(
     maxConcurrentCreates: config.maxConcurrentProvisioning,
     newName: () => newClusterName(config.clusterPrefix),
     inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
+    prepare: (cluster, scenarioId) => runSetup(provider, cluster, catalog.require(scenarioId), config.setupTimeoutMs),
   });
   const sessions = new SessionManager({
     logger,
@@ -114,9 +115,15 @@ export async function startPlatform(
   if (preflight) logger.warn('cluster tools are not ready; labs cannot start until this is fixed', { problem: preflight });
   else await sessions.reconcile().catch((e: unknown) => logger.error('reconcile failed', { err: e }));
   sessions.startReaper();
-  for (const [lab, count] of config.warmPool) {
-    const r = pool.setTarget(lab, count);
-    if (r.message) logger.warn('warm pool limited by capacity', { lab, message: r.message });
+  for (const [name, count] of config.warmPool) {
+    // A lab id keeps plain clusters warm; a scenario id keeps clusters with its setup already done.
+    const scenario = labs.has(name) ? undefined : catalog.get(name);
+    if (!labs.has(name) && !scenario) {
+      logger.error('CKS_WARM_POOL names neither a lab nor a scenario', { name });
+      continue;
+    }
+    const r = scenario ? pool.setTarget(scenario.lab, count, scenario.id) : pool.setTarget(name, count);
+    if (r.message) logger.warn('warm pool limited by capacity', { name, message: r.message });
   }
   const { auth, generated } = InstructorAuth.init(store, config.instructorToken);
   if (generated) overrides.announce?.(`Instructor token (shown once; only its hash is stored): ${generated}`);

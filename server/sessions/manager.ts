@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import type { ProvisionProgress } from '../clusters/types.js';
+import { WARM_HIT } from '../clusters/pool.js';
+import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
 import type { GradeResult } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
@@ -11,11 +12,20 @@ import { SessionTokens, newClusterName, newId } from './tokens.js';
 import type { SessionEvents, SessionManagerDeps } from './types.js';
 
 const ACTIVE = ['provisioning', 'ready'] as const;
-/** The pool's progress detail on a hit (see clusters/pool.ts). */
-const WARM_HIT = 'A warm cluster was ready for you';
+
 const KUBECONFIG_ON_NODE = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 /** Activity is written to the store at most this often per session. */
 const TOUCH_EVERY_MS = 15_000;
+
+/** Run a scenario's setup on the cluster's node; a failure is an AppError with the script's last lines. */
+export async function runSetup(provider: ClusterProvider, cluster: string, scenario: Scenario, timeoutMs: number): Promise<void> {
+  const script = await readFile(scenario.setupScript, 'utf8');
+  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG_ON_NODE, timeoutMs });
+  if (out.exitCode !== 0) {
+    const tail = (out.stderr || out.stdout).trim().split('\n').slice(-5).join('\n');
+    throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${tail}`);
+  }
+}
 
 /** Live, in-memory part of a session (the durable part is in the store). */
 interface LiveSession {
@@ -345,21 +355,17 @@ export class SessionManager {
     try {
       const lab = this.deps.labs.get(scenario.lab);
       if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
-      cluster = await this.deps.pool.acquire(lab, report, abort.signal);
+      const acquired = await this.deps.pool.acquire(lab, report, abort.signal, scenario.id);
+      cluster = acquired.name;
       if (abort.signal.aborted) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
       this.deps.store.setSessionCluster(session.id, cluster);
-      report({ step: 'Running scenario setup', state: 'started', fraction: 0.85 });
-      const script = await readFile(scenario.setupScript, 'utf8');
-      const out = await this.deps.provider.nodeExec(cluster, ['bash', '-s'], {
-        input: script,
-        env: KUBECONFIG_ON_NODE,
-        timeoutMs: this.deps.settings.setupTimeoutMs,
-      });
-      if (out.exitCode !== 0) {
-        const tail = (out.stderr || out.stdout).trim().split('\n').slice(-5).join('\n');
-        throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${tail}`);
+      if (acquired.prepared) {
+        report({ step: 'Running scenario setup', state: 'done', fraction: 0.98, detail: 'Prepared before you arrived' });
+      } else {
+        report({ step: 'Running scenario setup', state: 'started', fraction: 0.85 });
+        await runSetup(this.deps.provider, cluster, scenario, this.deps.settings.setupTimeoutMs);
+        report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
       }
-      report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
       if (abort.signal.aborted || this.require(session.id).state !== 'provisioning') return;
       this.deps.store.updateSessionState(session.id, 'ready');
       this.deps.store.touchSession(session.id);

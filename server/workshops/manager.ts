@@ -39,8 +39,8 @@ export class WorkshopManager {
   private readonly events = new EventEmitter();
   private readonly log: Logger;
   private readonly lastBackground = new Map<string, number>();
-  /** Warm clusters each open workshop asked for, per lab (pool targets are their sum). */
-  private readonly warmAsks = new Map<string, { lab: string; count: number }>();
+  /** Warm clusters each open workshop asked for, per lab and first scenario (pool targets are their sum). */
+  private readonly warmAsks = new Map<string, { lab: string; scenario: string; count: number }>();
   private ticker: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -168,6 +168,12 @@ export class WorkshopManager {
       throw new AppError('conflict', `Someone already joined as "${displayName}". Add your last name or an initial.`, { field: 'displayName' });
     }
     this.log.info('learner joined', { workshop: w.id, seat: seat.id });
+    // One seat fewer to keep warm: the pool does not refill beyond the seats left.
+    const ask = this.warmAsks.get(w.id);
+    if (ask && ask.count > 0) {
+      ask.count--;
+      this.applyWarm(ask.lab, ask.scenario);
+    }
     const { session, token } = this.sessionOf(seat, w, learnerId);
     this.changed(w.id);
     return { seat, session, token, rejoined: false };
@@ -389,20 +395,22 @@ export class WorkshopManager {
   private warm(w: WorkshopRecord, spec: Pick<WorkshopSpec, 'warmClusters'>): string | null {
     const first = this.deps.catalog.get(w.scenarios[0] ?? '');
     if (!first || spec.warmClusters <= 0) return null;
-    this.warmAsks.set(w.id, { lab: first.lab, count: spec.warmClusters });
-    return this.applyWarm(first.lab);
+    // Seats are prepared with the first scenario's setup already run: a learner who joins only
+    // gets the cluster handed over.
+    this.warmAsks.set(w.id, { lab: first.lab, scenario: first.id, count: spec.warmClusters });
+    return this.applyWarm(first.lab, first.id);
   }
 
   private releaseWarm(workshopId: string): void {
     const ask = this.warmAsks.get(workshopId);
     if (!ask) return;
     this.warmAsks.delete(workshopId);
-    this.applyWarm(ask.lab);
+    this.applyWarm(ask.lab, ask.scenario);
   }
 
-  private applyWarm(lab: string): string | null {
-    const total = [...this.warmAsks.values()].filter((a) => a.lab === lab).reduce((n, a) => n + a.count, 0);
-    return this.deps.pool.setTarget(lab, total).message;
+  private applyWarm(lab: string, scenario: string): string | null {
+    const total = [...this.warmAsks.values()].filter((a) => a.lab === lab && a.scenario === scenario).reduce((n, a) => n + a.count, 0);
+    return this.deps.pool.setTarget(lab, total, scenario).message;
   }
 
   private changedBySession(sessionId: string): void {

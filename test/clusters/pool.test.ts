@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 const labs = loadLabs(join(ROOT, 'labs'));
 const lab = labs.get('default')!;
 
-function pool(opts: { capacity?: number; concurrent?: number; inUse?: () => number } = {}) {
+function pool(opts: { capacity?: number; concurrent?: number; inUse?: () => number; prepared?: string[] } = {}) {
   const provider = new MemoryProvider();
   const store = new SqliteStore(':memory:');
   let n = 0;
@@ -24,6 +24,9 @@ function pool(opts: { capacity?: number; concurrent?: number; inUse?: () => numb
     maxConcurrentCreates: opts.concurrent ?? 4,
     newName: () => `cks-pool${String(++n).padStart(4, '0')}`,
     inUse: opts.inUse ?? (() => 0),
+    prepare: async (cluster, scenario) => {
+      opts.prepared?.push(`${cluster}:${scenario}`);
+    },
   });
   return { p, provider, store };
 }
@@ -37,7 +40,8 @@ describe('WarmPool', () => {
     assert.deepEqual(store.listPoolClusters().map((c) => c.state), ['ready', 'ready']);
     const seen: ProvisionProgress[] = [];
     const started = Date.now();
-    const name = await p.acquire(lab, (x) => seen.push(x));
+    const { name, prepared } = await p.acquire(lab, (x) => seen.push(x));
+    assert.equal(prepared, false);
     assert.ok(Date.now() - started < 50, 'a pool hit is immediate');
     assert.match(name, /^cks-pool/);
     assert.match(seen[0]?.detail ?? '', /warm cluster was ready/);
@@ -49,7 +53,7 @@ describe('WarmPool', () => {
   it('creates a cluster for a learner at once when the pool is empty, with real progress', async () => {
     const { p } = pool();
     const steps: string[] = [];
-    const name = await p.acquire(lab, (x) => steps.push(`${x.step}:${x.state}`));
+    const { name } = await p.acquire(lab, (x) => steps.push(`${x.step}:${x.state}`));
     assert.match(name, /^cks-pool/);
     assert.ok(steps.includes('Installing CNI:done'), steps.join(','));
   });
@@ -67,7 +71,7 @@ describe('WarmPool', () => {
     provider.phaseDelayMs = 20;
     const first = p.acquire(lab, () => undefined).then((n) => {
       inUse++;
-      return n;
+      return n.name;
     });
     const secondSteps: string[] = [];
     const second = p.acquire(lab, (x) => secondSteps.push(x.detail ?? x.step));
@@ -76,7 +80,7 @@ describe('WarmPool', () => {
     inUse--; // the first learner's lab ends and its cluster is deleted
     await provider.delete(a);
     p.wake();
-    const b = await second;
+    const b = (await second).name;
     assert.notEqual(a, b);
   });
 
@@ -87,7 +91,7 @@ describe('WarmPool', () => {
     store.savePoolCluster({ name: 'cks-half', lab: 'default', state: 'provisioning', error: null });
     assert.deepEqual(p.adopt(new Set(['cks-keepme', 'cks-half'])), ['cks-keepme']);
     assert.deepEqual(store.listPoolClusters().map((c) => c.name), ['cks-keepme']);
-    assert.equal(await p.acquire(lab, () => undefined), 'cks-keepme');
+    assert.equal((await p.acquire(lab, () => undefined)).name, 'cks-keepme');
   });
 
   it('deletes surplus warm clusters when the target goes down (a workshop ended)', async () => {
@@ -98,6 +102,22 @@ describe('WarmPool', () => {
     assert.equal(p.status().labs[0]?.ready, 1);
     await waitFor(() => provider.clusters.size === 1, 'two deleted');
     assert.equal(store.listPoolClusters().length, 1);
+  });
+
+  it('keeps clusters with a scenario’s setup already done, and hands them to learners of that scenario only', async () => {
+    const prepared: string[] = [];
+    const { p } = pool({ prepared });
+    p.setTarget('default', 1, 'init-containers');
+    await waitFor(() => p.status().labs.find((l) => l.lab === 'default/init-containers')?.ready === 1, 'one prepared');
+    assert.equal(prepared.length, 1);
+    assert.match(prepared[0] ?? '', /:init-containers$/);
+    // Another scenario of the same lab cannot use it (its setup would be wrong): it gets a fresh one.
+    const other = await p.acquire(lab, () => undefined, undefined, 'encryption-at-rest');
+    assert.equal(other.prepared, false);
+    assert.notEqual(`${other.name}:init-containers`, prepared[0]);
+    const mine = await p.acquire(lab, () => undefined, undefined, 'init-containers');
+    assert.equal(mine.prepared, true);
+    assert.equal(`${mine.name}:init-containers`, prepared[0]);
   });
 
   it('computes capacity from memory', () => {

@@ -109,6 +109,18 @@ describe('ClientNodeProbes against a small HTTP API', () => {
     });
   });
 
+  it('runs a node command once per grade even when several checks ask for it', async () => {
+    let calls = 0;
+    const probes = new ClientNodeProbes({ kubeconfig: api.kubeconfig, nodeExec: async () => (calls++, { exitCode: 0, stdout: 'etcd-id\n', stderr: '' }) });
+    const argv = ['crictl', 'ps', '--name', '^etcd$', '--quiet'];
+    const [a, b] = await Promise.all([probes.nodeExec(argv), probes.nodeExec([...argv])]);
+    assert.equal(a.stdout, 'etcd-id\n');
+    assert.equal(b, a);
+    assert.equal(calls, 1);
+    await probes.nodeExec(['cat', '/etc/other']);
+    assert.equal(calls, 2);
+  });
+
   it('nodeExec delegates, and wraps a failure to start as ProbeError', async () => {
     const seen: string[][] = [];
     const ok = new ClientNodeProbes({ kubeconfig: api.kubeconfig, nodeExec: async (argv) => (seen.push(argv), { exitCode: 0, stdout: 'x', stderr: '' }) });

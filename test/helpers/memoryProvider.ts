@@ -81,7 +81,7 @@ export function testPool(
   provider: ClusterProvider,
   store: import('../../server/store/index.js').SqliteStore,
   labs: Map<string, Lab>,
-  opts: { concurrent?: number; capacity?: number } = {},
+  opts: { concurrent?: number; capacity?: number; prepare?: (cluster: string, scenarioId: string) => Promise<void> } = {},
 ): import('../../server/clusters/index.js').WarmPool {
   let n = 0;
   return new WarmPool({
@@ -93,5 +93,6 @@ export function testPool(
     maxConcurrentCreates: opts.concurrent ?? 2,
     newName: () => `cks-${(Date.now().toString(16) + (++n).toString(16)).slice(-10).padStart(10, '0')}`,
     inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
+    ...(opts.prepare ? { prepare: opts.prepare } : {}),
   });
 }

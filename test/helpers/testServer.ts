@@ -8,7 +8,7 @@ import type { ClusterProbes } from '../../server/grading/types.js';
 import { startHttpServer, type RunningServer } from '../../server/http/server.js';
 import { createSilentLogger, type Logger } from '../../server/log/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
-import { SessionManager, type SessionSettings } from '../../server/sessions/index.js';
+import { SessionManager, runSetup, type SessionSettings } from '../../server/sessions/index.js';
 import { SqliteStore } from '../../server/store/index.js';
 import { NodePtyTerminalFactory } from '../../server/terminal/index.js';
 import { testPool } from './memoryProvider.js';
@@ -46,7 +46,7 @@ export async function startTestServer(opts: {
   const catalog = new ScenarioCatalog(scenarios);
   const store = new SqliteStore(opts.dbFile ?? ':memory:');
   const labs = loadLabs(join(ROOT, 'labs'));
-  const pool = testPool(opts.provider, store, labs);
+  const pool = testPool(opts.provider, store, labs, { prepare: (cluster, id) => runSetup(opts.provider, cluster, catalog.require(id), 60_000) });
   const sessions = new SessionManager({
     logger,
     store,

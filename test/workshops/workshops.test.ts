@@ -259,12 +259,19 @@ describe('workshops (real server, several learners and an instructor)', function
 
   it('warms clusters before learners arrive; a learner who joins gets one at once', async () => {
     const w = await createWorkshop({ warmClusters: 2 });
-    await waitFor(() => srv.pool.status().labs.find((l) => l.lab === 'default')?.ready === 2, 'two warm clusters');
+    await waitFor(() => srv.pool.status().labs.find((l) => l.lab === 'default/init-containers')?.ready === 2, 'two warm clusters');
     const board = await new Learner(srv.url).request('GET', `/api/workshops/${w.id}/board`, undefined, AUTH);
     assert.equal(board.json.pool.ready, 2);
+    const setupsBefore = provider.nodeCommands.filter((c) => c.argv.join(' ') === 'bash -s').length;
+    assert.equal(setupsBefore, 2, 'the first scenario was set up on both seats before anyone arrived');
     const ann = await joinWorkshop(w.joinCode, 'Ann');
     await waitFor(() => srv.store.getSession(ann.res.json.sessionId)?.state === 'ready', 'ready');
-    assert.ok(srv.sessions.progress(ann.res.json.sessionId).some((p) => /warm cluster was ready/.test(p.detail ?? '')));
+    const progress = srv.sessions.progress(ann.res.json.sessionId);
+    assert.ok(progress.some((p) => /warm cluster was ready/.test(p.detail ?? '')));
+    assert.ok(progress.some((p) => /Prepared before you arrived/.test(p.detail ?? '')));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(srv.pool.status().labs.find((l) => l.lab === 'default/init-containers')?.target, 1, 'no refill beyond the seats left');
+    assert.equal(provider.clusters.size, 2, 'one in use, one still warm');
   });
 });
 

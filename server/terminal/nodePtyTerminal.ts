@@ -21,7 +21,10 @@ export interface NodePtyTerminalTuning {
   holdAboveChars?: number;
   /** Most output held for a busy client before it is sent anyway (default 64k). */
   holdMaxChars?: number;
-  /** Pause while the headless mirror has more than this unparsed (default 256k). */
+  /**
+   * Pause while the headless mirror holds more than this unparsed (default 4M). The mirror folds
+   * long bursts itself (see HeadlessMirror), so this is only a safety net.
+   */
   mirrorHighChars?: number;
   /** A watcher this far behind stops receiving output until it catches up (default 512k). */
   watcherMaxChars?: number;
@@ -39,7 +42,7 @@ const DEFAULTS: Required<NodePtyTerminalTuning> = {
   lowWaterChars: 32 * 1024,
   holdAboveChars: 32 * 1024,
   holdMaxChars: 64 * 1024,
-  mirrorHighChars: 256 * 1024,
+  mirrorHighChars: 4 * 1024 * 1024,
   watcherMaxChars: 512 * 1024,
   scrollback: 1000,
   maxReplayChars: 1_000_000,

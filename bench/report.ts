@@ -31,13 +31,13 @@ const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `${(a 
 /** Why a target is missed, from what the benchmark and profiling showed (said in the results, never tuned away). */
 const WHY = {
   throughput:
-    'both products feed the same headless client and neither server is saturated; on 2 cores the server, the client and the shell share the CPU, and ours spends about 3× wetty\'s CPU per MB (mostly the server-side mirror, see CPU per MB), which shows up as lower throughput; wetty also sends fewer, larger messages (it batches output on a 2 ms timer, which the issue rules out for us and which costs it ~2 ms of echo latency)',
-  cpu: 'the server-side @xterm/headless mirror parses all output (≈0.015–0.02 CPU-s/MB on this machine, profiled), which wetty does not do; socket.io framing of more, smaller messages adds the rest',
+    'both products feed the same headless client and neither server is saturated; on 2 cores the server, the client and the shell share the CPU, so server CPU per MB shows up as throughput: ours still spends more per MB than wetty (see CPU per MB); wetty also sends fewer, larger messages (it batches output on a 2 ms timer, which the issue rules out for us and which costs it ~2 ms of echo latency), while we coalesce only output already queued',
+  cpu: 'the server keeps an @xterm/headless mirror for exact replay after a reload (wetty keeps nothing); it now parses lazily (when the pty is quiet; long bursts fold to their last 256k), which halved our CPU per MB, and what remains is mostly socket.io framing of more, smaller messages than wetty\'s timer-batched ones plus our flow-control bookkeeping',
   echoP99: 'tail latency comes from event-loop and scheduler noise on a 2-core host shared by server, client and shell',
   ctrlC: 'everything already in flight (un-acked output, socket buffers, the client\'s xterm queue) must be parsed before the prompt shows',
-  warm: 'the pool hit itself is instant, but the scenario\'s setup script (kubectl apply through docker exec on the node) runs after the hit on every Start and is most of the time; running setup while the cluster waits in the pool would remove it from the Start',
+  warm: 'warm clusters are kept per scenario with its setup already run, so a hit only hands the cluster over',
   cold: 'setup script time counts as ours here; without it the overhead is shown beside',
-  reset: 'reset re-provisions (a new cluster from the pool + setup) instead of resetting in place',
+  reset: 'reset takes a fresh prepared cluster from the pool (setup already run) and deletes the old one, instead of resetting in place',
   grading:
     'checks run concurrently, so a Check takes as long as its slowest check: here the ones that run a program on the node through `docker exec` (kubectl get --raw=/readyz on the node; etcd reads are two execs in series, crictl ps then crictl exec etcdctl), each far slower than an API read',
   concurrency: 'see the ramp table',

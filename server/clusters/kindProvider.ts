@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { AppError, isAppError } from '../errors.js';
 import type { ExecOutcome } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
 import { assertName, type CommandRunner } from '../process/index.js';
 import { KindStatusParser, explainKindFailure } from './kindProgress.js';
+import { runNodeScript, type NodeScriptOutcome } from './nodeScript.js';
 import { waitForNodeReady, type NodeReadyWaiter } from './readiness.js';
 import { KIND_PHASES, type ClusterInfo, type ClusterProvider, type Lab, type ProvisionProgress } from './types.js';
 
@@ -141,18 +141,16 @@ export class KindProvider implements ClusterProvider {
   /** Run the lab's self-check/bootstrap on the node; a failing lab never reaches a learner. */
   private async bootstrap(name: string, lab: Lab, onProgress: (p: ProvisionProgress) => void): Promise<void> {
     onProgress({ step: 'Bootstrapping lab', state: 'started', fraction: KIND_SHARE + 0.05 });
-    const script = await readFile(lab.bootstrapScript as string, 'utf8');
-    let out: ExecOutcome;
+    let out: NodeScriptOutcome;
     try {
-      out = await this.nodeExec(name, ['bash', '-s'], { input: script, env: { KUBECONFIG: '/etc/kubernetes/admin.conf' }, timeoutMs: 10 * 60_000 });
+      out = await runNodeScript(this, name, lab.bootstrapScript as string, { timeoutMs: 10 * 60_000, tailLines: 6 });
     } catch (e) {
       await this.delete(name).catch(() => undefined);
       throw e;
     }
     if (out.exitCode !== 0) {
       await this.delete(name).catch(() => undefined);
-      const tail = (out.stderr || out.stdout).trim().split('\n').slice(-6).join('\n');
-      throw new AppError('cluster_failed', `Lab "${lab.id}" failed its self-check on the new cluster (exit code ${out.exitCode}): ${tail}`);
+      throw new AppError('cluster_failed', `Lab "${lab.id}" failed its self-check on the new cluster (exit code ${out.exitCode}): ${out.tail}`);
     }
     onProgress({ step: 'Bootstrapping lab', state: 'done', fraction: KIND_SHARE + 0.08 });
   }

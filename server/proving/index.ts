@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { runNodeScript as runScript } from '../clusters/nodeScript.js';
 import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
 import type { ClusterProbes, Grader, GradeResult } from '../grading/types.js';
 import type { Scenario } from '../scenarios/types.js';
@@ -26,13 +26,10 @@ export interface ProveDeps {
   scriptTimeoutMs?: number;
 }
 
-const NODE_ENV = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
-
 /** Run a scenario's script on the node (`docker exec -i <node> bash -s`). Throws with its output on failure. */
 export async function runNodeScript(provider: ClusterProvider, cluster: string, file: string, timeoutMs = 300_000): Promise<void> {
-  const script = await readFile(file, 'utf8');
-  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: NODE_ENV, timeoutMs });
-  if (out.exitCode !== 0) throw new Error(`${file} exited with ${out.exitCode}: ${(out.stderr || out.stdout).trim().split('\n').slice(-8).join('\n')}`);
+  const out = await runScript(provider, cluster, file, { timeoutMs, tailLines: 8 });
+  if (out.exitCode !== 0) throw new Error(`${file} exited with ${out.exitCode}: ${out.tail}`);
 }
 
 /** Create → setup → grade (all fail) → solution → grade (all pass) → delete, on a fresh cluster. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { runNodeScript } from '../clusters/nodeScript.js';
 import { WARM_HIT } from '../clusters/pool.js';
 import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
@@ -13,18 +14,13 @@ import type { SessionEvents, SessionManagerDeps } from './types.js';
 
 const ACTIVE = ['provisioning', 'ready'] as const;
 
-const KUBECONFIG_ON_NODE = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 /** Activity is written to the store at most this often per session. */
 const TOUCH_EVERY_MS = 15_000;
 
 /** Run a scenario's setup on the cluster's node; a failure is an AppError with the script's last lines. */
 export async function runSetup(provider: ClusterProvider, cluster: string, scenario: Scenario, timeoutMs: number): Promise<void> {
-  const script = await readFile(scenario.setupScript, 'utf8');
-  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG_ON_NODE, timeoutMs });
-  if (out.exitCode !== 0) {
-    const tail = (out.stderr || out.stdout).trim().split('\n').slice(-5).join('\n');
-    throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${tail}`);
-  }
+  const out = await runNodeScript(provider, cluster, scenario.setupScript, { timeoutMs, tailLines: 5 });
+  if (out.exitCode !== 0) throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${out.tail}`);
 }
 
 /** Live, in-memory part of a session (the durable part is in the store). */

@@ -169,11 +169,6 @@ export class WarmPool {
     this.fill();
   }
 
-  /** Names of clusters the pool owns (ready or being created), so reconcile keeps them. */
-  owned(): Set<string> {
-    return new Set([...[...this.ready.values()].flat(), ...this.inFlight.map((f) => f.name)]);
-  }
-
   status(): PoolStatus {
     const labs = [...new Set([...this.targets.keys(), ...this.ready.keys(), ...this.waiters.map((w) => w.lab)])].sort();
     const waitingFor = (key: PoolKey): number => this.waiters.filter((w) => (scenarioOf(key) ? fits(key, w) : w.lab === key)).length;
@@ -192,17 +187,6 @@ export class WarmPool {
         ...this.inFlight.map((f) => ({ name: f.name, lab: f.lab, state: 'provisioning' as const, progress: f.latest ?? null })),
       ],
     };
-  }
-
-  /** Delete the ready clusters the pool holds (clusters in flight finish and are deleted). */
-  async drain(): Promise<void> {
-    this.targets.clear();
-    const names = [...this.ready.values()].flat();
-    this.ready.clear();
-    await Promise.all(names.map(async (n) => {
-      this.opts.store.deletePoolCluster(n);
-      await this.opts.provider.delete(n).catch(() => undefined);
-    }));
   }
 
   dispose(): void {

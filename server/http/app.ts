@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { METRICS_CONTENT_TYPE } from '../metrics/index.js';
 import { toGradeJson } from '../grading/index.js';
 import type { Logger } from '../log/index.js';
-import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import { toSummary, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { SessionRecord, Store } from '../store/types.js';
 import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
@@ -78,9 +78,8 @@ function apiRouter(deps: AppDeps): Router {
 
   r.get('/scenarios/:id', (req, res) => {
     const s = catalog.require(req.params.id ?? '');
-    const summary = catalog.list().find((x) => x.id === s.id);
     const body: ScenarioDetailDto = {
-      ...(summary as NonNullable<typeof summary>),
+      ...toSummary(s),
       instructions: s.instructions,
       tasks: s.tasks.map((t) => ({ id: t.id, title: t.title, weight: t.weight })),
     };

@@ -52,3 +52,22 @@ export async function launchBrowser(opts: { viewport?: Viewport } = {}): Promise
     },
   };
 }
+
+/** The learner's terminal container (⚑ data-testid). */
+export const TERMINAL = '[data-testid="terminal"]';
+
+/** Waits until the xterm inside `selector` shows `needle` (its rows in the DOM renderer). */
+export async function terminalShows(page: Page, selector: string, needle: string, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(
+    ([sel, text]) => document.querySelector(`${sel} .xterm-rows`)?.textContent?.includes(text) ?? false,
+    [selector, needle] as const,
+    { timeout },
+  );
+}
+
+/** Clicks into the learner's terminal and types a line followed by Enter. */
+export async function typeInTerminal(page: Page, line: string): Promise<void> {
+  await page.locator(`${TERMINAL} .xterm`).click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}

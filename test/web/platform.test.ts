@@ -9,29 +9,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { loadConfig } from '../../server/config/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { startPlatform, type Platform } from '../../server/platform/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { launchBrowser, type LaunchedBrowser } from './browser.js';
+import { TERMINAL, launchBrowser, terminalShows, typeInTerminal, type LaunchedBrowser } from './browser.js';
 
 const run = promisify(execFile);
-
-async function terminalShows(page: Page, needle: string, timeout = 20_000): Promise<void> {
-  await page.waitForFunction(
-    (text) => document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.includes(text) ?? false,
-    needle,
-    { timeout },
-  );
-}
-
-async function typeInTerminal(page: Page, line: string): Promise<void> {
-  await page.locator('[data-testid="terminal"] .xterm').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
 describe('learner in Chromium against the real server (fakes for kind/docker/API)', function () {
   this.timeout(120_000);
@@ -69,10 +54,10 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
     assert.match(await progress.innerText(), /Ensuring node image/);
 
     await page.locator('[data-testid="terminal"] .xterm').waitFor({ timeout: 60_000 });
-    await terminalShows(page, '-control-plane:');
+    await terminalShows(page, TERMINAL, '-control-plane:');
     await typeInTerminal(page, 'kubectl get ns init-lab -o name; echo typed-$((6*7))');
-    await terminalShows(page, 'typed-42');
-    await terminalShows(page, 'namespace/init-lab');
+    await terminalShows(page, TERMINAL, 'typed-42');
+    await terminalShows(page, TERMINAL, 'namespace/init-lab');
 
     const check = page.getByTestId('check-button');
     await check.click();
@@ -88,7 +73,7 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
     const cluster = platform.sessions.get(sessionId)!.clusterName;
     await world.provider.nodeExec(cluster, ['bash', '-c', 'cat > /root/fix.sh'], { input: readFileSync(join(ROOT, 'scenarios/init-containers/solution.sh'), 'utf8') });
     await typeInTerminal(page, 'bash /root/fix.sh && echo fixed-$((7*3))');
-    await terminalShows(page, 'fixed-21', 60_000);
+    await terminalShows(page, TERMINAL, 'fixed-21', 60_000);
     await check.click();
     await page.waitForFunction(() => document.querySelector('[data-testid="score"]')?.textContent?.trim() === '8 / 8', undefined, { timeout: 30_000 });
     assert.equal(await page.locator('[data-testid="task-result"][data-passed="true"]').count(), 4);
@@ -96,9 +81,9 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
     // Reload: the grade and the terminal's earlier output come back, and the shell is still live.
     await page.reload();
     await page.waitForFunction(() => document.querySelector('[data-testid="score"]')?.textContent?.trim() === '8 / 8');
-    await terminalShows(page, 'fixed-21');
+    await terminalShows(page, TERMINAL, 'fixed-21');
     await typeInTerminal(page, 'echo after-reload-$((5*11))');
-    await terminalShows(page, 'after-reload-55');
+    await terminalShows(page, TERMINAL, 'after-reload-55');
     assert.deepEqual(b.pageErrors, []);
   });
 });

@@ -20,7 +20,7 @@ import { createSilentLogger } from '../../server/log/index.js';
 import { startPlatform, type Platform } from '../../server/platform/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { launchBrowser, type LaunchedBrowser } from './browser.js';
+import { launchBrowser, type LaunchedBrowser, terminalShows, typeInTerminal } from './browser.js';
 
 const run = promisify(execFile);
 const TOKEN = 'workshop-browser-test-token';
@@ -32,20 +32,6 @@ async function shot(page: Page, name: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function terminalShows(page: Page, selector: string, needle: string, timeout = 20_000): Promise<void> {
-  await page.waitForFunction(
-    ([sel, text]) => document.querySelector(`${sel} .xterm-rows`)?.textContent?.includes(text) ?? false,
-    [selector, needle] as const,
-    { timeout },
-  );
-}
-
-async function typeInTerminal(page: Page, line: string): Promise<void> {
-  await page.locator('[data-testid="terminal"] .xterm').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
 }
 
 /** `data-passed` of a learner's board cells for one scenario, as "true"/"false" strings. */

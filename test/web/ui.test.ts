@@ -6,19 +6,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type LaunchedBrowser } from './browser.js';
+import { TERMINAL, launchBrowser, terminalShows, type LaunchedBrowser } from './browser.js';
 import { startMockServer, type MockServer } from './mockServer.js';
 
 const run = promisify(execFile);
-
-/** Waits until the xterm screen (its rows in the DOM renderer) shows `needle`. */
-async function waitForTerminalText(page: Page, needle: string): Promise<void> {
-  await page.waitForFunction(
-    (text) => document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent?.includes(text) ?? false,
-    needle,
-    { timeout: 10_000 },
-  );
-}
 
 async function startLab(page: Page, url: string, scenarioId = 'encryption-at-rest'): Promise<string> {
   await page.goto(url);
@@ -66,17 +57,17 @@ describe('web UI (mock server, Chromium)', function () {
     assert.match(await progress.innerText(), /Waiting for node Ready[\s\S]*Running scenario setup/);
     await b.page.locator('[data-testid="terminal"] .xterm').waitFor();
     assert.equal(await progress.isVisible(), false);
-    await waitForTerminalText(b.page, 'cks-control-plane');
+    await terminalShows(b.page, TERMINAL, 'cks-control-plane', 10_000);
     await b.page.locator('[data-testid="terminal"] .xterm').click();
     await b.page.keyboard.type('echo hello-$((6*7))');
     await b.page.keyboard.press('Enter');
-    await waitForTerminalText(b.page, 'hello-42');
+    await terminalShows(b.page, TERMINAL, 'hello-42', 10_000);
     // Ctrl+C still interrupts (it is not taken for copy).
     await b.page.keyboard.type('sleep 600\n');
     await b.page.waitForTimeout(300);
     await b.page.keyboard.press('Control+c');
     await b.page.keyboard.type('echo interrupted-$((2*3))\n');
-    await waitForTerminalText(b.page, 'interrupted-6');
+    await terminalShows(b.page, TERMINAL, 'interrupted-6', 10_000);
     // The instructions are rendered from Markdown, with the scenario's script stripped.
     assert.match(await b.page.locator('.instructions').innerText(), /EncryptionConfiguration/);
     assert.equal(await b.page.evaluate(() => (window as unknown as { __xss?: boolean }).__xss), undefined);
@@ -85,10 +76,10 @@ describe('web UI (mock server, Chromium)', function () {
   it('Check shows one result per task and the score, and they survive a reload with the earlier output', async () => {
     await startLab(b.page, server.url);
     await b.page.locator('[data-testid="terminal"] .xterm').waitFor();
-    await waitForTerminalText(b.page, 'cks-control-plane');
+    await terminalShows(b.page, TERMINAL, 'cks-control-plane', 10_000);
     await b.page.locator('[data-testid="terminal"] .xterm').click();
     await b.page.keyboard.type('echo before-$((40+2))-reload\n');
-    await waitForTerminalText(b.page, 'before-42-reload');
+    await terminalShows(b.page, TERMINAL, 'before-42-reload', 10_000);
 
     const check = b.page.getByTestId('check-button');
     await check.click();
@@ -110,26 +101,28 @@ describe('web UI (mock server, Chromium)', function () {
     await b.page.getByTestId('score').waitFor();
     assert.equal(await b.page.getByTestId('score').innerText(), '5 / 7');
     assert.equal(await b.page.getByTestId('task-result').count(), 3);
-    await waitForTerminalText(b.page, 'before-42-reload');
+    await terminalShows(b.page, TERMINAL, 'before-42-reload', 10_000);
     // The replayed terminal is live: typing after the reload still works.
     await b.page.locator('[data-testid="terminal"] .xterm').click();
     await b.page.keyboard.type('echo after-$((50+5))\n');
-    await waitForTerminalText(b.page, 'after-55');
+    await terminalShows(b.page, TERMINAL, 'after-55', 10_000);
 
     await b.page.getByTestId('show-solution').click();
+    // The panel appears before the solution is fetched: wait for its text, then check it.
+    await b.page.waitForFunction(() => (document.querySelector('[data-testid="solution"]')?.textContent ?? '').trim() !== '');
     assert.match(await b.page.getByTestId('solution').innerText(), /mkdir -p \/etc\/kubernetes\/enc/);
   });
 
   it('re-attaches after a dropped connection and replays the screen once', async () => {
     await startLab(b.page, server.url);
-    await waitForTerminalText(b.page, 'cks-control-plane');
+    await terminalShows(b.page, TERMINAL, 'cks-control-plane', 10_000);
     await b.page.locator('[data-testid="terminal"] .xterm').click();
     await b.page.keyboard.type('echo marker-$((3*3))-x\n');
-    await waitForTerminalText(b.page, 'marker-9-x');
+    await terminalShows(b.page, TERMINAL, 'marker-9-x', 10_000);
     server.dropConnections();
     await b.page.waitForTimeout(1500);
     await b.page.keyboard.type('echo back-$((5*5))\n');
-    await waitForTerminalText(b.page, 'back-25');
+    await terminalShows(b.page, TERMINAL, 'back-25', 10_000);
     const text = (await b.page.locator('[data-testid="terminal"] .xterm-rows').textContent()) ?? '';
     assert.equal(text.split('marker-9-x').length - 1, 1, 'the replay must replace the screen, not append to it');
   });
@@ -137,10 +130,10 @@ describe('web UI (mock server, Chromium)', function () {
   it('acks terminal output in ACK_EVERY_CHARS steps (flow control)', async () => {
     const id = await startLab(b.page, server.url);
     await b.page.locator('[data-testid="terminal"] .xterm').waitFor();
-    await waitForTerminalText(b.page, 'cks-control-plane');
+    await terminalShows(b.page, TERMINAL, 'cks-control-plane', 10_000);
     await b.page.locator('[data-testid="terminal"] .xterm').click();
     await b.page.keyboard.type('seq 1 20000; echo seq-$((1+1))-done\n');
-    await waitForTerminalText(b.page, 'seq-2-done');
+    await terminalShows(b.page, TERMINAL, 'seq-2-done', 10_000);
     // ~109k characters of output: at least six acks of 16384.
     await b.page.waitForTimeout(200);
     assert.ok(server.acked(id) >= 6 * 16_384, `acked only ${server.acked(id)} chars`);
@@ -180,6 +173,6 @@ describe('web UI: failed provisioning (mock server, Chromium)', function () {
     assert.equal(await b.page.locator('.step[data-step="Starting control-plane"]').getAttribute('data-state'), 'failed');
     await retry.click();
     await b.page.locator('[data-testid="terminal"] .xterm').waitFor();
-    await waitForTerminalText(b.page, 'cks-control-plane');
+    await terminalShows(b.page, TERMINAL, 'cks-control-plane', 10_000);
   });
 });

@@ -4,7 +4,10 @@ import { KIND_PHASES, type KindPhase } from './types.js';
 export interface KindStatusEvent {
   phase: KindPhase;
   state: 'started' | 'done' | 'failed';
-  /** The full status text, e.g. `Ensuring node image (kindest/node:v1.33.1) 🖼`. */
+  /**
+   * The status text without kind's emoji, e.g. `Ensuring node image (kindest/node:v1.33.1)` for
+   * ` ✓ Ensuring node image (kindest/node:v1.33.1) 🖼`: learners' fonts often lack them (empty boxes).
+   */
   text: string;
 }
 
@@ -13,14 +16,25 @@ export interface KindStatusEvent {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const LINE = /^\s*([•✓✗])\s+(.*?)\s*(?:\.\.\.)?\s*$/u;
+/**
+ * Emoji and their glue (variation selectors, zero-width joiner, keycap, skin tones, flags, tags).
+ * Not `\p{Emoji}`: it includes digits, `#` and `*`, which kind's texts need.
+ */
+const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u{FE0E}\u{FE0F}\u{200D}\u{20E3}\u{E0020}-\u{E007F}]/gu;
+
+/** kind's status text as a learner should read it: without emoji, single spaces. */
+function plainStatusText(text: string): string {
+  return text.replace(EMOJI, '').replace(/\s+/g, ' ').trim();
+}
 
 /** Parse one line of kind output; null when it is not a phase status line. */
 export function parseKindStatusLine(raw: string): KindStatusEvent | null {
   const line = raw.replace(ANSI, '').replace(/\r/g, '');
   const m = LINE.exec(line);
   if (!m) return null;
-  const text = (m[2] ?? '').trim();
-  const phase = KIND_PHASES.find((p) => text.startsWith(p));
+  const text = plainStatusText(m[2] ?? '');
+  // The phase exactly, then the end or a space: `Preparing nodesX` is not a phase.
+  const phase = KIND_PHASES.find((p) => text === p || text.startsWith(`${p} `));
   if (!phase) return null;
   const mark = m[1];
   return { phase, text, state: mark === '•' ? 'started' : mark === '✓' ? 'done' : 'failed' };

@@ -7,13 +7,38 @@ describe('kind progress parsing', () => {
     assert.deepEqual(parseKindStatusLine(' • Ensuring node image (kindest/node:v1.34.0) 🖼  ...'), {
       phase: 'Ensuring node image',
       state: 'started',
-      text: 'Ensuring node image (kindest/node:v1.34.0) 🖼',
+      text: 'Ensuring node image (kindest/node:v1.34.0)',
     });
     assert.equal(parseKindStatusLine(' ✓ Preparing nodes 📦 ')?.state, 'done');
     assert.equal(parseKindStatusLine(' ✗ Starting control-plane 🕹️')?.state, 'failed');
     assert.equal(parseKindStatusLine(' \x1b[32m✓\x1b[0m Installing CNI 🔌')?.phase, 'Installing CNI');
     assert.equal(parseKindStatusLine('Creating cluster "x" ...'), null);
     assert.equal(parseKindStatusLine(' • Something kind never prints'), null);
+  });
+
+  it('shows learners the phase text without kind’s emoji (they render as empty boxes)', () => {
+    // What kind v0.30 prints, emoji with variation selectors included.
+    const lines = [
+      ' ✓ Ensuring node image (kindest/node:v1.34.0) 🖼',
+      ' ✓ Preparing nodes 📦 📦 📦 ',
+      ' ✓ Writing configuration 📜',
+      ' ✓ Starting control-plane 🕹️',
+      ' ✓ Installing CNI 🔌',
+      ' \x1b[32m✓\x1b[0m Installing StorageClass 💾',
+    ];
+    const texts = lines.map((l) => parseKindStatusLine(l)?.text);
+    assert.deepEqual(texts, [
+      'Ensuring node image (kindest/node:v1.34.0)',
+      'Preparing nodes',
+      'Writing configuration',
+      'Starting control-plane',
+      'Installing CNI',
+      'Installing StorageClass',
+    ]);
+    for (const t of texts) assert.doesNotMatch(t ?? '', /[\p{Extended_Pictographic}\u{FE0F}\u{200D}]/u);
+    // The phase is matched exactly, not as any text that starts like one.
+    assert.equal(parseKindStatusLine(' • Preparing nodesX  ...'), null);
+    assert.equal(parseKindStatusLine(' • Installing CNI plugins 🔌  ...')?.phase, 'Installing CNI');
   });
 
   it('splits chunked stderr into lines and collects ERROR lines', () => {

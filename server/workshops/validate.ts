@@ -72,8 +72,29 @@ export function parseDisplayName(v: unknown): string {
   if (name.length === 0) bad('displayName', 'Enter your name (1 to 40 characters).');
   if (name.length > 40) bad('displayName', `That name is ${name.length} characters long; use at most 40.`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f<>]/.test(name)) bad('displayName', 'Use letters, digits, spaces and simple punctuation in your name.');
+  if (/[\u0000-\u001f\u007f-\u009f<>]/.test(name)) bad('displayName', 'Use letters, digits, spaces and simple punctuation in your name.');
+  const hidden = invisibleFormatChar(name);
+  if (hidden) {
+    bad('displayName', `Your name contains an invisible formatting character (${hidden}) that can reorder or hide text on the board. Type your name again without it.`);
+  }
   return name;
+}
+
+/**
+ * The first invisible format character (Unicode category Cf: bidi controls U+202A–U+202E and
+ * U+2066–U+2069, marks U+200E/U+200F/U+061C, zero-width space, word joiner, BOM, soft hyphen,
+ * tags…) as `U+XXXX`, or null. Zero-width (non-)joiners are allowed between letters, where
+ * Persian, Indic scripts and emoji sequences need them, but not at either end.
+ */
+function invisibleFormatChar(name: string): string | null {
+  const chars = [...name];
+  for (const [i, ch] of chars.entries()) {
+    if (!/\p{Cf}/u.test(ch)) continue;
+    const joiner = ch === '\u200c' || ch === '\u200d';
+    if (joiner && i > 0 && i < chars.length - 1) continue;
+    return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return null;
 }
 
 /** Join codes: 6 characters without look-alikes (0/O, 1/I/L). */

@@ -116,6 +116,30 @@ describe('workshops (real server, several learners and an instructor)', function
     assert.equal(info.json.seatsLeft, 0);
   });
 
+  it('join refuses names with invisible bidi and format characters (they could disguise a name on the board)', async () => {
+    const w = await createWorkshop({ seats: 5 });
+    const disguised = [
+      'Ann\u202Eevil', // RIGHT-TO-LEFT OVERRIDE: the board would show "Annlive"
+      '\u2067Bob\u2069', // RIGHT-TO-LEFT ISOLATE … POP DIRECTIONAL ISOLATE
+      'Cy\u200F', // RIGHT-TO-LEFT MARK
+      '\u200BDan', // ZERO WIDTH SPACE: a second "Dan" that looks the same
+      'Eve\u200D', // a zero-width joiner at the end joins nothing
+      'Fa\u2060y', // WORD JOINER
+    ];
+    for (const name of disguised) {
+      const { res } = await joinWorkshop(w.joinCode, name);
+      assert.equal(res.status, 400, JSON.stringify(name));
+      assert.equal(res.json.error.field, 'displayName');
+      assert.match(res.json.error.message, /invisible formatting character \(U\+[0-9A-F]{4}\)/);
+    }
+    assert.match((await joinWorkshop(w.joinCode, 'Ann\u202Eevil')).res.json.error.message, /U\+202E/);
+    // Joiners between letters are part of real names (Persian, Indic scripts).
+    const persian = await joinWorkshop(w.joinCode, 'Mohammad\u200CReza');
+    assert.equal(persian.res.status, 201);
+    const info = await new Learner(srv.url).request('GET', `/api/join/${w.joinCode}`);
+    assert.equal(info.json.seatsLeft, 4, 'only the real name took a seat');
+  });
+
   it('live board: learners check, the instructor’s board changes (pushed), shadowing shows what a learner types', async () => {
     const w = await createWorkshop();
     const learners = await Promise.all(['Ann', 'Bob', 'Cy'].map((n) => joinWorkshop(w.joinCode, n)));

@@ -45,6 +45,11 @@ export function parseCreateWorkshop(body: unknown, catalog: ScenarioCatalog, now
       bad(`scenarios[${i}]`, (e as Error).message);
     }
   });
+  // A seat's progress is kept per scenario: the same scenario twice would share one result.
+  scenarios.forEach((id, i) => {
+    const first = scenarios.indexOf(id);
+    if (first !== i) bad(`scenarios[${i}]`, `scenarios[${i}] repeats "${id}" (already scenarios[${first}]); list each scenario once.`);
+  });
   if (typeof b.seats !== 'number' || !Number.isInteger(b.seats) || b.seats < 1 || b.seats > MAX_SEATS) bad('seats', `seats must be a whole number from 1 to ${MAX_SEATS}.`);
   const startsAt = isoOrUndefined(b.startsAt, 'startsAt') ?? now.toISOString();
   const endsAt = isoOrUndefined(b.endsAt, 'endsAt') ?? new Date(Date.parse(startsAt) + 2 * 3600_000).toISOString();

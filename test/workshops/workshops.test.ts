@@ -79,6 +79,10 @@ describe('workshops (real server, several learners and an instructor)', function
     const unknown = await post({ title: 't', scenarios: ['nope'], seats: 2 });
     assert.equal(unknown.json.error.field, 'scenarios[0]');
     assert.match(unknown.json.error.message, /Unknown scenario "nope"/);
+    const twice = await post({ title: 't', scenarios: ['init-containers', 'encryption-at-rest', 'init-containers'], seats: 2 });
+    assert.equal(twice.status, 400);
+    assert.equal(twice.json.error.field, 'scenarios[2]');
+    assert.match(twice.json.error.message, /scenarios\[2\] repeats "init-containers" \(already scenarios\[0\]\); list each scenario once/);
     assert.equal((await post({ title: 't', scenarios: ['init-containers'], seats: 0 })).json.error.field, 'seats');
     assert.equal((await post({ title: 't', scenarios: ['init-containers'], seats: 2, endsAt: '2001-01-01T00:00:00Z' })).json.error.field, 'endsAt');
   });

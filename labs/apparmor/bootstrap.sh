@@ -6,7 +6,9 @@
 set -uo pipefail
 export KUBECONFIG=${KUBECONFIG:-/etc/kubernetes/admin.conf}
 NS=cks-lab-selfcheck
-PROFILE=cks-lab-selfcheck-deny-write
+# Profiles live in the host kernel, shared by every node of the host: the test profile is named after
+# this node (<cluster>-control-plane), so clusters bootstrapping at once never unload each other's.
+PROFILE="cks-lab-selfcheck-$(hostname)"
 POD=apparmor-selfcheck
 SECFS=/sys/kernel/security/apparmor
 

@@ -3,10 +3,7 @@
 # Puts the profile's source on the node (not loaded) and runs the Pod unconfined by it.
 set -euo pipefail
 
-# Start clean: the profile must not be loaded yet.
-if grep -q '^k8s-deny-write ' /sys/kernel/security/apparmor/profiles 2>/dev/null; then
-  apparmor_parser -R /root/k8s-deny-write 2>/dev/null || true
-fi
+# The profile's source first: `apparmor_parser -R` reads the profile's name from it.
 cat > /root/k8s-deny-write <<'PROFILE'
 #include <tunables/global>
 
@@ -19,6 +16,17 @@ profile k8s-deny-write flags=(attach_disconnected) {
   deny /** w,
 }
 PROFILE
+
+# Start clean. Profiles live in the host's kernel, not in the node: one that an earlier learner on
+# this host loaded is still loaded now, and task 1 would pass before the learner did anything.
+PROFILES=/sys/kernel/security/apparmor/profiles
+if grep -q '^k8s-deny-write ' "$PROFILES"; then
+  apparmor_parser -R /root/k8s-deny-write
+fi
+if grep -q '^k8s-deny-write ' "$PROFILES"; then
+  echo "setup: the AppArmor profile k8s-deny-write is still loaded in the host kernel and could not be unloaded" >&2
+  exit 1
+fi
 
 kubectl get namespace apparmor-lab >/dev/null 2>&1 || kubectl create namespace apparmor-lab
 kubectl delete pod writer -n apparmor-lab --ignore-not-found --wait=true >/dev/null

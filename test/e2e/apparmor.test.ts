@@ -7,7 +7,7 @@
  * Without AppArmor on the host, the server refuses the lab with a clear reason (HTTP 503).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
@@ -15,6 +15,7 @@ import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
+import { hostSecurityfsDir } from '../fakes/lib/node-image.mjs';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { onNode } from '../helpers/nodeScript.js';
 import { Learner, ROOT, startTestServer } from '../helpers/testServer.js';
@@ -99,6 +100,63 @@ printf '#!/bin/sh\\nexec /usr/sbin/apparmor_parser.real -C "$@"\\n' > /usr/sbin/
         assert.match(out.stderr, /apparmor_parser is not installed/);
         await onNode(world.provider, cluster, 'mv /root/apparmor_parser /usr/sbin/apparmor_parser');
         assert.equal((await bootstrap()).exitCode, 0, 'and passes again once it is back');
+      });
+    });
+
+    describe('profiles live in the host kernel, shared by every cluster of the host', () => {
+      const kernel = () => join(hostSecurityfsDir(world.env), 'apparmor');
+      const loaded = () => readFileSync(join(kernel(), 'profiles'), 'utf8');
+      /** What a cluster gone without unloading its profiles (or an older lab image) left in the kernel. */
+      function leftInKernel(name: string): void {
+        mkdirSync(join(kernel(), 'policy', 'profiles', name), { recursive: true });
+        writeFileSync(join(kernel(), 'policy', 'profiles', name, 'source'), `profile ${name} {\n  file,\n  deny /** w,\n}\n`);
+        writeFileSync(join(kernel(), 'profiles'), `${loaded()}${name} (enforce)\n`);
+      }
+      const setupThenGrade = async (cluster: string): Promise<GradeResult> => {
+        await runNodeScript(world.provider, cluster, scenario.setupScript);
+        return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      };
+
+      it("setup unloads k8s-deny-write that an earlier learner's cluster, still running, loaded: task 1 fails for the next learner", async () => {
+        await world.provider.create('cks-aa-first', lab, () => undefined);
+        try {
+          await runNodeScript(world.provider, 'cks-aa-first', scenario.setupScript);
+          await onNode(world.provider, 'cks-aa-first', 'apparmor_parser -r /root/k8s-deny-write');
+          assert.match(loaded(), /^k8s-deny-write \(enforce\)$/m, 'the first learner loaded it into the host kernel');
+          await world.provider.create('cks-aa-second', lab, () => undefined);
+          const r = await setupThenGrade('cks-aa-second');
+          assert.ok(failed(r).includes('profile-loaded'), `task 1 must fail right after setup: ${JSON.stringify(r.tasks[0])}`);
+          assert.doesNotMatch(loaded(), /^k8s-deny-write /m);
+        } finally {
+          await world.provider.delete('cks-aa-second');
+          await world.provider.delete('cks-aa-first');
+        }
+      });
+
+      it('setup unloads k8s-deny-write left in the kernel by a cluster already deleted', async () => {
+        leftInKernel('k8s-deny-write');
+        await world.provider.create('cks-aa-later', lab, () => undefined);
+        try {
+          const r = await setupThenGrade('cks-aa-later');
+          assert.deepEqual(failed(r), ['confined', 'pod-profile', 'profile-loaded']);
+          assert.doesNotMatch(loaded(), /^k8s-deny-write /m);
+        } finally {
+          await world.provider.delete('cks-aa-later');
+        }
+      });
+
+      it('the bootstrap self-check uses a profile of its own cluster and leaves a concurrent self-check’s profile loaded', async () => {
+        leftInKernel('cks-lab-selfcheck-deny-write');
+        const steps: string[] = [];
+        await world.provider.create('cks-aa-selfcheck', lab, (p) => steps.push(p.step));
+        try {
+          const out = await onNode(world.provider, 'cks-aa-selfcheck', readFileSync(lab.bootstrapScript!, 'utf8'));
+          assert.match(out.stdout, /a pod confined by cks-lab-selfcheck-cks-aa-selfcheck-control-plane reports \(enforce\)/);
+          assert.match(loaded(), /^cks-lab-selfcheck-deny-write \(enforce\)$/m, 'another cluster’s self-check profile is not this bootstrap’s to unload');
+          assert.doesNotMatch(loaded(), /cks-lab-selfcheck-cks-aa-selfcheck/, 'its own is unloaded again');
+        } finally {
+          await world.provider.delete('cks-aa-selfcheck');
+        }
       });
     });
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Fake apparmor_parser (CKS Lab test fake, installed at /usr/sbin/apparmor_parser in nodes of an
-// image that declares LABEL io.cks-lab.security=apparmor). Loads profiles into the node's
-// securityfs view: /sys/kernel/security/apparmor/profiles lists "<name> (enforce|complain)" like
-// the kernel's, and policy/profiles/<name>/source keeps the text so the simulated kubelet knows
+// image that declares LABEL io.cks-lab.security=apparmor). Loads profiles into the securityfs the
+// node mounts, which is the fake host kernel's: shared by every AppArmor node of the host and kept
+// after a cluster is deleted, like the real kernel's. /sys/kernel/security/apparmor/profiles lists
+// "<name> (enforce|complain)" like the kernel's, and policy/profiles/<name>/source keeps the text so the simulated kubelet knows
 // what the profile denies. Flags as apparmor_parser(8): -a/--add (default), -r/--replace,
 // -R/--remove, -C/--Complain, -q/--quiet, -Q/--skip-kernel-load, -K/--skip-cache, -W/--write-cache.
 'use strict';
@@ -79,7 +80,7 @@ for (const src of sources) {
     if (!opts.load) continue;
     const dir = path.join(SECFS, 'policy', 'profiles', p.name.replace(/\//g, '.'));
     if (opts.op === 'remove') {
-      if (!loaded.has(p.name)) fail(`Profile doesn't exist\n`);
+      if (!loaded.has(p.name)) fail(`apparmor_parser: Unable to remove "${p.name}".  Profile doesn't exist`);
       loaded.delete(p.name);
       fs.rmSync(dir, { recursive: true, force: true });
       continue;
@@ -91,4 +92,9 @@ for (const src of sources) {
     fs.writeFileSync(path.join(dir, 'mode'), `${loaded.get(p.name)}\n`);
   }
 }
-if (opts.load) fs.writeFileSync(table, [...loaded].map(([n, m]) => `${n} (${m})\n`).join(''));
+if (opts.load) {
+  // Replace the table in one step: other nodes of the host read it at any time.
+  const tmp = `${table}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, [...loaded].map(([n, m]) => `${n} (${m})\n`).join(''));
+  fs.renameSync(tmp, table);
+}

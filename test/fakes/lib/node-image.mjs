@@ -1,11 +1,14 @@
 // What a node "container" gets from its image: kindest/node's containerd config for every node, the
 // files a built lab image COPYed in, and what its RUN steps installed (declared by io.cks-lab.*
-// LABELs, see docker-images.mjs): gVisor's binaries and runtime handler, AppArmor's parser and a
-// securityfs view (<clusterDir>/securityfs, bind-mounted at /sys/kernel/security in the node).
+// LABELs, see docker-images.mjs): gVisor's binaries and runtime handler, AppArmor's parser and
+// securityfs (bind-mounted at /sys/kernel/security in the node). AppArmor state lives in the fake
+// host's kernel ($CKS_FAKE_HOME/kernel/securityfs), shared by every AppArmor node of that host and
+// kept when a cluster is deleted, as profiles loaded by a real kind node live in the host kernel.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findImage } from './docker-images.mjs';
+import { fakeHome } from './paths.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -89,14 +92,25 @@ export function applyNodeImage(dir, image, env = process.env) {
   }
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);
-    const secfs = path.join(dir, 'securityfs', 'apparmor');
-    fs.mkdirSync(path.join(secfs, 'policy', 'profiles'), { recursive: true });
-    fs.writeFileSync(path.join(secfs, 'profiles'), '');
+    const kernel = hostSecurityfsDir(env);
+    fs.mkdirSync(path.join(kernel, 'apparmor', 'policy', 'profiles'), { recursive: true });
+    // Never truncate: profiles loaded by earlier or other nodes stay loaded.
+    fs.writeFileSync(path.join(kernel, 'apparmor', 'profiles'), '', { flag: 'a' });
+    // <clusterDir>/securityfs → the host's: the node mounts it, the simulated kubelet reads it.
+    fs.symlinkSync(kernel, path.join(dir, 'securityfs'));
   }
 }
 
-/** Host path of the node's securityfs view, or null when its image has no AppArmor. */
+/**
+ * The fake host kernel's securityfs (AppArmor's interface): one per fake Docker host, shared by all
+ * of its nodes that mount it, and untouched by `kind delete`.
+ */
+export function hostSecurityfsDir(env = process.env) {
+  return path.join(fakeHome(env), 'kernel', 'securityfs');
+}
+
+/** Host path of the securityfs a node mounts, or null when its image has no AppArmor. */
 export function securityfsDir(dir) {
   const p = path.join(dir, 'securityfs');
-  return fs.existsSync(p) ? p : null;
+  return fs.existsSync(p) ? fs.realpathSync(p) : null;
 }

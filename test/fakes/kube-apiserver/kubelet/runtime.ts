@@ -4,8 +4,9 @@
  * - runtimeClassName → RuntimeClass → handler → a runtime in the node's /etc/containerd/config.toml
  *   (runc, gVisor's runsc or Kata). A missing handler fails sandbox creation with containerd's
  *   message, and the pod stays Pending (ContainerCreating), as on a real node.
- * - AppArmor: a container's Localhost profile must be loaded in the node's securityfs view
- *   (<clusterDir>/securityfs/apparmor/profiles, written by the node's apparmor_parser); otherwise
+ * - AppArmor: a container's Localhost profile must be loaded in the securityfs the node mounts
+ *   (<clusterDir>/securityfs → the fake host kernel's, shared by every AppArmor node of the host;
+ *   written by the nodes' apparmor_parser); otherwise
  *   containerd fails the container (CreateContainerError) with its own wording.
  * The result is written to <podDir>/runtime/ as small files the sandbox binds over what a process
  * in the container sees: `dmesg` (gVisor's kernel log under runsc, EPERM under runc) and

@@ -6,7 +6,7 @@ import { CheckEngine, formatText, toGradeJson } from '../grading/index.js';
 import { ProbeError, type GradeResult } from '../grading/types.js';
 import type { ClusterProvider } from '../clusters/types.js';
 import { createJsonLogger } from '../log/index.js';
-import { buildClusterAdapters, loadContent } from '../platform/index.js';
+import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
 import { UsageError, parse } from './args.js';
 import type { CliIo } from './io.js';
@@ -44,7 +44,7 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
   const { catalog } = loadContent(config, createJsonLogger({ level: 'error', write: () => undefined }));
   const scenarios = positionals.map((id) => assertCli(() => catalog.require(id)));
   const runner = new ExecRunner(logger, io.env);
-  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir: config.dataDir });
+  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   const kubeconfig = kubeconfigText ?? (await kindKubeconfig(provider, cluster));
   let probes: ReturnType<typeof probesFor>;
   try {

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AppError, isAppError } from '../errors.js';
 import type { ExecOutcome } from '../grading/types.js';
+import { credentialsToKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
 import type { Logger } from '../log/index.js';
 import { assertName, type CommandRunner } from '../process/index.js';
 import { KindStatusParser, explainKindFailure } from './kindProgress.js';
@@ -19,6 +20,12 @@ export interface KindProviderOptions {
   readyTimeoutMs?: number;
   /** Swap in tests; the real one polls the API with client-node. */
   waitReady?: NodeReadyWaiter;
+  /**
+   * For clusters this provider did not create (the CLI grading a cluster made by `kind create`):
+   * read `kind get kubeconfig` when no credentials were captured, under the same rules. The
+   * server leaves this off: it only ever uses credentials captured at creation.
+   */
+  readLiveKubeconfig?: boolean;
 }
 
 const ENV_KEY = /^[A-Z_][A-Z0-9_]{0,63}$/;
@@ -105,7 +112,8 @@ export class KindProvider implements ClusterProvider {
     // `kind create --wait` exits 0 even on timeout, so readiness is checked here, always.
     onProgress({ step: 'Waiting for node Ready', state: 'started', fraction: KIND_SHARE });
     try {
-      const kubeconfig = await this.kubeconfig(name);
+      // Nothing but kubeadm has touched the node yet: its credentials are taken now, once.
+      const kubeconfig = await this.captureCredentials(name);
       await this.waitReady(kubeconfig, { timeoutMs: this.opts.readyTimeoutMs ?? 180_000, ...(signal ? { signal } : {}) });
     } catch (e) {
       await this.delete(name).catch(() => undefined);
@@ -163,6 +171,7 @@ export class KindProvider implements ClusterProvider {
     if (res.code !== 0) {
       throw new AppError('cluster_failed', `kind could not delete cluster ${name}: ${explainKindFailure(res.stderr).message}`);
     }
+    rmSync(this.credentialsPath(name), { force: true });
   }
 
   async list(): Promise<string[]> {
@@ -175,13 +184,44 @@ export class KindProvider implements ClusterProvider {
       .filter((l) => l.length > 0);
   }
 
+  /**
+   * The credentials captured when the cluster was created (never re-read from the node, where
+   * the learner is root). Clusters without them are refused, unless `readLiveKubeconfig`.
+   */
   async kubeconfig(name: string): Promise<string> {
     assertName(name, 'cluster name');
+    const file = this.credentialsPath(name);
+    if (existsSync(file)) {
+      return credentialsToKubeconfig(parseClusterCredentials(readFileSync(file, 'utf8'), { source: `the stored credentials of cluster "${name}"` }), `kind-${name}`);
+    }
+    if (!this.opts.readLiveKubeconfig) {
+      throw new AppError(
+        'cluster_unreachable',
+        `The credentials of cluster "${name}" were not captured when it was created, and CKS Lab never reads them from a node a learner can change. Stop this lab and start a new one.`,
+      );
+    }
+    return credentialsToKubeconfig(await this.liveCredentials(name), `kind-${name}`);
+  }
+
+  /** `kind get kubeconfig` (it copies the node's admin.conf), reduced to inline credentials. */
+  private async liveCredentials(name: string): Promise<ClusterCredentials> {
     const res = await this.runner.run('kind', ['get', 'kubeconfig', '--name', name], { timeoutMs: 30_000 });
     if (res.code !== 0) {
       throw new AppError('cluster_unreachable', `Cannot get a kubeconfig for cluster "${name}": ${explainKindFailure(res.stderr).message}`);
     }
-    return res.stdout;
+    return parseClusterCredentials(res.stdout, { source: `the kubeconfig kind printed for cluster "${name}" (copied from its node's /etc/kubernetes/admin.conf)` });
+  }
+
+  /** Read the new cluster's credentials once and keep them in the data directory (0600). */
+  private async captureCredentials(name: string): Promise<string> {
+    const creds = await this.liveCredentials(name);
+    const text = credentialsToKubeconfig(creds, `kind-${name}`);
+    const file = this.credentialsPath(name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    mkdirSync(this.opts.kubeconfigDir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, file);
+    return text;
   }
 
   async nodeExec(name: string, argv: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecOutcome> {
@@ -212,6 +252,10 @@ export class KindProvider implements ClusterProvider {
 
   private kubeconfigPath(name: string): string {
     return `${this.opts.kubeconfigDir}/${name}.kubeconfig`;
+  }
+
+  private credentialsPath(name: string): string {
+    return `${this.opts.kubeconfigDir}/${name}.credentials`;
   }
 }
 

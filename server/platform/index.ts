@@ -19,7 +19,15 @@ import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 import { PlatformMetrics, readiness } from './operator.js';
 
 /** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
-export function buildClusterAdapters(opts: { runner: CommandRunner; logger: Logger; kubeconfigDir: string; readyTimeoutMs?: number }): {
+export function buildClusterAdapters(opts: {
+  runner: CommandRunner;
+  logger: Logger;
+  /** Per-cluster kubeconfigs and the credentials captured at creation. */
+  kubeconfigDir: string;
+  readyTimeoutMs?: number;
+  /** CLI only: grade clusters it did not create from `kind get kubeconfig`, reduced to safe credentials. */
+  readLiveKubeconfig?: boolean;
+}): {
   provider: ClusterProvider;
   probesFor: (cluster: string, kubeconfig: string) => ClusterProbes;
 } {
@@ -28,10 +36,16 @@ export function buildClusterAdapters(opts: { runner: CommandRunner; logger: Logg
     logger: opts.logger,
     kubeconfigDir: opts.kubeconfigDir,
     ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+    ...(opts.readLiveKubeconfig ? { readLiveKubeconfig: true } : {}),
   });
   const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
     new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[]) => provider.nodeExec(cluster, argv) });
   return { provider, probesFor };
+}
+
+/** Where the kubeconfigs kind writes and the credentials captured at creation live. */
+export function clusterCredentialsDir(dataDir: string): string {
+  return join(dataDir, 'kubeconfigs');
 }
 
 /** Scenarios and labs from disk; broken scenarios are logged and left out of the catalog. */
@@ -71,7 +85,7 @@ export async function startPlatform(
   overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void } = {},
 ): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
-  const kubeconfigDir = join(config.dataDir, 'kubeconfigs');
+  const kubeconfigDir = clusterCredentialsDir(config.dataDir);
   mkdirSync(kubeconfigDir, { recursive: true, mode: 0o700 });
   const { catalog, labs } = loadContent(config, logger);
   if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);

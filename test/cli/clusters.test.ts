@@ -1,6 +1,6 @@
 /** `cks-lab clusters create|list|delete` against the fake kind and docker. */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { assertOneLineError, envWithoutKind, runCli, tempDir } from './cliHelpers.js';
@@ -34,9 +34,12 @@ describe('cks-lab clusters (on the fakes)', function () {
     assert.ok(progress.some((l) => /^✓ .*Ready/.test(l)), 'ends with the node Ready');
     assert.ok(!progress.some((l) => l.startsWith('✗')), 'no failed step');
     assert.deepEqual(await world.provider.list(), [name], 'kind knows the cluster');
-    assert.ok(existsSync(join(dataDir, `${name}.kubeconfig`)), 'kind wrote its kubeconfig into the data dir, not ~/.kube/config');
+    assert.ok(existsSync(join(dataDir, 'kubeconfigs', `${name}.kubeconfig`)), 'kind wrote its kubeconfig into the data dir, not ~/.kube/config');
+    // Its credentials were captured at creation, readable by the operator only.
+    const credentials = join(dataDir, 'kubeconfigs', `${name}.credentials`);
+    assert.equal(statSync(credentials).mode & 0o777, 0o600);
     // And it is a working cluster: its API answers.
-    const probes = world.probesFor(name, await world.provider.kubeconfig(name));
+    const probes = world.probesFor(name, readFileSync(credentials, 'utf8'));
     assert.ok(await probes.getObject({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }));
   });
 

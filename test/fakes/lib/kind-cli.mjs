@@ -8,7 +8,7 @@ import { nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster } from './state.mjs';
 import { DEFAULT_IMAGE, bootApiserver, destroyCluster, provisionNode } from './cluster-ops.mjs';
 import { writeCniConfig, writeControlPlane, writeCriTools, writeKubeadmConfig, writeKubeconfigs } from './node-files.mjs';
-import { exportKubeconfig, kindKubeconfig, kubeconfigPath, removeFromKubeconfig } from './kubeconfig.mjs';
+import { exportKubeconfig, kindKubeconfigFromNode, kubeconfigPath, removeFromKubeconfig } from './kubeconfig.mjs';
 import { isAlive, sleep } from './proc.mjs';
 import { findImage, isPullable } from './docker-images.mjs';
 
@@ -195,7 +195,7 @@ async function createCluster(argv, env, io) {
     log.end(true);
   }
   const file = kubeconfigPath(flags.kubeconfig, env);
-  await exportKubeconfig(file, name, record.apiserver);
+  await exportKubeconfig(file, name, record.apiserver, root);
   log.log(`Set kubectl context to "kind-${name}"`);
   log.log(`You can now use your cluster with:\n\nkubectl cluster-info --context kind-${name}${flags.kubeconfig ? ` --kubeconfig ${shellQuote(flags.kubeconfig)}` : ''}`);
   log.log('');
@@ -260,11 +260,22 @@ function requireApi(name, env) {
   return record.apiserver;
 }
 
+/** kind's kubeconfig for the cluster, read from its node; kind's own error text when that fails. */
+function nodeKubeconfigOrError(name, env) {
+  const api = requireApi(name, env);
+  try {
+    return kindKubeconfigFromNode(name, api, nodeDir(name, env));
+  } catch (e) {
+    if (e.kindCommand) throw err(`failed to get cluster internal kubeconfig: ${kindCommandError('', e.kindCommand, e.message)}`);
+    throw err(e.message);
+  }
+}
+
 function getKubeconfig(argv, env, io) {
   const { flags, set } = parseFlags(argv, { ...GLOBAL, name: { type: 'string', short: 'n' }, internal: { type: 'bool' } });
   const name = clusterName(flags, set, env);
   if (dockerDown(env)) throw err(`failed to list nodes: ${listNodesFailure(name)}`);
-  io.stdout.write(kindKubeconfig(name, requireApi(name, env)));
+  io.stdout.write(nodeKubeconfigOrError(name, env));
   return 0;
 }
 
@@ -272,7 +283,9 @@ async function exportKubeconfigCmd(argv, env, io) {
   const { flags, set } = parseFlags(argv, { ...GLOBAL, name: { type: 'string', short: 'n' }, internal: { type: 'bool' }, kubeconfig: { type: 'string' } });
   const name = clusterName(flags, set, env);
   if (dockerDown(env)) throw err(`failed to list nodes: ${listNodesFailure(name)}`);
-  await exportKubeconfig(kubeconfigPath(flags.kubeconfig, env), name, requireApi(name, env));
+  const api = requireApi(name, env);
+  nodeKubeconfigOrError(name, env);
+  await exportKubeconfig(kubeconfigPath(flags.kubeconfig, env), name, api, nodeDir(name, env));
   if (!flags.quiet) io.stderr.write(`Set kubectl context to "kind-${name}"\n`);
   return 0;
 }

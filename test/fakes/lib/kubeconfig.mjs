@@ -26,6 +26,38 @@ export function kindKubeconfig(cluster, api) {
   });
 }
 
+/**
+ * What real kind does for `kind get kubeconfig` and the kubeconfig it writes at create: read
+ * /etc/kubernetes/admin.conf from the control-plane node, check kubeadm's shape (one cluster, one
+ * user, one context), rename all three to kind-<cluster>, point the server at the address published
+ * on the host, and keep every other field of the cluster and user maps unchanged (kind's
+ * KINDFromRawKubeadm). So whatever a learner (root on the node) writes into admin.conf comes out.
+ */
+export function kindKubeconfigFromNode(cluster, api, nodeRoot) {
+  const file = path.join(nodeRoot, 'etc/kubernetes/admin.conf');
+  let raw;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch {
+    const e = new Error('cat: /etc/kubernetes/admin.conf: No such file or directory');
+    e.kindCommand = `docker exec --privileged ${cluster}-control-plane cat /etc/kubernetes/admin.conf`;
+    throw e;
+  }
+  const cfg = parse(raw) ?? {};
+  for (const [field, what] of [['clusters', 'cluster'], ['users', 'user'], ['contexts', 'context']]) {
+    const n = Array.isArray(cfg[field]) ? cfg[field].length : 0;
+    if (n !== 1) throw new Error(`kubeadm KUBECONFIG should have one ${what}, but read ${n}`);
+  }
+  const key = contextName(cluster);
+  cfg.clusters[0].name = key;
+  cfg.users[0].name = key;
+  cfg.contexts[0].name = key;
+  cfg.contexts[0].context = { ...(cfg.contexts[0].context ?? {}), cluster: key, user: key };
+  cfg['current-context'] = key;
+  cfg.clusters[0].cluster = { ...(cfg.clusters[0].cluster ?? {}), server: serverUrl(api) };
+  return toYaml(ordered(cfg));
+}
+
 /** kubeadm-shaped kubeconfig for files under /etc/kubernetes (admin.conf, scheduler.conf …). */
 export function nodeKubeconfig(cluster, api, user) {
   return toYaml({
@@ -90,10 +122,10 @@ function upsert(list, entry) {
 }
 
 /** Merge the cluster's context into `file` and make it current, like `kind export kubeconfig`. */
-export function exportKubeconfig(file, cluster, api) {
+export function exportKubeconfig(file, cluster, api, nodeRoot) {
   return withLock(file, () => {
     const doc = readConfig(file);
-    const own = parse(kindKubeconfig(cluster, api));
+    const own = parse(nodeRoot ? kindKubeconfigFromNode(cluster, api, nodeRoot) : kindKubeconfig(cluster, api));
     upsert(doc.clusters, own.clusters[0]);
     upsert(doc.contexts, own.contexts[0]);
     upsert(doc.users, own.users[0]);

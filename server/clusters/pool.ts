@@ -58,8 +58,8 @@ interface Waiter {
   reject: (e: unknown) => void;
   onProgress: (p: ProvisionProgress) => void;
   following: InFlight | undefined;
-  /** Last queue place told, so it is said once per change. */
-  told: number;
+  /** Last queue message told, so it is said once per change. */
+  told: string | undefined;
 }
 
 export interface PoolStatus {
@@ -122,7 +122,7 @@ export class WarmPool {
       return Promise.resolve({ name: pooled, prepared: scenarioOf(key) !== undefined });
     }
     return new Promise<Acquired>((resolve, reject) => {
-      const waiter: Waiter = { lab: lab.id, scenario: scenarioId, resolve, reject, onProgress, following: undefined, told: 0 };
+      const waiter: Waiter = { lab: lab.id, scenario: scenarioId, resolve, reject, onProgress, following: undefined, told: undefined };
       this.waiters.push(waiter);
       signal?.addEventListener('abort', () => {
         const i = this.waiters.indexOf(waiter);
@@ -202,7 +202,8 @@ export class WarmPool {
   private fill(): void {
     if (this.disposed) return;
     // Waiters first follow warm clusters already on their way; only the rest need a new one.
-    for (const lab of new Set(this.waiters.map((w) => w.lab))) this.announceQueue(lab);
+    // Nobody is told a queue place yet: most are served by the creates below.
+    for (const lab of new Set(this.waiters.map((w) => w.lab))) this.announceQueue(lab, false);
     for (;;) {
       if (this.creating >= this.opts.maxConcurrentCreates || this.total() >= this.opts.capacity) break;
       const unserved = this.waiters.find((w) => !this.hasOwnFlight(w) && !this.isFollowedElsewhere(w));
@@ -313,8 +314,11 @@ export class WarmPool {
     return list;
   }
 
-  /** Tell each waiter of `lab` its place and, when a cluster is on its way for it, that cluster's progress. */
-  private announceQueue(lab: string): void {
+  /**
+   * Tell each waiter of `lab` its place and, when a cluster is on its way for it, that cluster's
+   * progress. With `tell` false, waiters only start following clusters on their way.
+   */
+  private announceQueue(lab: string, tell = true): void {
     // Learners whose own cluster is being created already hear its progress.
     const queue = this.waiters.filter((w) => w.lab === lab && !this.hasOwnFlight(w));
     const unreserved = this.inFlight.filter((f) => labOf(f.lab) === lab && !f.reservedFor);
@@ -325,12 +329,23 @@ export class WarmPool {
       if (flight && w.following !== flight) {
         this.unfollow(w);
         this.follow(w, flight);
-      } else if (!flight && w.told !== i + 1) {
+      } else if (!flight && tell) {
+        const why = this.waitReason();
+        const detail = why && `${why}: you are number ${i + 1} in the queue`;
+        if (!detail || w.told === detail) return;
         this.unfollow(w);
-        w.told = i + 1;
-        w.onProgress({ step: 'Ensuring node image', state: 'started', fraction: 0, detail: `Every cluster slot of this host is busy: you are number ${i + 1} in the queue` });
+        w.told = detail;
+        w.onProgress({ step: 'Ensuring node image', state: 'started', fraction: 0, detail });
       }
     });
+  }
+
+  /** Why a learner without a cluster on its way waits, in their words; null when nothing holds them. */
+  private waitReason(): string | null {
+    if (this.total() >= this.opts.capacity) return 'Every cluster slot of this host is busy';
+    const n = this.opts.maxConcurrentCreates;
+    if (this.creating >= n) return `This host creates ${n === 1 ? 'one cluster' : `${n} clusters`} at a time; yours starts when one is done`;
+    return null;
   }
 
   private follow(w: Waiter, flight: InFlight): void {

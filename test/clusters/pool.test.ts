@@ -76,12 +76,37 @@ describe('WarmPool', () => {
     const secondSteps: string[] = [];
     const second = p.acquire(lab, (x) => secondSteps.push(x.detail ?? x.step));
     const a = await first;
-    await waitFor(() => secondSteps.some((s) => /number 1 in the queue/.test(s)), 'queue place');
+    await waitFor(() => secondSteps.some((s) => /Every cluster slot of this host is busy: you are number 1 in the queue/.test(s)), 'queue place');
     inUse--; // the first learner's lab ends and its cluster is deleted
     await provider.delete(a);
     p.wake();
     const b = (await second).name;
     assert.notEqual(a, b);
+  });
+
+  it('an idle host never tells a learner it is busy, not even before a real error', async () => {
+    const { p, provider } = pool();
+    const details: string[] = [];
+    await p.acquire(lab, (x) => details.push(x.detail ?? ''));
+    await p.acquire(lab, (x) => details.push(x.detail ?? ''), undefined, 'init-containers');
+    assert.deepEqual(details.filter((d) => /busy|queue/.test(d)), [], details.join(' | '));
+    provider.preflightProblem = 'Docker is not running or this server cannot reach it.';
+    await assert.rejects(p.acquire(lab, (x) => details.push(x.detail ?? '')), /Docker is not running/);
+    assert.deepEqual(details.filter((d) => /busy|queue/.test(d)), [], 'the real error comes alone');
+  });
+
+  it('a learner waiting for a create slot (not for capacity) is told that, with their place', async () => {
+    const { p, provider } = pool({ capacity: 10, concurrent: 1 });
+    let release!: () => void;
+    provider.gate = new Promise((r) => (release = r));
+    const first = p.acquire(lab, () => undefined);
+    const details: string[] = [];
+    const second = p.acquire(lab, (x) => details.push(x.detail ?? ''));
+    await waitFor(() => details.some((d) => /creates one cluster at a time.*number 1 in the queue/.test(d)), () => `slot message in ${details.join(' | ')}`);
+    assert.equal(details.some((d) => /slot of this host is busy/.test(d)), false, 'the host has room: it is not full');
+    provider.gate = undefined;
+    release();
+    await Promise.all([first, second]);
   });
 
   it('adopts ready pool clusters that survived a restart and forgets the rest', async () => {

@@ -271,18 +271,23 @@ export class WarmPool {
       if (reserved) {
         this.removeWaiter(reserved);
         reserved.reject(isAppError(error) ? error : new AppError('cluster_failed', 'The cluster could not be created.', { cause: error }));
-      } else {
+      } else if (!flight.reservedFor) {
         // A failing warm create must not loop: no refill for this lab until a target is set again.
         this.targets.set(flight.lab, 0);
       }
     } else {
       // The cluster goes to the learner it was made for, else to the first learner waiting for
-      // this lab without a cluster of their own on the way, else into the pool.
+      // this lab without a cluster of their own on the way, else into the pool while it is below
+      // target (a learner who stopped mid-provisioning leaves one nobody asked to keep warm).
       const owner = reserved ?? this.waiters.find((w) => fits(flight.lab, w) && !this.hasOwnFlight(w));
       if (this.disposed) {
         // Finished after shutdown: nobody can use it and the store is closed; remove it.
         void this.opts.provider.delete(flight.name).catch(() => undefined);
         return;
+      } else if (!owner && (this.ready.get(flight.lab)?.length ?? 0) >= (this.targets.get(flight.lab) ?? 0)) {
+        this.opts.store.deletePoolCluster(flight.name);
+        this.opts.logger.info('deleting a cluster nobody waits for (above the warm target)', { cluster: flight.name, lab: flight.lab });
+        void this.opts.provider.delete(flight.name).catch((e: unknown) => this.opts.logger.warn('surplus cluster delete failed', { cluster: flight.name, err: e }));
       } else if (owner) {
         this.removeWaiter(owner);
         this.opts.store.deletePoolCluster(flight.name);

@@ -227,11 +227,14 @@ export class SessionManager {
     live.terminal = undefined;
     const old = session.clusterName;
     this.deps.store.updateSessionState(session.id, 'provisioning');
-    this.live.set(session.id, { progress: [], lastTouch: Date.now() });
+    const mine: LiveSession = { progress: [], lastTouch: Date.now() };
+    this.live.set(session.id, mine);
     this.events.emit('state', session.id);
     await this.deps.provider.delete(old).catch((e: unknown) => this.log.error('cluster delete failed', { session: session.id, cluster: old, err: e }));
     this.deps.pool.wake();
     const fresh = this.require(sessionId);
+    // A later reset or a stop took over while the old cluster was being deleted: it decides.
+    if (this.live.get(session.id) !== mine || fresh.state !== 'provisioning') return fresh;
     void this.provision(fresh, this.scenarioOf(fresh));
     return fresh;
   }
@@ -339,7 +342,11 @@ export class SessionManager {
   private async provision(session: SessionRecord, scenario: Scenario): Promise<void> {
     const live = this.liveOf(session.id);
     const abort = new AbortController();
+    // One provisioning per session: an earlier one still running loses (and deletes what it got).
+    live.abort?.abort();
     live.abort = abort;
+    /** A reset or stop replaced this attempt: whatever it acquired is nobody's. */
+    const lost = (): boolean => abort.signal.aborted || this.live.get(session.id) !== live;
     const log = this.log.child({ session: session.id, scenario: scenario.id });
     const report = (p: ProvisionProgress): void => {
       live.progress.push(p);
@@ -353,7 +360,7 @@ export class SessionManager {
       if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
       const acquired = await this.deps.pool.acquire(lab, report, abort.signal, scenario.id);
       cluster = acquired.name;
-      if (abort.signal.aborted) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
+      if (lost()) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
       this.deps.store.setSessionCluster(session.id, cluster);
       if (acquired.prepared) {
         report({ step: 'Running scenario setup', state: 'done', fraction: 0.98, detail: 'Prepared before you arrived' });
@@ -362,7 +369,11 @@ export class SessionManager {
         await runSetup(this.deps.provider, cluster, scenario, this.deps.settings.setupTimeoutMs);
         report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
       }
-      if (abort.signal.aborted || this.require(session.id).state !== 'provisioning') return;
+      if (lost() || this.require(session.id).state !== 'provisioning') {
+        await this.deps.provider.delete(cluster).catch(() => undefined);
+        this.deps.pool.wake();
+        return;
+      }
       this.deps.store.updateSessionState(session.id, 'ready');
       this.deps.store.touchSession(session.id);
       report({ step: 'Ready', state: 'done', fraction: 1 });
@@ -371,8 +382,9 @@ export class SessionManager {
       this.events.emit('provisioned', session.id, { lab: scenario.lab, ms: Date.now() - started, warm });
       this.events.emit('state', session.id);
     } catch (e) {
-      if (abort.signal.aborted) {
+      if (lost()) {
         if (cluster) await this.deps.provider.delete(cluster).catch(() => undefined);
+        this.deps.pool.wake();
         return;
       }
       const message = isAppError(e) ? e.message : 'The lab could not be created because of an internal error. Press Retry; if it fails again, tell your instructor.';
@@ -384,7 +396,7 @@ export class SessionManager {
       this.deps.pool.wake();
       this.events.emit('state', session.id);
     } finally {
-      live.abort = undefined;
+      if (live.abort === abort) live.abort = undefined;
     }
   }
 

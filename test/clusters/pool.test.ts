@@ -102,11 +102,24 @@ describe('WarmPool', () => {
     const first = p.acquire(lab, () => undefined);
     const details: string[] = [];
     const second = p.acquire(lab, (x) => details.push(x.detail ?? ''));
-    await waitFor(() => details.some((d) => /creates one cluster at a time.*number 1 in the queue/.test(d)), () => `slot message in ${details.join(' | ')}`);
+    await waitFor(() => details.some((d) => /creates one cluster at a time.*number 1 in the queue/.test(d)), 'told to wait for a create slot');
     assert.equal(details.some((d) => /slot of this host is busy/.test(d)), false, 'the host has room: it is not full');
     provider.gate = undefined;
     release();
     await Promise.all([first, second]);
+  });
+
+  it('a cluster whose learner left mid-create is deleted, not kept warm beyond the target', async () => {
+    const { p, provider, store } = pool();
+    provider.phaseDelayMs = 20;
+    const abort = new AbortController();
+    const steps: string[] = [];
+    const got = p.acquire(lab, (x) => steps.push(x.step), abort.signal);
+    await waitFor(() => steps.length > 0, 'create under way');
+    abort.abort(); // the learner stopped the lab while its cluster was being created
+    await assert.rejects(got, /cancelled/);
+    await waitFor(() => p.status().clusters.length === 0 && provider.clusters.size === 0, 'no cluster left');
+    assert.equal(store.listPoolClusters().length, 0);
   });
 
   it('adopts ready pool clusters that survived a restart and forgets the rest', async () => {

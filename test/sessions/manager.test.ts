@@ -171,6 +171,34 @@ describe('SessionManager', () => {
     await waitFor(() => store.getSession(a.session.id)?.state === 'ready' && store.getSession(b.session.id)?.state === 'ready', 'both ready');
   });
 
+  it('overlapping resets of one lab leave one cluster: a provisioning that lost the race deletes what it got', async () => {
+    const { manager, provider, store, pool } = setup({ concurrent: 2 });
+    cleanups.push(() => manager.dispose());
+    const { session } = await manager.start(LEARNER, 'init-containers');
+    await waitFor(() => store.getSession(session.id)?.state === 'ready', 'ready');
+    provider.phaseDelayMs = 20;
+    await Promise.all([manager.reset(session.id), manager.reset(session.id), manager.reset(session.id)]);
+    await waitFor(() => manager.progress(session.id).length > 0, 'provisioning again');
+    await manager.reset(session.id); // once more while that cluster is being created
+    await waitFor(() => store.getSession(session.id)?.state === 'ready' && pool.status().clusters.every((c) => c.state === 'ready'), 'settled');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual([...provider.clusters], [store.getSession(session.id)!.clusterName]);
+  });
+
+  it('stopping a lab while its cluster is being created leaves no cluster behind (none parked warm)', async () => {
+    const { manager, provider, store, pool } = setup();
+    cleanups.push(() => manager.dispose());
+    provider.phaseDelayMs = 20;
+    const { session } = await manager.start(LEARNER, 'init-containers');
+    await waitFor(() => manager.progress(session.id).some((p) => p.step === 'Preparing nodes'), 'kind under way');
+    await manager.stop(session.id);
+    assert.equal(store.getSession(session.id)?.state, 'ended');
+    await waitFor(() => pool.status().clusters.every((c) => c.state === 'ready'), 'create finished');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...provider.clusters], [], 'the cluster made for the stopped lab is deleted');
+    assert.equal(pool.status().labs.reduce((n, l) => n + l.ready, 0), 0, 'and not kept warm: no workshop or setting asked for one');
+  });
+
   it('stop closes the terminal and deletes the cluster', async () => {
     const { manager, provider, store } = setup();
     cleanups.push(() => manager.dispose());

@@ -41,6 +41,8 @@ export class WorkshopManager {
   private readonly lastBackground = new Map<string, number>();
   /** Warm clusters each open workshop asked for, per lab and first scenario (pool targets are their sum). */
   private readonly warmAsks = new Map<string, { lab: string; scenario: string; count: number }>();
+  /** The last reset queued per seat (resets of one seat never overlap). */
+  private readonly seatQueue = new Map<string, Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -234,16 +236,36 @@ export class WorkshopManager {
     return ids.length;
   }
 
-  /** Re-run the learner's current scenario on a clean cluster. */
+  /**
+   * Re-run the learner's current scenario on a clean cluster; a lab that ended (time up, stopped)
+   * starts afresh. Resets of one seat run one after the other, so two clicks never leave two clusters.
+   */
   async reset(workshopId: string, seatId: unknown): Promise<void> {
+    const { seat } = this.seatOf(workshopId, seatId);
+    const previous = this.seatQueue.get(seat.id) ?? Promise.resolve();
+    const run = previous.then(() => this.resetNow(workshopId, seat.id));
+    const settled = run.catch(() => undefined);
+    this.seatQueue.set(seat.id, settled);
+    void settled.then(() => {
+      if (this.seatQueue.get(seat.id) === settled) this.seatQueue.delete(seat.id);
+    });
+    await run;
+  }
+
+  private async resetNow(workshopId: string, seatId: string): Promise<void> {
     const { w, seat } = this.seatOf(workshopId, seatId);
+    if (this.isOver(w, Date.now())) throw new AppError('gone', `The workshop "${w.title}" has ended; its labs cannot be reset.`);
+    const scenarioId = w.scenarios[seat.scenarioIndex];
+    if (!scenarioId) throw new AppError('conflict', 'This seat has finished every scenario.');
     const current = this.currentSession(seat, w);
-    if (!current || current.state === 'ended') {
-      this.sessionOf(seat, w, seat.learnerId);
-    } else {
+    if (current && current.state !== 'ended') {
       await this.deps.sessions.reset(current.id);
+    } else {
+      this.deps.sessions.startForSeat(seat.learnerId, scenarioId, seat.id);
+      // The learner's page still shows the ended lab: tell it to follow the seat to the new one.
+      if (current) this.deps.sessions.seatChanged(current.id, { workshopId: w.id, state: 'open', reason: 'Your instructor started this scenario again on a clean cluster.' });
     }
-    this.log.info('seat reset', { workshop: w.id, seat: seat.id });
+    this.log.info('seat reset', { workshop: w.id, seat: seat.id, fresh: !current || current.state === 'ended' });
     this.changed(w.id);
   }
 

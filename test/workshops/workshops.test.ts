@@ -227,6 +227,62 @@ describe('workshops (real server, several learners and an instructor)', function
     assert.equal(badExt.json.error.field, 'minutes');
   });
 
+  it('concurrent resets of one seat leave exactly one cluster, the seat’s own', async () => {
+    const w = await createWorkshop();
+    const ann = await joinWorkshop(w.joinCode, 'Ann');
+    const sessionId = ann.res.json.sessionId as string;
+    await waitFor(() => srv.store.getSession(sessionId)?.state === 'ready', 'ready');
+    provider.phaseDelayMs = 25; // a create takes a while, so resets overlap it
+    const reset = () => new Learner(srv.url).request('POST', `/api/workshops/${w.id}/seats/${ann.res.json.seatId}/reset`, undefined, AUTH);
+    // The instructor clicks Reset three times at once…
+    const statuses = (await Promise.all([reset(), reset(), reset()])).map((r) => r.status);
+    assert.deepEqual(statuses, [204, 204, 204]);
+    // …and once more while the new cluster is still being created.
+    await waitFor(() => srv.pool.status().clusters.some((c) => c.state === 'provisioning'), 'a create under way');
+    assert.equal((await reset()).status, 204);
+    await waitFor(
+      () => srv.store.getSession(sessionId)?.state === 'ready' && srv.pool.status().clusters.every((c) => c.state === 'ready'),
+      'the seat ready again and no create left under way',
+      10_000,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // deletes of the losers have landed
+    assert.deepEqual([...provider.clusters], [srv.store.getSession(sessionId)!.clusterName], 'no leaked cluster');
+    assert.equal(srv.pool.status().clusters.length, 0, 'none parked warm either (this workshop asked for no warm clusters)');
+  });
+
+  it('reset of a seat whose lab ended starts a fresh lab and moves the learner’s page to it', async () => {
+    const w = await createWorkshop({ timeLimitMinutes: 10 });
+    const ann = await joinWorkshop(w.joinCode, 'Ann');
+    const first = ann.res.json.sessionId as string;
+    await waitFor(() => srv.store.getSession(first)?.state === 'ready', 'ready');
+    const sock = ann.learner.socket(first, ann.res.json.token);
+    sockets.push(sock);
+    const seatEvents: string[] = [];
+    sock.on('seat', (e) => seatEvents.push(e.reason));
+    await waitFor(() => sock.connected, 'connected');
+    await srv.workshops!.tick(Date.now() + 11 * 60_000);
+    assert.equal(srv.store.getSession(first)?.state, 'ended', 'time is up');
+    assert.equal(provider.clusters.size, 0);
+
+    const reset = await new Learner(srv.url).request('POST', `/api/workshops/${w.id}/seats/${ann.res.json.seatId}/reset`, undefined, AUTH);
+    assert.equal(reset.status, 204);
+    const me = await ann.learner.request('GET', `/api/workshops/${w.id}/me`);
+    assert.notEqual(me.json.sessionId, first, 'a new lab for the same scenario');
+    assert.equal(me.json.scenarioIndex, 0);
+    await waitFor(() => srv.store.getSession(me.json.sessionId)?.state === 'ready', 'the fresh lab is ready');
+    assert.equal(provider.clusters.size, 1);
+    await waitFor(() => seatEvents.some((r) => /started this scenario again/.test(r)), 'the learner’s page is told');
+    const board = await new Learner(srv.url).request('GET', `/api/workshops/${w.id}/board`, undefined, AUTH);
+    assert.equal(board.json.learners[0].sessionState, 'ready');
+
+    // Once the workshop is over, a reset is refused instead of starting a lab nobody can use.
+    await new Learner(srv.url).request('POST', `/api/workshops/${w.id}/end`, undefined, AUTH);
+    const late = await new Learner(srv.url).request('POST', `/api/workshops/${w.id}/seats/${ann.res.json.seatId}/reset`, undefined, AUTH);
+    assert.equal(late.status, 410);
+    assert.match(late.json.error.message, /has ended/);
+    assert.equal(provider.clusters.size, 0);
+  });
+
   it('end: final check, clusters deleted, learners see their summary, results export as CSV and JSON', async () => {
     const w = await createWorkshop();
     const ann = await joinWorkshop(w.joinCode, 'Ann');

@@ -28,7 +28,8 @@ fail() {
   exit 1
 }
 
-command -v apparmor_parser >/dev/null || fail "apparmor_parser is not installed in the node image"
+# containerd looks for /sbin/apparmor_parser itself; /usr/local/sbin/apparmor_parser only wraps it.
+[ -x /sbin/apparmor_parser ] || fail "apparmor_parser is not installed in the node image (/sbin/apparmor_parser, which containerd needs too)"
 if [ ! -d "$SECFS" ]; then
   # securityfs missing: containerd and the kubelet already decided AppArmor is off. Mount and restart them.
   mount -t securityfs securityfs /sys/kernel/security 2>/dev/null || true
@@ -36,10 +37,11 @@ if [ ! -d "$SECFS" ]; then
   systemctl restart containerd kubelet || fail "could not restart containerd and kubelet after mounting securityfs"
   kubectl wait node --all --for=condition=Ready --timeout=120s >/dev/null || fail "the node did not become Ready after the restart"
 fi
-# kind issue 3704: containerd started with container=docker treats AppArmor as unsupported.
+# containerd treats AppArmor as unsupported when its own environment has `container` set. systemd
+# starts services with a clean environment, so this only catches a drop-in or override adding it.
 if pid=$(pidof containerd 2>/dev/null) && [ -n "$pid" ]; then
   if tr '\0' '\n' < /proc/"${pid%% *}"/environ | grep -q '^container=.'; then
-    fail "containerd runs with \$container set, so it ignores AppArmor (the systemd drop-in is missing)"
+    fail "containerd runs with \$container set, so it ignores AppArmor"
   fi
 fi
 

@@ -29,6 +29,9 @@ export interface KindProviderOptions {
 }
 
 const ENV_KEY = /^[A-Z_][A-Z0-9_]{0,63}$/;
+/** A lab image's clean-up hook, run on the node before `kind delete` (see `teardown`). */
+const NODE_TEARDOWN = '/usr/local/sbin/cks-teardown';
+const NO_SUCH_EXECUTABLE = /OCI runtime exec failed: .*(executable file not found|no such file or directory)/;
 const DOCKER_DAEMON_ERROR = /^(Error response from daemon:|Cannot connect to the Docker daemon|error during connect)/m;
 
 /** kind's share of the whole provisioning bar; the rest is node readiness and scenario setup. */
@@ -165,6 +168,7 @@ export class KindProvider implements ClusterProvider {
 
   async delete(name: string): Promise<void> {
     assertName(name, 'cluster name');
+    await this.teardown(name);
     const res = await this.runner.run('kind', ['delete', 'cluster', '--name', name, '--kubeconfig', this.kubeconfigPath(name)], {
       timeoutMs: 120_000,
     });
@@ -172,6 +176,26 @@ export class KindProvider implements ClusterProvider {
       throw new AppError('cluster_failed', `kind could not delete cluster ${name}: ${explainKindFailure(res.stderr).message}`);
     }
     rmSync(this.credentialsPath(name), { force: true });
+  }
+
+  /**
+   * The node image's own clean-up before the node goes (`/usr/local/sbin/cks-teardown`, when the
+   * image has one): e.g. the `apparmor` lab unloads the profiles this cluster loaded into the
+   * host's kernel, which `kind delete` would leave behind for every later learner. Bounded;
+   * a failure is logged and never stops the delete.
+   */
+  private async teardown(name: string): Promise<void> {
+    const log = this.logger.child({ cluster: name });
+    try {
+      const res = await this.runner.run('docker', ['exec', controlPlaneNode(name), NODE_TEARDOWN], { timeoutMs: 30_000 });
+      const output = (res.stderr || res.stdout).trim().split('\n').slice(-6).join('\n');
+      if (res.code === 0) log.info('node teardown done', { output });
+      // No hook in this image (docker: 127 or 126 with the OCI runtime's "not found"), or no node at all.
+      else if (!res.timedOut && (NO_SUCH_EXECUTABLE.test(res.stderr) || /No such container|is not running/.test(res.stderr))) return;
+      else log.warn('node teardown failed', { code: res.code, timedOut: res.timedOut, output });
+    } catch (e) {
+      log.warn('node teardown failed', { err: e });
+    }
   }
 
   async list(): Promise<string[]> {

@@ -7,7 +7,7 @@
  * Without AppArmor on the host, the server refuses the lab with a clear reason (HTTP 503).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
@@ -63,7 +63,8 @@ describe('lab apparmor and scenario apparmor on the fakes', function () {
   });
 
   describe('on a host with AppArmor', () => {
-    const world = fakeClusterWorld({ extra: { FAKE_DOCKER_APPARMOR: '1' } });
+    const logLines: string[] = [];
+    const world = fakeClusterWorld({ extra: { FAKE_DOCKER_APPARMOR: '1' }, logger: createSilentLogger(logLines) });
     after(() => world.cleanup());
 
     it('is proven: image built, bootstrap proves enforcement, setup fails every task, the solution passes every one', async () => {
@@ -105,7 +106,7 @@ printf '#!/bin/sh\\nexec /usr/sbin/apparmor_parser.real -C "$@"\\n' > /usr/sbin/
 
     describe('profiles live in the host kernel, shared by every cluster of the host', () => {
       const kernel = () => join(hostSecurityfsDir(world.env), 'apparmor');
-      const loaded = () => readFileSync(join(kernel(), 'profiles'), 'utf8');
+      const loaded = () => (existsSync(join(kernel(), 'profiles')) ? readFileSync(join(kernel(), 'profiles'), 'utf8') : '');
       /** What a cluster gone without unloading its profiles (or an older lab image) left in the kernel. */
       function leftInKernel(name: string): void {
         mkdirSync(join(kernel(), 'policy', 'profiles', name), { recursive: true });
@@ -157,6 +158,33 @@ printf '#!/bin/sh\\nexec /usr/sbin/apparmor_parser.real -C "$@"\\n' > /usr/sbin/
         } finally {
           await world.provider.delete('cks-aa-selfcheck');
         }
+      });
+      it('deleting a cluster unloads the profiles it loaded, and only those', async () => {
+        leftInKernel('docker-default');
+        leftInKernel('cks-lab-selfcheck-cks-other-control-plane');
+        await world.provider.create('cks-aa-teardown', lab, () => undefined);
+        await runNodeScript(world.provider, 'cks-aa-teardown', scenario.setupScript);
+        await onNode(world.provider, 'cks-aa-teardown', `apparmor_parser -r /root/k8s-deny-write
+sed 's/k8s-deny-write/my-own-profile/' /root/k8s-deny-write > /root/mine && apparmor_parser -q /root/mine
+rm /root/k8s-deny-write /root/mine`);
+        assert.match(loaded(), /^k8s-deny-write \(enforce\)$/m);
+        assert.match(loaded(), /^my-own-profile \(enforce\)$/m);
+        await world.provider.delete('cks-aa-teardown');
+        assert.deepEqual(await world.provider.list(), []);
+        assert.doesNotMatch(loaded(), /^(k8s-deny-write|my-own-profile) /m, 'the profiles this cluster loaded are gone with it');
+        assert.match(loaded(), /^docker-default \(enforce\)$/m, 'docker-default is not the cluster’s');
+        assert.match(loaded(), /^cks-lab-selfcheck-cks-other-control-plane \(enforce\)$/m, 'nor is another cluster’s profile');
+      });
+
+      it('a teardown that fails is logged, and the cluster is deleted all the same', async () => {
+        await world.provider.create('cks-aa-teardown-fails', lab, () => undefined);
+        await onNode(world.provider, 'cks-aa-teardown-fails', "printf '#!/bin/sh\\necho broken >&2\\nexit 3\\n' > /usr/local/sbin/cks-teardown");
+        await world.provider.delete('cks-aa-teardown-fails');
+        assert.deepEqual(await world.provider.list(), []);
+        const warning = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'node teardown failed' && l.cluster === 'cks-aa-teardown-fails');
+        assert.ok(warning, logLines.join('\n'));
+        assert.equal(warning.level, 'warn');
+        assert.match(String(warning.output), /broken/);
       });
     });
 

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { CheckEngine, formatText, toGradeJson } from '../grading/index.js';
 import { ProbeError, type GradeResult } from '../grading/types.js';
+import { engineEnv, engineFromEnv } from '../clusters/index.js';
 import type { ClusterProvider } from '../clusters/types.js';
 import { createJsonLogger } from '../log/index.js';
 import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
@@ -43,8 +44,8 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
   const config = loadConfig({}, io.env);
   const { catalog } = loadContent(config, createJsonLogger({ level: 'error', write: () => undefined }));
   const scenarios = positionals.map((id) => assertCli(() => catalog.require(id)));
-  const runner = new ExecRunner(logger, io.env);
-  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
+  const runner = new ExecRunner(logger, engineEnv(io.env));
+  const { provider, probesFor } = buildClusterAdapters({ runner, logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   const kubeconfig = kubeconfigText ?? (await kindKubeconfig(provider, cluster));
   let probes: ReturnType<typeof probesFor>;
   try {

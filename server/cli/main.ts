@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { isAppError } from '../errors.js';
 import { createJsonLogger } from '../log/index.js';
+import { engineEnv, engineFromEnv } from '../clusters/index.js';
 import { buildClusterAdapters, clusterCredentialsDir, loadContent, startPlatform } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
 import { formatProblem, loadCatalog } from '../scenarios/index.js';
@@ -105,7 +106,7 @@ async function clusters(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const config = loadConfig({}, io.env);
   const logger = createJsonLogger({ level: 'error', write: (l) => io.err(l + '\n') });
-  const { provider } = buildClusterAdapters({ runner: new ExecRunner(logger, io.env), logger, kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
+  const { provider } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   if (sub === 'list') {
     for (const name of await provider.list()) io.out(name + '\n');
     return 0;

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { CheckEngine } from '../grading/index.js';
 import { createJsonLogger } from '../log/index.js';
+import { engineEnv, engineFromEnv } from '../clusters/index.js';
 import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
 import { ExecRunner } from '../process/index.js';
 import { proveScenario, type ProofResult } from '../proving/index.js';
@@ -20,7 +21,7 @@ export async function proveCommand(args: string[], io: CliIo): Promise<number> {
   const { catalog, labs } = loadContent(config, logger);
   const scenarios = positionals.length ? positionals.map((id) => catalogGet(catalog, id)) : [...catalog.list()].map((s) => catalogGet(catalog, s.id));
   if (scenarios.length === 0) throw new UsageError(`no scenarios to prove in ${config.scenariosDir}`);
-  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, io.env), logger, kubeconfigDir: clusterCredentialsDir(config.dataDir) });
+  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir) });
   const problem = await provider.preflight();
   if (problem) throw new UsageError(problem);
   const grader = new CheckEngine({ logger, defaultTimeoutMs: 30_000 });

@@ -4,6 +4,7 @@ import type { ExecOutcome } from '../grading/types.js';
 import { credentialsToKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
 import type { Logger } from '../log/index.js';
 import { assertName, type CommandRunner } from '../process/index.js';
+import { DOCKER_INFO_FORMAT, PODMAN_INFO_FORMAT, parseDockerIsolation, parsePodmanIsolation, type EngineIsolation, type EngineName } from './engine.js';
 import { KindStatusParser, explainKindFailure } from './kindProgress.js';
 import { runNodeScript, type NodeScriptOutcome } from './nodeScript.js';
 import { waitForNodeReady, type NodeReadyWaiter } from './readiness.js';
@@ -26,6 +27,8 @@ export interface KindProviderOptions {
    * server leaves this off: it only ever uses credentials captured at creation.
    */
   readLiveKubeconfig?: boolean;
+  /** The engine kind runs nodes on: its CLI runs node commands (`docker`, or `podman` with KIND_EXPERIMENTAL_PROVIDER=podman). */
+  engine?: EngineName;
 }
 
 const ENV_KEY = /^[A-Z_][A-Z0-9_]{0,63}$/;
@@ -42,6 +45,7 @@ export class KindProvider implements ClusterProvider {
   private readonly runner: CommandRunner;
   private readonly logger: Logger;
   private readonly waitReady: NodeReadyWaiter;
+  private readonly engine: EngineName;
   /** In-flight or finished node image builds by tag. */
   private readonly builds = new Map<string, Promise<void>>();
 
@@ -49,14 +53,20 @@ export class KindProvider implements ClusterProvider {
     this.runner = opts.runner;
     this.logger = opts.logger;
     this.waitReady = opts.waitReady ?? waitForNodeReady;
+    this.engine = opts.engine ?? 'docker';
   }
 
   async preflight(): Promise<string | null> {
     try {
       const kind = await this.runner.run('kind', ['version'], { timeoutMs: 10_000 });
       if (kind.code !== 0) return `kind is installed but \`kind version\` failed: ${kind.stderr.trim().slice(0, 200)}`;
-      const docker = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 });
-      if (docker.code !== 0) return explainKindFailure(docker.stderr).message;
+      const version = this.engine === 'podman' ? ['info', '--format', '{{.Version.Version}}'] : ['version', '--format', '{{.Server.Version}}'];
+      const engine = await this.runner.run(this.engine, version, { timeoutMs: 15_000 });
+      if (engine.code !== 0) return explainKindFailure(engine.stderr).message;
+      const iso = await this.isolation();
+      if (iso.rootless && iso.cgroupVersion === '1') {
+        return `kind on a rootless ${this.engine} needs cgroup v2, and this host runs cgroup v1 (${this.engine} info: CgroupVersion 1). Boot the host with systemd.unified_cgroup_hierarchy=1, or use a rootful engine.`;
+      }
       return null;
     } catch (e) {
       if (isAppError(e)) return e.message;
@@ -64,16 +74,33 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
+  /** What root in a node can reach on this host, from the engine's own report (`docker info` / `podman info`). */
+  async isolation(): Promise<EngineIsolation> {
+    const format = this.engine === 'podman' ? PODMAN_INFO_FORMAT : DOCKER_INFO_FORMAT;
+    const info = await this.runner.run(this.engine, ['info', '--format', format], { timeoutMs: 15_000 });
+    if (info.code !== 0) throw new AppError('docker_unavailable', explainKindFailure(info.stderr).message);
+    return this.engine === 'podman' ? parsePodmanIsolation(info.stdout) : parseDockerIsolation(info.stdout);
+  }
+
   async labSupport(lab: Lab): Promise<string | null> {
     for (const need of lab.requires) {
       if (need === 'apparmor') {
-        const info = await this.runner.run('docker', ['info', '--format', '{{json .SecurityOptions}}'], { timeoutMs: 15_000 });
+        const info = await this.runner.run(this.engine, ['info', '--format', '{{json .SecurityOptions}}'], { timeoutMs: 15_000 });
         if (info.code !== 0) return explainKindFailure(info.stderr).message;
-        if (!/name=apparmor/.test(info.stdout)) {
+        if (this.engine === 'docker' && !/name=apparmor/.test(info.stdout)) {
           return `The "${lab.id}" lab needs AppArmor on the Docker host, and this host's Docker reports none (docker info: SecurityOptions ${info.stdout.trim() || '[]'}). Profiles could not really be enforced, so this lab will not start here. Run CKS Lab on a host with AppArmor enabled (e.g. Ubuntu or Debian with the apparmor service).`;
         }
       } else if (need === 'kvm' && !existsSync('/dev/kvm')) {
         return `The "${lab.id}" lab needs hardware virtualization (/dev/kvm) on the host, and this host has none.`;
+      } else if (need === 'rootful' || need === 'cgroup2') {
+        const iso = await this.isolation().catch((e: unknown) => (isAppError(e) ? e.message : String(e)));
+        if (typeof iso === 'string') return iso;
+        if (need === 'rootful' && iso.rootless) {
+          return `The "${lab.id}" lab changes the host kernel's state (it loads AppArmor profiles or installs a sandbox runtime), which a rootless ${this.engine} cannot do: this host runs kind on a rootless engine, so the lab is not offered here. Use a rootful engine on a dedicated VM for it.`;
+        }
+        if (need === 'cgroup2' && iso.cgroupVersion === '1') {
+          return `The "${lab.id}" lab needs cgroup v2 on the host, and this host's ${this.engine} reports cgroup v1. Boot the host with systemd.unified_cgroup_hierarchy=1.`;
+        }
       }
     }
     return null;
@@ -133,10 +160,10 @@ export class KindProvider implements ClusterProvider {
     let build = this.builds.get(tag);
     if (!build) {
       build = (async () => {
-        const have = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
+        const have = await this.runner.run(this.engine, ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 30_000 });
         if (have.code === 0) return;
         onProgress({ step: 'Building node image', state: 'started', fraction: 0, detail: `Building ${tag} (first use of lab "${lab.id}" on this host)` });
-        const res = await this.runner.run('docker', ['build', '--tag', tag, lab.buildContext as string], { timeoutMs: 30 * 60_000 });
+        const res = await this.runner.run(this.engine, ['build', '--tag', tag, lab.buildContext as string], { timeoutMs: 30 * 60_000 });
         if (res.code !== 0) {
           const tail = (res.stderr || res.stdout).trim().split('\n').slice(-6).join('\n');
           throw new AppError('cluster_failed', `Building the node image ${tag} for lab "${lab.id}" failed: ${tail}`);
@@ -187,7 +214,7 @@ export class KindProvider implements ClusterProvider {
   private async teardown(name: string): Promise<void> {
     const log = this.logger.child({ cluster: name });
     try {
-      const res = await this.runner.run('docker', ['exec', controlPlaneNode(name), NODE_TEARDOWN], { timeoutMs: 30_000 });
+      const res = await this.runner.run(this.engine, ['exec', controlPlaneNode(name), NODE_TEARDOWN], { timeoutMs: 30_000 });
       const output = (res.stderr || res.stdout).trim().split('\n').slice(-6).join('\n');
       if (res.code === 0) log.info('node teardown done', { output });
       // No hook in this image (docker: 127 or 126 with the OCI runtime's "not found"), or no node at all.
@@ -258,7 +285,7 @@ export class KindProvider implements ClusterProvider {
       args.push('-e', `${k}=${v}`);
     }
     args.push(controlPlaneNode(name), ...argv);
-    const res = await this.runner.run('docker', args, {
+    const res = await this.runner.run(this.engine, args, {
       timeoutMs: opts.timeoutMs ?? 60_000,
       ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
@@ -271,7 +298,7 @@ export class KindProvider implements ClusterProvider {
 
   nodeShellArgv(name: string): string[] {
     assertName(name, 'cluster name');
-    return ['docker', 'exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', controlPlaneNode(name), 'bash', '-l'];
+    return [this.engine, 'exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', controlPlaneNode(name), 'bash', '-l'];
   }
 
   private kubeconfigPath(name: string): string {

@@ -1,4 +1,5 @@
 import type { ExecOutcome } from '../grading/types.js';
+import type { EngineIsolation } from './engine.js';
 
 /** kind's own creation phases, in order, as printed on stderr. */
 export const KIND_PHASES = [
@@ -22,7 +23,7 @@ export interface ProvisionProgress {
 }
 
 /** What a lab needs from the Docker host, checked before a cluster is created. */
-export type HostCapability = 'apparmor' | 'kvm';
+export type HostCapability = 'apparmor' | 'kvm' | 'rootful' | 'cgroup2';
 
 export interface Lab {
   id: string;
@@ -66,4 +67,6 @@ export interface ClusterProvider {
   preflight(): Promise<string | null>;
   /** Can this host run `lab` (its `requires`)? A learner-fit reason when not, else null. */
   labSupport(lab: Lab): Promise<string | null>;
+  /** What root in a node can reach on the host (reported by /api/ready); absent where the provider cannot tell. */
+  isolation?(): Promise<EngineIsolation>;
 }

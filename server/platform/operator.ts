@@ -1,4 +1,5 @@
 import type { WarmPool } from '../clusters/pool.js';
+import type { EngineIsolation } from '../clusters/engine.js';
 import type { ClusterProvider } from '../clusters/types.js';
 import { Counter, Gauge, Histogram, Registry } from '../metrics/index.js';
 import type { SessionManager } from '../sessions/index.js';
@@ -47,9 +48,19 @@ export class PlatformMetrics {
   }
 }
 
-/** /api/ready: the store answers and kind + docker are reachable (cached briefly: docker is slow). */
-export function readiness(store: Store, provider: ClusterProvider, cacheMs = 10_000): () => Promise<{ ready: boolean; problems: string[] }> {
-  let cached: { at: number; value: { ready: boolean; problems: string[] } } | undefined;
+/** What /api/ready answers: problems make it 503; warnings and the engine's isolation are for operators. */
+export interface ReadinessReport {
+  ready: boolean;
+  problems: string[];
+  warnings: string[];
+  /** What root in a learner's node can reach on this host (null when the engine cannot be asked). */
+  isolation: EngineIsolation | null;
+}
+
+/** /api/ready: the store answers and kind + the engine are reachable (cached briefly: docker is slow). */
+export function readiness(store: Store, provider: ClusterProvider, opts: { cacheMs?: number; warnings?: () => string[] } = {}): () => Promise<ReadinessReport> {
+  const cacheMs = opts.cacheMs ?? 10_000;
+  let cached: { at: number; value: ReadinessReport } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.value;
     const problems: string[] = [];
@@ -60,7 +71,10 @@ export function readiness(store: Store, provider: ClusterProvider, cacheMs = 10_
     }
     const tools = await provider.preflight().catch((e: unknown) => (e as Error).message);
     if (tools) problems.push(tools);
-    const value = { ready: problems.length === 0, problems };
+    const isolation = tools || !provider.isolation ? null : await provider.isolation().catch(() => null);
+    const warnings = [...(opts.warnings?.() ?? [])];
+    if (isolation && !isolation.rootless) warnings.push(`isolation: ${isolation.summary}`);
+    const value: ReadinessReport = { ready: problems.length === 0, problems, warnings, isolation };
     cached = { at: Date.now(), value };
     return value;
   };

@@ -6,6 +6,7 @@ import { ALLOWED_COMMANDS, type AllowedCommand, type CommandRunner, type RunOpti
 const INSTALL_HINT: Record<AllowedCommand, string> = {
   kind: 'Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and make sure it is on PATH.',
   docker: 'Install Docker (https://docs.docker.com/engine/install/) and make sure the docker CLI is on PATH.',
+  podman: 'Install Podman (https://podman.io/docs/installation) and make sure the podman CLI is on PATH, or unset CKS_ENGINE to use Docker.',
   kubectl: 'Install kubectl (https://kubernetes.io/docs/tasks/tools/) and make sure it is on PATH.',
 };
 

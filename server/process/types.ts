@@ -30,5 +30,5 @@ export interface CommandRunner {
 }
 
 /** Commands the server may run at all (allowlist, as in headlamp). */
-export type AllowedCommand = 'kind' | 'docker' | 'kubectl';
-export const ALLOWED_COMMANDS: readonly AllowedCommand[] = ['kind', 'docker', 'kubectl'];
+export type AllowedCommand = 'kind' | 'docker' | 'podman' | 'kubectl';
+export const ALLOWED_COMMANDS: readonly AllowedCommand[] = ['kind', 'docker', 'podman', 'kubectl'];

@@ -53,16 +53,36 @@ function infoObject(env) {
   const running = nodes.filter((n) => isAlive(n.node.process)).length;
   return {
     ID: 'b7d4c0e2-fake-4c1b-9f1e-cks0lab0fake', Containers: nodes.length, ContainersRunning: running, ContainersPaused: 0, ContainersStopped: nodes.length - running,
-    Images: 1, Driver: 'overlayfs', CgroupDriver: 'systemd', CgroupVersion: '2', KernelVersion: '6.8.0', OperatingSystem: 'Ubuntu 24.04 LTS', OSType: 'linux',
+    Images: 1, Driver: 'overlayfs', CgroupDriver: cgroupV1(env) ? 'cgroupfs' : 'systemd', CgroupVersion: cgroupV1(env) ? '1' : '2', KernelVersion: '6.8.0', OperatingSystem: 'Ubuntu 24.04 LTS', OSType: 'linux',
     Architecture: 'x86_64', NCPU: 2, MemTotal: 8_589_934_592, Name: 'cks-lab-fake', ServerVersion: VERSION, SecurityOptions: securityOptions(env),
     MemoryLimit: true, SwapLimit: true, CPUShares: true, PidsLimit: true, Runtimes: { runc: { path: 'runc' } }, DefaultRuntime: 'runc',
   };
 }
 
-/** Docker lists AppArmor first when the host kernel has it (FAKE_DOCKER_APPARMOR=1 pretends it does). */
+const knob = (env, name) => Boolean(env[name]) && env[name] !== '0';
+/** FAKE_DOCKER_CGROUP_V1=1: a host still on cgroup v1 (no cgroup namespaces by default). */
+const cgroupV1 = (env) => knob(env, 'FAKE_DOCKER_CGROUP_V1');
+
+/**
+ * Docker lists AppArmor first when the host kernel has it (FAKE_DOCKER_APPARMOR=1 pretends it
+ * does); a rootless daemon adds name=rootless (FAKE_DOCKER_ROOTLESS=1), userns-remap name=userns.
+ */
 function securityOptions(env) {
-  const apparmor = Boolean(env.FAKE_DOCKER_APPARMOR) && env.FAKE_DOCKER_APPARMOR !== '0';
-  return [...(apparmor ? ['name=apparmor'] : []), 'name=seccomp,profile=builtin', 'name=cgroupns'];
+  return [
+    ...(knob(env, 'FAKE_DOCKER_APPARMOR') ? ['name=apparmor'] : []),
+    'name=seccomp,profile=builtin',
+    ...(knob(env, 'FAKE_DOCKER_ROOTLESS') ? ['name=rootless'] : []),
+    ...(knob(env, 'FAKE_DOCKER_USERNS') ? ['name=userns'] : []),
+    ...(cgroupV1(env) ? [] : ['name=cgroupns']),
+  ];
+}
+
+/** What `podman info` reports (the fake `podman` is this CLI under another name; FAKE_PODMAN_ROOTLESS=0 for a rootful one). */
+function podmanInfoObject(env) {
+  return {
+    Host: { Security: { Rootless: !(env.FAKE_PODMAN_ROOTLESS === '0'), SELinuxEnabled: false, SECCOMPEnabled: true }, CgroupsVersion: cgroupV1(env) ? 'v1' : 'v2', CgroupManager: 'systemd', Arch: 'amd64', Hostname: 'cks-lab-fake' },
+    Version: { Version: '5.4.2', APIVersion: '5.4.2', GoVersion: 'go1.23.6', OsArch: 'linux/amd64' },
+  };
 }
 
 function info(argv, env, io) {
@@ -72,7 +92,7 @@ function info(argv, env, io) {
     io.stdout.write(`Client: Docker Engine - Community\n Version:    ${VERSION}\n Context:    default\n Debug Mode: false\n\nServer:\n`);
     throw new CliExit(1, `ERROR: ${DAEMON_DOWN_MESSAGE}\nerrors pretty printing info`);
   }
-  const obj = infoObject(env);
+  const obj = env.FAKE_ENGINE_CLI === 'podman' ? podmanInfoObject(env) : infoObject(env);
   if (flags.format) io.stdout.write(`${renderTemplate(flags.format, obj)}\n`);
   else io.stdout.write(`Client: Docker Engine - Community\n Version:    ${VERSION}\n Context:    default\n\nServer:\n Containers: ${obj.Containers}\n  Running: ${obj.ContainersRunning}\n  Paused: 0\n  Stopped: ${obj.ContainersStopped}\n Server Version: ${VERSION}\n Storage Driver: overlayfs\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: ${obj.KernelVersion}\n Operating System: ${obj.OperatingSystem}\n CPUs: ${obj.NCPU}\n Name: ${obj.Name}\n`);
   return 0;

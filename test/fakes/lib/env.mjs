@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BIN_DIR } from './paths.mjs';
 
 /** Variables that change the fakes' behaviour; never inherited from the caller by accident. */
-const FAKE_KNOBS = ['FAKE_DOCKER_DOWN', 'FAKE_KIND_FAIL_AT', 'FAKE_KIND_WAIT_TIMEOUT', 'KIND_CLUSTER_NAME', 'FAKE_DOCKER_APPARMOR', 'FAKE_NODE_KVM'];
+const FAKE_KNOBS = ['FAKE_DOCKER_DOWN', 'FAKE_KIND_FAIL_AT', 'FAKE_KIND_WAIT_TIMEOUT', 'KIND_CLUSTER_NAME', 'FAKE_DOCKER_APPARMOR', 'FAKE_NODE_KVM', 'FAKE_DOCKER_ROOTLESS', 'FAKE_DOCKER_USERNS', 'FAKE_DOCKER_CGROUP_V1', 'FAKE_PODMAN_ROOTLESS', 'CKS_ENGINE', 'KIND_EXPERIMENTAL_PROVIDER'];
 
 /**
  * Environment for child processes that should see the fakes: test/fakes/bin first on PATH, state

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'gone'
+  | 'too_large'
+  | 'unsupported_media_type'
   | 'tool_missing'
   | 'docker_unavailable'
   | 'cluster_failed'
@@ -51,6 +53,10 @@ export function httpStatus(code: ErrorCode): number {
       return 409;
     case 'gone':
       return 410;
+    case 'too_large':
+      return 413;
+    case 'unsupported_media_type':
+      return 415;
     case 'tool_missing':
     case 'host_unsupported':
     case 'docker_unavailable':

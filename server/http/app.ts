@@ -10,7 +10,7 @@ import type { SessionManager } from '../sessions/index.js';
 import type { SessionRecord, Store } from '../store/types.js';
 import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
 import { sessionDto } from './dto.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, notFound } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
 
 export interface AppDeps {
@@ -53,6 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.sendFile(index);
   });
+  app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
 }

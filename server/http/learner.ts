@@ -4,15 +4,17 @@ import { LEARNER_COOKIE } from '../wire/types.js';
 
 const LEARNER_ID = /^[A-Za-z0-9_-]{32,64}$/;
 
-/** The learner id from the request's cookie, if it has a well-formed one. */
+/** The learner id from the request's cookie, if it has a well-formed one (anything else: undefined, never a throw). */
 export function learnerFromCookie(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     if (part.slice(0, eq).trim() === LEARNER_COOKIE) {
-      const value = decodeURIComponent(part.slice(eq + 1).trim());
-      return LEARNER_ID.test(value) ? value : undefined;
+      // Ids are base64url: nothing to decode. A malformed or foreign value counts as no cookie, so
+      // the next start issues a fresh one instead of breaking this browser for good.
+      const value = part.slice(eq + 1).trim();
+      if (LEARNER_ID.test(value)) return value;
     }
   }
   return undefined;

@@ -5,7 +5,7 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { packageRoot } from '../../server/config/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { ClusterProbes } from '../../server/grading/types.js';
-import { startHttpServer, type RunningServer } from '../../server/http/server.js';
+import { startHttpServer, type HttpDeps, type RunningServer } from '../../server/http/server.js';
 import { createSilentLogger, type Logger } from '../../server/log/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { SessionManager, runSetup, type SessionSettings } from '../../server/sessions/index.js';
@@ -39,6 +39,8 @@ export async function startTestServer(opts: {
   logger?: Logger;
   /** Mount workshops with this instructor token. */
   instructorToken?: string;
+  /** HTTP settings (origins, metrics token, source maps, check limit, operators' endpoints). */
+  http?: Pick<HttpDeps, 'operator'>;
 }): Promise<TestServer> {
   const logs: string[] = [];
   const logger = opts.logger ?? createSilentLogger(logs);
@@ -74,7 +76,7 @@ export async function startTestServer(opts: {
     ? { manager: new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => url, tickMs: 60_000 }), auth: InstructorAuth.init(store, opts.instructorToken).auth }
     : undefined;
   const server = await startHttpServer(
-    { logger, catalog, sessions, store, webDir: join(ROOT, 'web'), secureCookies: false, ...(workshops ? { workshops } : {}) },
+    { logger, catalog, sessions, store, webDir: join(ROOT, 'web'), secureCookies: false, ...opts.http, ...(workshops ? { workshops } : {}) },
     { port: 0, host: '127.0.0.1' },
   );
   url = server.url;

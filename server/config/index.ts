@@ -32,6 +32,10 @@ export interface ServerConfig {
   instructorToken: string | undefined;
   /** Base URL learners reach this server at, for join links (CKS_PUBLIC_URL); default http://host:port. */
   publicUrl: string | undefined;
+  /** Bearer token /metrics asks for (CKS_METRICS_TOKEN); undefined = open, like /api/health. */
+  metricsToken: string | undefined;
+  /** NODE_ENV=production: the web bundle's source maps are not served. */
+  production: boolean;
 }
 
 /** The package root (holds package.json), found from this file whether run from dist/ or via tsx. */
@@ -87,6 +91,8 @@ export function loadConfig(
     secureCookies: env.CKS_SECURE_COOKIES === '1',
     instructorToken: instructorToken(flags.instructorToken ?? env.CKS_INSTRUCTOR_TOKEN),
     publicUrl: env.CKS_PUBLIC_URL ? env.CKS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    metricsToken: env.CKS_METRICS_TOKEN ? env.CKS_METRICS_TOKEN : undefined,
+    production: env.NODE_ENV === 'production',
   };
 }
 

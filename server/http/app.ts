@@ -1,4 +1,5 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
@@ -12,6 +13,7 @@ import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type Scen
 import { sessionDto } from './dto.js';
 import { errorHandler, notFound } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
+import { securityHeaders } from './security.js';
 
 export interface AppDeps {
   operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[] }> };
@@ -25,16 +27,21 @@ export interface AppDeps {
   webDir: string;
   /** Set the cookie's Secure flag (behind TLS). */
   secureCookies: boolean;
+  /** When set, /metrics needs `Authorization: Bearer <token>` (CKS_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
+  /** Serve the web bundle's source maps (*.map under /assets); off in production. */
+  sourceMaps?: boolean;
 }
 
 /** The express app: JSON API under /api, the web page for everything else. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(express.json({ limit: '16kb' }));
   const operator = deps.operator;
   if (operator) {
-    app.get('/metrics', (_req, res) => {
+    app.get('/metrics', metricsAuth(deps.metricsToken), (_req, res) => {
       res.type(METRICS_CONTENT_TYPE).send(operator.metrics());
     });
     app.get('/api/ready', async (_req: Request, res: Response) => {
@@ -44,6 +51,12 @@ export function createApp(deps: AppDeps): express.Express {
   }
   if (deps.workshopRoutes) app.use('/api', deps.workshopRoutes);
   app.use('/api', apiRouter(deps));
+  if (!deps.sourceMaps) {
+    app.use('/assets', (req, _res, next) => {
+      if (req.path.endsWith('.map')) throw new AppError('not_found', 'There is no such file on this server.');
+      next();
+    });
+  }
   app.use('/assets', express.static(join(deps.webDir, 'dist'), { fallthrough: false, maxAge: '1h' }));
   const index = join(deps.webDir, 'index.html');
   app.get(['/', '/s/:id', '/join', '/join/:code', '/instructor', '/instructor/w/:id'], (_req, res) => {
@@ -56,6 +69,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** /metrics behind a bearer token when one is configured (compared in constant time). */
+function metricsAuth(token: string | undefined) {
+  const want = token ? createHash('sha256').update(token).digest() : undefined;
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!want) {
+      next();
+      return;
+    }
+    const m = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    const got = createHash('sha256').update(m?.[1] ?? '').digest();
+    if (m && timingSafeEqual(got, want)) next();
+    else next(new AppError('unauthorized', 'The metrics need the metrics token: send it as "Authorization: Bearer <CKS_METRICS_TOKEN>".'));
+  };
 }
 
 function apiRouter(deps: AppDeps): Router {

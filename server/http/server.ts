@@ -22,6 +22,10 @@ export interface HttpDeps {
   store: Store;
   webDir: string;
   secureCookies: boolean;
+  /** CKS_METRICS_TOKEN: /metrics needs it as a bearer token when set. */
+  metricsToken?: string | undefined;
+  /** Serve the web bundle's source maps (off unless told; the platform turns them on outside production). */
+  sourceMaps?: boolean;
 }
 
 export interface RunningServer {

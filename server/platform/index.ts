@@ -152,6 +152,8 @@ export async function startPlatform(
       store,
       webDir: config.webDir,
       secureCookies: config.secureCookies,
+      metricsToken: config.metricsToken,
+      sourceMaps: !config.production,
       workshops: { manager: workshops, auth },
       operator: { metrics: () => metrics.registry.render(), ready: readiness(store, provider) },
     },

@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS = [
 export interface LaunchedBrowser {
   browser: Browser;
   page: Page;
-  /** Uncaught exceptions thrown in the page so far (in every page of this browser). */
+  /** Uncaught exceptions thrown in the page so far, and Content-Security-Policy violations (in every page of this browser). */
   pageErrors: string[];
   /** A page in a new browser context: its own cookies and storage, as another person's browser. */
   newContextPage(opts?: { viewport?: Viewport }): Promise<Page>;
@@ -39,6 +39,10 @@ export async function launchBrowser(opts: { viewport?: Viewport } = {}): Promise
     const context = await browser.newContext({ viewport: o.viewport ?? opts.viewport ?? { width: 1280, height: 800 } });
     const p = await context.newPage();
     p.on('pageerror', (err) => pageErrors.push(err.message));
+    // Chromium reports what the CSP blocked (inline script or style, eval, a foreign connect) on the console.
+    p.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(`CSP: ${msg.text()}`);
+    });
     return p;
   }
   const page = await newContextPage();

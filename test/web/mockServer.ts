@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { KIND_PHASES } from '../../server/clusters/types.js';
+import { securityHeaders } from '../../server/http/security.js';
 import {
   LEARNER_COOKIE,
   SESSION_TOKEN_HEADER,
@@ -68,6 +69,8 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
   const sessions = new Map<string, MockSession>();
   const home = mkdtempSync(join(tmpdir(), 'cks-mock-home-'));
   const app = express();
+  // The real server's headers (CSP included), so UI tests prove the page works under them.
+  app.use(securityHeaders());
   const http: HttpServer = createServer(app);
   const io = new IoServer(http);
   const nsp = io.of(TERMINAL_NAMESPACE);

@@ -13,6 +13,7 @@ import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type Scen
 import { sessionDto } from './dto.js';
 import { errorHandler, notFound } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
+import { originGuard, type OriginPolicy } from './origin.js';
 import { securityHeaders } from './security.js';
 
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   webDir: string;
   /** Set the cookie's Secure flag (behind TLS). */
   secureCookies: boolean;
+  /** Which origins may change state (own host, CKS_PUBLIC_URL). */
+  origins: OriginPolicy;
   /** When set, /metrics needs `Authorization: Bearer <token>` (CKS_METRICS_TOKEN). */
   metricsToken?: string | undefined;
   /** Serve the web bundle's source maps (*.map under /assets); off in production. */
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders());
+  app.use('/api', originGuard(deps.origins));
   app.use(express.json({ limit: '16kb' }));
   const operator = deps.operator;
   if (operator) {

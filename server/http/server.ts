@@ -6,6 +6,7 @@ import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { Store } from '../store/types.js';
 import { createApp } from './app.js';
+import { OriginPolicy, socketOriginCheck } from './origin.js';
 import { mountTerminalNamespace } from './terminalSocket.js';
 import { mountWorkshopNamespace } from './workshopSocket.js';
 import { workshopRouter } from './workshopRoutes.js';
@@ -22,6 +23,8 @@ export interface HttpDeps {
   store: Store;
   webDir: string;
   secureCookies: boolean;
+  /** CKS_PUBLIC_URL: its origin may change state besides the request's own host. */
+  publicUrl?: string | undefined;
   /** CKS_METRICS_TOKEN: /metrics needs it as a bearer token when set. */
   metricsToken?: string | undefined;
   /** Serve the web bundle's source maps (off unless told; the platform turns them on outside production). */
@@ -38,8 +41,10 @@ export interface RunningServer {
 
 /** HTTP + socket.io on one port. `port: 0` picks a free one (tests). */
 export async function startHttpServer(deps: HttpDeps, listen: { port: number; host: string }): Promise<RunningServer> {
+  const origins = new OriginPolicy(deps.publicUrl);
   const app = createApp({
     ...deps,
+    origins,
     ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
   });
   const http = createServer(app);
@@ -48,6 +53,8 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     maxHttpBufferSize: 256 * 1024,
     // Same-origin page only; the cookie is SameSite=Strict as well.
     cors: { origin: false },
+    // CORS does not cover websockets: refuse handshakes from another site's page.
+    allowRequest: socketOriginCheck(origins),
   });
   mountTerminalNamespace(io, deps);
   const unmountWorkshops = deps.workshops

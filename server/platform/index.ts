@@ -152,6 +152,7 @@ export async function startPlatform(
       store,
       webDir: config.webDir,
       secureCookies: config.secureCookies,
+      publicUrl: config.publicUrl,
       metricsToken: config.metricsToken,
       sourceMaps: !config.production,
       workshops: { manager: workshops, auth },

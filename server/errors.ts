@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'gone'
   | 'too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'tool_missing'
   | 'docker_unavailable'
   | 'cluster_failed'
@@ -57,6 +58,8 @@ export function httpStatus(code: ErrorCode): number {
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'tool_missing':
     case 'host_unsupported':
     case 'docker_unavailable':

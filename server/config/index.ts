@@ -34,6 +34,8 @@ export interface ServerConfig {
   publicUrl: string | undefined;
   /** Bearer token /metrics asks for (CKS_METRICS_TOKEN); undefined = open, like /api/health. */
   metricsToken: string | undefined;
+  /** Checks per session: `burst` in a row, refilled at `perMinute` (CKS_CHECK_BURST, CKS_CHECKS_PER_MINUTE; 0 = no limit). */
+  checkLimit: { burst: number; perMinute: number };
   /** NODE_ENV=production: the web bundle's source maps are not served. */
   production: boolean;
 }
@@ -92,6 +94,10 @@ export function loadConfig(
     instructorToken: instructorToken(flags.instructorToken ?? env.CKS_INSTRUCTOR_TOKEN),
     publicUrl: env.CKS_PUBLIC_URL ? env.CKS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     metricsToken: env.CKS_METRICS_TOKEN ? env.CKS_METRICS_TOKEN : undefined,
+    checkLimit: {
+      burst: Math.max(1, num(env, 'CKS_CHECK_BURST', 5, 'checks in a row')),
+      perMinute: num(env, 'CKS_CHECKS_PER_MINUTE', 6, 'checks per minute'),
+    },
     production: env.NODE_ENV === 'production',
   };
 }

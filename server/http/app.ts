@@ -13,6 +13,7 @@ import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type Scen
 import { sessionDto } from './dto.js';
 import { errorHandler, notFound } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
+import type { TokenBuckets } from './rateLimit.js';
 import { originGuard, type OriginPolicy } from './origin.js';
 import { securityHeaders } from './security.js';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   secureCookies: boolean;
   /** Which origins may change state (own host, CKS_PUBLIC_URL). */
   origins: OriginPolicy;
+  /** Check (grade) tokens per session. */
+  checkLimiter: TokenBuckets;
   /** When set, /metrics needs `Authorization: Bearer <token>` (CKS_METRICS_TOKEN). */
   metricsToken?: string | undefined;
   /** Serve the web bundle's source maps (*.map under /assets); off in production. */
@@ -146,6 +149,11 @@ function apiRouter(deps: AppDeps): Router {
 
   r.post('/sessions/:id/grade', async (req: Request, res: Response) => {
     const s = owned(req);
+    const wait = deps.checkLimiter.take(s.id);
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      throw new AppError('rate_limited', `Check was pressed many times in a row: wait ${wait} ${wait === 1 ? 'second' : 'seconds'}, then press it again. Your work in the cluster is not affected.`);
+    }
     const result = await sessions.grade(s.id);
     res.json(toGradeJson(result));
   });

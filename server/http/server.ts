@@ -6,6 +6,7 @@ import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { Store } from '../store/types.js';
 import { createApp } from './app.js';
+import { DEFAULT_CHECK_LIMIT, TokenBuckets, type RateLimit } from './rateLimit.js';
 import { OriginPolicy, socketOriginCheck } from './origin.js';
 import { mountTerminalNamespace } from './terminalSocket.js';
 import { mountWorkshopNamespace } from './workshopSocket.js';
@@ -29,6 +30,8 @@ export interface HttpDeps {
   metricsToken?: string | undefined;
   /** Serve the web bundle's source maps (off unless told; the platform turns them on outside production). */
   sourceMaps?: boolean;
+  /** Checks per session (default DEFAULT_CHECK_LIMIT). */
+  checkLimit?: RateLimit;
 }
 
 export interface RunningServer {
@@ -42,9 +45,11 @@ export interface RunningServer {
 /** HTTP + socket.io on one port. `port: 0` picks a free one (tests). */
 export async function startHttpServer(deps: HttpDeps, listen: { port: number; host: string }): Promise<RunningServer> {
   const origins = new OriginPolicy(deps.publicUrl);
+  const checkLimiter = new TokenBuckets(deps.checkLimit ?? DEFAULT_CHECK_LIMIT);
   const app = createApp({
     ...deps,
     origins,
+    checkLimiter,
     ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
   });
   const http = createServer(app);
@@ -79,6 +84,7 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     close: () =>
       new Promise<void>((resolve) => {
         unmountWorkshops();
+        checkLimiter.dispose();
         io.disconnectSockets(true);
         void io.close();
         http.closeAllConnections();

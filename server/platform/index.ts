@@ -155,6 +155,7 @@ export async function startPlatform(
       publicUrl: config.publicUrl,
       metricsToken: config.metricsToken,
       sourceMaps: !config.production,
+      checkLimit: config.checkLimit,
       workshops: { manager: workshops, auth },
       operator: { metrics: () => metrics.registry.render(), ready: readiness(store, provider) },
     },

@@ -40,7 +40,7 @@ export async function startTestServer(opts: {
   /** Mount workshops with this instructor token. */
   instructorToken?: string;
   /** HTTP settings (origins, metrics token, source maps, check limit, operators' endpoints). */
-  http?: Pick<HttpDeps, 'publicUrl' | 'metricsToken' | 'sourceMaps' | 'operator'>;
+  http?: Pick<HttpDeps, 'publicUrl' | 'metricsToken' | 'sourceMaps' | 'checkLimit' | 'operator'>;
 }): Promise<TestServer> {
   const logs: string[] = [];
   const logger = opts.logger ?? createSilentLogger(logs);

@@ -27,7 +27,9 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
 
   before(async function () {
     await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
-    platform = await startPlatform(loadConfig({ port: '0', dataDir }, {}), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
+    // Two Checks in a row, then one per 10 minutes: the third Check in this test is refused.
+    const env = { CKS_CHECK_BURST: '2', CKS_CHECKS_PER_MINUTE: '0.1' };
+    platform = await startPlatform(loadConfig({ port: '0', dataDir }, env), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
     b = await launchBrowser();
   });
   after(async () => {
@@ -84,6 +86,17 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
     await terminalShows(page, TERMINAL, 'fixed-21');
     await typeInTerminal(page, 'echo after-reload-$((5*11))');
     await terminalShows(page, TERMINAL, 'after-reload-55');
+
+    // A third Check right away is over the limit: the banner says how long to wait; nothing on the page is lost.
+    await check.click();
+    const banner = page.getByTestId('error-banner');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /Check was pressed many times in a row: wait \d+ (seconds|second), then press it again/);
+    assert.equal((await page.getByTestId('score').innerText()).trim(), '8 / 8');
+    assert.equal(await page.locator('[data-testid="task-result"][data-passed="true"]').count(), 4);
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="check-button"]') as HTMLButtonElement | null)?.disabled);
+    await typeInTerminal(page, 'echo still-here-$((3*3))');
+    await terminalShows(page, TERMINAL, 'still-here-9');
     assert.deepEqual(b.pageErrors, []);
   });
 });

@@ -14,7 +14,7 @@ import { ExecRunner, type CommandRunner } from '../process/index.js';
 import { ScenarioCatalog, formatProblem, loadCatalog } from '../scenarios/index.js';
 import { SessionManager, SessionTokens, newClusterName, runSetup } from '../sessions/index.js';
 import { SqliteStore } from '../store/index.js';
-import { NodePtyTerminalFactory } from '../terminal/index.js';
+import { FileTerminalLedger, NodePtyTerminalFactory } from '../terminal/index.js';
 import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 import { PlatformMetrics, readiness } from './operator.js';
 
@@ -92,7 +92,10 @@ export async function startPlatform(
   const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
   const runner = new ExecRunner(logger, overrides.env ?? process.env);
   const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
-  const terminals = new NodePtyTerminalFactory({ logger, graceMs: config.terminalGraceMs, env: overrides.terminalEnv ?? {} });
+  // Terminals a killed server left running are ended before any new one opens.
+  const ledger = new FileTerminalLedger({ dir: join(config.dataDir, 'terminals'), logger });
+  await ledger.reapOrphans();
+  const terminals = new NodePtyTerminalFactory({ logger, graceMs: config.terminalGraceMs, env: overrides.terminalEnv ?? {}, ledger });
   const pool = new WarmPool({
     provider,
     store,

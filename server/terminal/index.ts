@@ -10,3 +10,12 @@ export {
   type NodePtyTerminalFactoryOptions,
   type PtySpawn,
 } from './nodePtyTerminalFactory.js';
+export {
+  FileTerminalLedger,
+  TERMINAL_RUN_VAR,
+  linuxProcesses,
+  type FileTerminalLedgerOptions,
+  type ProcessStat,
+  type ProcessTable,
+  type TerminalLedger,
+} from './processLedger.js';

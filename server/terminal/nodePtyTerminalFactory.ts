@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { DEFAULT_TERMINAL_SIZE, clampSize } from './bounds.js';
 import { NodePtyTerminal, type NodePtyTerminalTuning } from './nodePtyTerminal.js';
+import type { TerminalLedger } from './processLedger.js';
 import type { TerminalFactory, TerminalSize } from './types.js';
 
 /** How a pty is spawned; node-pty's `spawn` by default (tests may pass another). */
@@ -20,6 +21,8 @@ export interface NodePtyTerminalFactoryOptions extends NodePtyTerminalTuning {
   /** Working directory of the process (default: the server's). */
   cwd?: string;
   spawn?: PtySpawn;
+  /** Writes every terminal process down so a restart after a crash can end it. */
+  ledger?: TerminalLedger;
 }
 
 /** Builds {@link NodePtyTerminal}s: `argv[0]` with `argv[1..]` in a pty named `xterm-256color`. */
@@ -35,7 +38,8 @@ export class NodePtyTerminalFactory implements TerminalFactory {
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new AppError('bad_request', 'The terminal command is empty.', { field: 'argv' });
     const clamped = clampSize(size) ?? DEFAULT_TERMINAL_SIZE;
-    const env = { ...this.baseEnv(), ...this.opts.env, ...opts.env, TERM: 'xterm-256color' };
+    const ledger = this.opts.ledger;
+    const env = { ...this.baseEnv(), ...this.opts.env, ...opts.env, ...ledger?.env, TERM: 'xterm-256color' };
     const spawn = this.opts.spawn ?? ptySpawn;
     let pty: IPty;
     try {
@@ -44,6 +48,14 @@ export class NodePtyTerminalFactory implements TerminalFactory {
       throw new AppError('internal', 'Could not open a terminal for this session; try again.', { cause });
     }
     this.opts.logger.info('terminal spawned', { terminal: id, command: file, pid: pty.pid });
+    if (ledger) {
+      const pid = pty.pid;
+      ledger.record(pid);
+      const exit = pty.onExit(() => {
+        ledger.forget(pid);
+        exit.dispose();
+      });
+    }
     return new NodePtyTerminal({
       id,
       pty,

@@ -70,12 +70,12 @@ function isolation(engine: EngineName, level: IsolationLevel, cgroup: string): E
 }
 
 /** The engine named by settings: CKS_ENGINE, else kind's own KIND_EXPERIMENTAL_PROVIDER. */
-export function engineFromEnv(env: NodeJS.ProcessEnv): EngineName {
+export function engineFromEnv(env: Readonly<Record<string, string | undefined>>): EngineName {
   const v = (env.CKS_ENGINE ?? env.KIND_EXPERIMENTAL_PROVIDER ?? 'docker').trim().toLowerCase();
   return v === 'podman' ? 'podman' : 'docker';
 }
 
 /** The environment kind and the engine CLI run with: kind is told to use Podman when that is the engine. */
-export function engineEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function engineEnv(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
   return engineFromEnv(env) === 'podman' ? { ...env, KIND_EXPERIMENTAL_PROVIDER: 'podman' } : env;
 }

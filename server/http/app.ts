@@ -18,7 +18,7 @@ import { originGuard, type OriginPolicy } from './origin.js';
 import { securityHeaders } from './security.js';
 
 export interface AppDeps {
-  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[] }> };
+  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   /** Workshops API (instructor + join); absent in tests that don't need it. */
   workshopRoutes?: Router;
   logger: Logger;
@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     app.get('/api/ready', async (_req: Request, res: Response) => {
       const r = await operator.ready();
-      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', problems: r.problems });
+      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', problems: r.problems, warnings: r.warnings ?? [], isolation: r.isolation ?? null });
     });
   }
   if (deps.workshopRoutes) app.use('/api', deps.workshopRoutes);

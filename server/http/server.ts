@@ -18,7 +18,7 @@ export interface HttpDeps {
   /** Workshops (instructor API, join, live board); optional so small test servers can leave it out. */
   workshops?: { manager: WorkshopManager; auth: InstructorAuth };
   /** Operators' endpoints: /metrics and /api/ready. */
-  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[] }> };
+  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   catalog: ScenarioCatalog;
   sessions: SessionManager;
   store: Store;

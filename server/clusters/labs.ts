@@ -9,7 +9,7 @@ import type { HostCapability, Lab } from './types.js';
 export type LabProblem = ScenarioProblem;
 
 const REQUIRED_KEYS = ['id', 'description', 'nodeImage'] as const;
-const LAB_KEYS = [...REQUIRED_KEYS, 'build', 'bootstrap', 'requires'] as const;
+const LAB_KEYS = [...REQUIRED_KEYS, 'build', 'bootstrap', 'requires', 'maxClustersPerHost', 'hostLimitReason'] as const;
 const CAPABILITIES: readonly HostCapability[] = ['apparmor', 'kvm', 'rootful', 'cgroup2'];
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
@@ -82,7 +82,7 @@ export function loadLab(dir: string): { lab: Lab } | { problems: LabProblem[] } 
   if ('problems' in kind) problems.push(...kind.problems);
   else if (nodeImage !== undefined) problems.push(...kindConfigProblems(kind.source, nodeImage));
 
-  const extras = labExtras(abs, doc, lab.source, problems);
+  const extras = { ...labExtras(abs, doc, lab.source, problems), ...hostLimit(doc, lab.source, problems) };
   if (problems.length > 0) return { problems };
   return { lab: { id: String(id), kindConfig: kindFile, nodeImage: String(nodeImage), description: String(doc.description), ...extras } };
 }
@@ -136,6 +136,23 @@ function readYaml(file: string): { source: YamlSource } | { problems: LabProblem
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** `maxClustersPerHost` (a whole number ≥ 1) and the `hostLimitReason` learners are told while they wait for it. */
+function hostLimit(doc: Record<string, unknown>, source: YamlSource, problems: LabProblem[]): Pick<Lab, 'maxClustersPerHost' | 'hostLimitReason'> {
+  const out: Pick<Lab, 'maxClustersPerHost' | 'hostLimitReason'> = {};
+  const max = doc.maxClustersPerHost;
+  if (max !== undefined) {
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) problems.push(source.problem(['maxClustersPerHost'], `maxClustersPerHost must be a whole number of at least 1 (got ${JSON.stringify(max)})`));
+    else out.maxClustersPerHost = max;
+  }
+  const reason = doc.hostLimitReason;
+  if (reason !== undefined) {
+    if (typeof reason !== 'string' || reason.trim() === '') problems.push(source.problem(['hostLimitReason'], 'hostLimitReason must be a non-empty sentence for the learner'));
+    else if (max === undefined) problems.push(source.problem(['hostLimitReason'], 'hostLimitReason explains maxClustersPerHost: set maxClustersPerHost too'));
+    else out.hostLimitReason = reason.trim();
+  }
+  return out;
 }
 
 /** The optional fields: `build` (folder with a Dockerfile), `bootstrap` (script), `requires` (host capabilities). */

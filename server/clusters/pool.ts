@@ -23,6 +23,11 @@ export interface WarmPoolOptions {
   newName: () => string;
   /** Clusters in use by sessions right now (counted against capacity). */
   inUse: () => number;
+  /**
+   * Sessions of this lab that are provisioning or ready, for labs with `maxClustersPerHost`
+   * (learners waiting in this pool are among them and are not counted as holding a cluster).
+   */
+  sessionsOf?: (labId: string) => number;
   /** Runs a scenario's setup on a warm cluster kept for that scenario (so Start skips it). */
   prepare?: (cluster: string, scenarioId: string) => Promise<void>;
 }
@@ -94,13 +99,16 @@ export class WarmPool {
     const key = keyOf(labId, scenarioId);
     const others = [...this.targets.entries()].filter(([k]) => k !== key).reduce((n, [, c]) => n + c, 0);
     const room = Math.max(0, this.opts.capacity - this.opts.inUse() - others);
-    const target = Math.max(0, Math.min(count, room));
+    const labMax = this.opts.labs.get(labId)?.maxClustersPerHost ?? Infinity;
+    const target = Math.max(0, Math.min(count, room, labMax));
     this.targets.set(key, target);
     this.trim(key);
     this.fill();
     const what = scenarioId ? `scenario "${scenarioId}"` : `lab "${labId}"`;
     const message =
-      target < count
+      target < count && count > labMax
+        ? `${this.limitReason(labId)}; ${count} warm clusters for ${what} were asked for, ${target} will be kept ready. Learners beyond that wait in a queue and see their place.`
+        : target < count
         ? `This host can hold about ${this.opts.capacity} clusters at once (memory); ${count} warm clusters for ${what} were asked for, ${target} will be kept ready. Learners beyond that wait in a queue and see their place.`
         : null;
     return { target, message };
@@ -204,9 +212,10 @@ export class WarmPool {
     // Waiters first follow warm clusters already on their way; only the rest need a new one.
     // Nobody is told a queue place yet: most are served by the creates below.
     for (const lab of new Set(this.waiters.map((w) => w.lab))) this.announceQueue(lab, false);
+    this.evictUnfitWarm();
     for (;;) {
       if (this.creating >= this.opts.maxConcurrentCreates || this.total() >= this.opts.capacity) break;
-      const unserved = this.waiters.find((w) => !this.hasOwnFlight(w) && !this.isFollowedElsewhere(w));
+      const unserved = this.waiters.find((w) => !this.hasOwnFlight(w) && !this.isFollowedElsewhere(w) && !this.atLabLimit(w.lab));
       const labId = unserved?.lab ?? this.labBelowTarget();
       if (!labId) break;
       this.startCreate(labId, unserved);
@@ -220,6 +229,7 @@ export class WarmPool {
 
   private labBelowTarget(): string | undefined {
     for (const [lab, target] of this.targets) {
+      if (this.atLabLimit(labOf(lab))) continue;
       const have = (this.ready.get(lab)?.length ?? 0) + this.inFlight.filter((f) => f.lab === lab && !f.reservedFor).length;
       if (have < target) return lab;
     }
@@ -335,7 +345,7 @@ export class WarmPool {
         this.unfollow(w);
         this.follow(w, flight);
       } else if (!flight && tell) {
-        const why = this.waitReason();
+        const why = this.waitReason(lab);
         const detail = why && `${why}: you are number ${i + 1} in the queue`;
         if (!detail || w.told === detail) return;
         this.unfollow(w);
@@ -346,11 +356,51 @@ export class WarmPool {
   }
 
   /** Why a learner without a cluster on its way waits, in their words; null when nothing holds them. */
-  private waitReason(): string | null {
+  private waitReason(lab: string): string | null {
+    if (this.atLabLimit(lab)) return `${this.limitReason(lab)}; yours starts when one ends`;
     if (this.total() >= this.opts.capacity) return 'Every cluster slot of this host is busy';
     const n = this.opts.maxConcurrentCreates;
     if (this.creating >= n) return `This host creates ${n === 1 ? 'one cluster' : `${n} clusters`} at a time; yours starts when one is done`;
     return null;
+  }
+
+  /** Clusters of `labId` on this host: held by sessions, being created, and warm. */
+  private clustersOf(labId: string): number {
+    const waiting = this.waiters.filter((w) => w.lab === labId).length;
+    const held = Math.max(0, (this.opts.sessionsOf?.(labId) ?? 0) - waiting);
+    const creating = this.inFlight.filter((f) => labOf(f.lab) === labId).length;
+    const warm = [...this.ready.entries()].filter(([key]) => labOf(key) === labId).reduce((n, [, names]) => n + names.length, 0);
+    return held + creating + warm;
+  }
+
+  /** Has `labId` as many clusters as its `maxClustersPerHost` allows? */
+  private atLabLimit(labId: string): boolean {
+    const max = this.opts.labs.get(labId)?.maxClustersPerHost;
+    return max !== undefined && this.clustersOf(labId) >= max;
+  }
+
+  private limitReason(labId: string): string {
+    const lab = this.opts.labs.get(labId);
+    const n = lab?.maxClustersPerHost ?? 1;
+    return lab?.hostLimitReason?.replace(/\.$/, '') ?? `This host runs ${n === 1 ? 'one cluster' : `${n} clusters`} of lab "${labId}" at a time`;
+  }
+
+  /**
+   * A lab at its limit whose learners all wait while a warm cluster of it fits none of them (kept
+   * for another of its scenarios): that cluster goes, so theirs can be created.
+   */
+  private evictUnfitWarm(): void {
+    for (const labId of new Set(this.waiters.map((w) => w.lab))) {
+      if (!this.atLabLimit(labId)) continue;
+      const waiting = this.waiters.filter((w) => w.lab === labId && !this.hasOwnFlight(w) && !w.following);
+      if (waiting.length === 0) continue;
+      const key = [...this.ready.keys()].find((k) => labOf(k) === labId && (this.ready.get(k)?.length ?? 0) > 0 && !waiting.some((w) => fits(k, w)));
+      const name = key === undefined ? undefined : this.ready.get(key)?.shift();
+      if (!name) continue;
+      this.opts.store.deletePoolCluster(name);
+      this.opts.logger.info('deleting a warm cluster no waiting learner can use, to make room under the lab limit', { cluster: name, key });
+      void this.opts.provider.delete(name).catch((e: unknown) => this.opts.logger.warn('warm cluster delete failed', { cluster: name, err: e }));
+    }
   }
 
   private follow(w: Waiter, flight: InFlight): void {

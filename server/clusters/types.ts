@@ -38,6 +38,13 @@ export interface Lab {
   bootstrapScript?: string;
   /** Host capabilities the lab cannot work without; a host lacking one refuses to start it. */
   requires: HostCapability[];
+  /**
+   * Most clusters of this lab one host runs at once (e.g. 1 when the lab changes host-global
+   * kernel state such as AppArmor profiles); learners beyond it wait in the pool's queue.
+   */
+  maxClustersPerHost?: number;
+  /** Why the limit exists, in a learner's words: what a learner waiting for it is told. */
+  hostLimitReason?: string;
 }
 
 export interface ClusterInfo {

@@ -105,6 +105,7 @@ export async function startPlatform(
     maxConcurrentCreates: config.maxConcurrentProvisioning,
     newName: () => newClusterName(config.clusterPrefix),
     inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
+    sessionsOf: (lab) => store.listSessions({ states: ['provisioning', 'ready'] }).filter((s) => catalog.get(s.scenarioId)?.lab === lab).length,
     prepare: (cluster, scenarioId) => runSetup(provider, cluster, catalog.require(scenarioId), config.setupTimeoutMs),
   });
   const sessions = new SessionManager({

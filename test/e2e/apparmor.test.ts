@@ -7,12 +7,15 @@
  * Without AppArmor on the host, the server refuses the lab with a clear reason (HTTP 503).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
+import { loadConfig } from '../../server/config/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
+import { startPlatform } from '../../server/platform/index.js';
 import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { hostSecurityfsDir } from '../fakes/lib/node-image.mjs';
@@ -186,6 +189,27 @@ rm /root/k8s-deny-write /root/mine`);
         assert.equal(warning.level, 'warn');
         assert.match(String(warning.output), /broken/);
       });
+    });
+
+    it('on the real platform, a second learner waits for the one AppArmor cluster of the host, told why, and starts when the first stops', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cks-aa-platform-'));
+      const platform = await startPlatform(loadConfig({ port: '0', dataDir }, {}), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
+      try {
+        const [a, b] = [new Learner(platform.server.url), new Learner(platform.server.url)];
+        const first = (await a.request('POST', '/api/sessions', { scenarioId: 'apparmor' })).json;
+        const state = async (l: Learner, s: { session: { id: string }; token: string }) =>
+          (await l.request('GET', `/api/sessions/${s.session.id}`, undefined, { 'x-session-token': s.token })).json as { state: string; progress: { detail?: string }[] };
+        await waitFor(async () => (await state(a, first)).state === 'ready', 'first learner ready', 60_000);
+        const second = (await b.request('POST', '/api/sessions', { scenarioId: 'apparmor' })).json;
+        await waitFor(async () => (await state(b, second)).progress.some((p) => /AppArmor profiles are host-global, so this host runs one AppArmor lab at a time/.test(p.detail ?? '')), 'second learner told why', 20_000);
+        assert.equal((await world.provider.list()).length, 1, 'one AppArmor cluster on the host');
+        assert.equal((await a.request('DELETE', `/api/sessions/${first.session.id}`, undefined, { 'x-session-token': first.token })).status < 300, true);
+        await waitFor(async () => (await state(b, second)).state === 'ready', 'second learner ready after the first stopped', 60_000);
+        assert.equal((await world.provider.list()).length, 1);
+      } finally {
+        await platform.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
 
     describe('common mistakes fail exactly the right task', () => {

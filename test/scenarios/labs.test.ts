@@ -3,7 +3,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../server/errors.js';
 import { imagePinProblem, inspectLabs, loadLabs } from '../../server/clusters/labs.js';
-import { copyFixture, replaceOnce, type FixtureCopy } from './helpers.js';
+import { REPO_ROOT, copyFixture, replaceOnce, type FixtureCopy } from './helpers.js';
 
 const DIGEST = 'sha256:f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f';
 
@@ -57,6 +57,23 @@ describe('labs loader', () => {
     assert.ok(problems.some((m) => /list the nodes with their image/.test(m)), problems.join('\n'));
     unlinkSync(kindFile);
     assert.ok(inspectLabs(fx.labsDir).problems.some((p) => p.file === kindFile && /missing/.test(p.message)));
+  });
+
+  it('reads a per-host cluster limit with its reason, and reports a bad one by field', () => {
+    writeFileSync(labFile, `${readFileSync(labFile, 'utf8')}maxClustersPerHost: 1\nhostLimitReason: Profiles are host-global.\n`);
+    const lab = loadLabs(fx.labsDir).get('default')!;
+    assert.equal(lab.maxClustersPerHost, 1);
+    assert.equal(lab.hostLimitReason, 'Profiles are host-global.');
+    editFile(labFile, 'maxClustersPerHost: 1', 'maxClustersPerHost: 0');
+    assert.deepEqual(inspectLabs(fx.labsDir).problems.map((p) => [p.field, p.message]), [['maxClustersPerHost', 'maxClustersPerHost must be a whole number of at least 1 (got 0)']]);
+    editFile(labFile, 'maxClustersPerHost: 0\n', '');
+    assert.deepEqual(inspectLabs(fx.labsDir).problems.map((p) => p.field), ['hostLimitReason']);
+  });
+
+  it('the apparmor lab runs one cluster per host and tells a waiting learner why', () => {
+    const lab = loadLabs(join(REPO_ROOT, 'labs')).get('apparmor')!;
+    assert.equal(lab.maxClustersPerHost, 1);
+    assert.equal(lab.hostLimitReason, 'AppArmor profiles are host-global, so this host runs one AppArmor lab at a time.');
   });
 
   it('judges image pinning', () => {

@@ -3,7 +3,8 @@
  * containers `crictl` lists (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and
  * kube-apiserver's life cycle. When its manifest changes the kubelet replaces the pod: the API
  * stops listening (connection refused), and after a restart delay a new container starts with the
- * new flags — or exits at once and is restarted with a back-off (CrashLoopBackOff) when the flags
+ * new flags (answering /readyz with 500 while its post-start hooks finish, FAKE_APISERVER_WARMUP_MS,
+ * then ok) — or exits at once and is restarted with a back-off (CrashLoopBackOff) when the flags
  * point at a config file the pod cannot see, or the EncryptionConfiguration is invalid. Its log,
  * in the CRI format the kubelet writes, goes to /var/log/pods/kube-system_kube-apiserver-<node>_<uid>/.
  */
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions {
   logger: Logger;
   /** How long kube-apiserver is away when its pod is replaced (env FAKE_APISERVER_RESTART_MS, default 1500). */
   restartMs?: number;
+  /** How long a new kube-apiserver answers /readyz with 500 before ok (env FAKE_APISERVER_WARMUP_MS, default 500). */
+  warmupMs?: number;
   /** Start and stop answering on the API port. */
   listen: () => Promise<void>;
   unlisten: () => Promise<void>;
@@ -57,19 +60,24 @@ type Verdict = { ok: true; config: EncryptionConfig | undefined } | { ok: false;
 /** Simulates the kubelet's handling of the control-plane static pods. */
 export class StaticControlPlane {
   readonly containers: CriContainer[] = [];
-  /** `running`, `restarting` (pod being replaced), `crashloop`, or `absent` (no valid manifest). */
-  state: 'running' | 'restarting' | 'crashloop' | 'absent' = 'running';
+  /**
+   * `running`, `restarting` (pod being replaced: connections refused), `starting` (listening, but
+   * /readyz fails until the post-start hooks are done), `crashloop`, or `absent` (no valid manifest).
+   */
+  state: 'running' | 'restarting' | 'starting' | 'crashloop' | 'absent' = 'running';
   private manifest: string | null = null;
   private poller: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private readonly restartMs: number;
+  private readonly warmupMs: number;
   private disposed = false;
   private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.restartMs = opts.restartMs ?? Number(process.env.FAKE_APISERVER_RESTART_MS ?? 1500);
     this.backoffMs = this.restartMs;
+    this.warmupMs = opts.warmupMs ?? Number(process.env.FAKE_APISERVER_WARMUP_MS ?? 500);
   }
 
   /** Reads the manifests as they are now (the API is already listening) and starts watching. */
@@ -128,7 +136,10 @@ export class StaticControlPlane {
     const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
     this.log(c, startLines(this.opts.nodeName));
     await this.opts.listen();
-    this.state = 'running';
+    this.state = 'starting';
+    this.pending = setTimeout(() => {
+      if (this.state === 'starting') this.state = 'running';
+    }, this.warmupMs);
   }
 
   private afterFailedStart(verdict: Exclude<Verdict, { ok: true }>): void {

@@ -106,6 +106,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const watches = new Set<ServerResponse>();
   const protoSchema = loadProtoSchema();
 
+  // Set once the static pods are simulated; a starting kube-apiserver is not ready yet.
+  let controlPlane: StaticControlPlane | undefined;
   const authorized = (req: IncomingMessage): boolean => req.headers.authorization === `Bearer ${token}`;
 
   const onRequest: RequestListener = (req, res) => {
@@ -128,6 +130,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const path = url.pathname.replace(/\/$/, '') || '/';
     if (ANONYMOUS.has(path)) {
       if (path === '/version') return sendJson(res, 200, versionInfo());
+      if (controlPlane?.state === 'starting' && path !== '/livez') return notReady(res, path.slice(1));
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
@@ -277,7 +280,6 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   await listen();
   port = (server.address() as AddressInfo).port;
   const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
-  let controlPlane: StaticControlPlane | undefined;
   let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
   if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
     controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen, unlisten, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
@@ -347,6 +349,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', () => resolve(Buffer.concat(chunks)));
   });
+}
+
+/** A kube-apiserver whose post-start hooks have not finished: /readyz and /healthz answer 500, verbose. */
+function notReady(res: ServerResponse, check: string): void {
+  const lines = ['[+]ping ok', '[+]log ok', '[+]etcd ok', '[+]informer-sync ok', '[+]poststarthook/start-apiserver-admission-initializer ok', '[-]poststarthook/rbac/bootstrap-roles failed: reason withheld', '[-]poststarthook/scheduling/bootstrap-system-priority-classes failed: reason withheld', '[+]poststarthook/bootstrap-controller ok', `${check} check failed`];
+  res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(`${lines.join('\n')}\n`);
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string[]> = {}): void {

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log/index.js';
 import type { Check, Scenario, Task } from '../scenarios/types.js';
+import { ProbeTrace, reconsider, type CheckEnding } from './apiRestart.js';
 import { defaultCheckRunners, type CheckRegistry } from './checks/index.js';
 import { ProbeError, type CheckResult, type CheckRunner, type ClusterProbes, type Grader, type GradeResult, type TaskResult } from './types.js';
 
@@ -68,31 +69,36 @@ export class CheckEngine implements Grader {
     };
   }
 
-  private skipOrRun(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
-    return skipOrRunImpl(check, runner, probes, signal);
-  }
-
-  /** One check, bounded by its timeout; every failure mode becomes a CheckResult. */
+  /**
+   * One check, bounded by its timeout; every failure mode becomes a CheckResult. A check that
+   * depended on the API and did not pass is looked at again once the API server's state is known
+   * (see apiRestart.ts): a restarting API is an `error`, never a fail.
+   */
   async runCheck(check: Check, probes: ClusterProbes, log: Logger = this.logger): Promise<CheckResult> {
     const runner = this.runners.get(check.type);
-    const base = { id: check.id, expected: '', actual: '' };
     if (!runner) {
-      return { ...base, status: 'error', message: `${check.description}: unknown check type "${check.type}"` };
+      return { id: check.id, status: 'error', message: `${check.description}: unknown check type "${check.type}"`, expected: '', actual: '' };
     }
+    const trace = new ProbeTrace();
+    const ending = await this.runBounded(check, runner, trace.wrap(probes), log);
+    return { id: check.id, ...(await reconsider(check, ending, trace, probes)) };
+  }
+
+  private async runBounded(check: Check, runner: CheckRunner, probes: ClusterProbes, log: Logger): Promise<CheckEnding> {
     const timeoutMs = check.timeoutMs ?? this.defaultTimeoutMs;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<Omit<CheckResult, 'id'>>((resolve) => {
+    const timedOut = new Promise<CheckEnding>((resolve) => {
       timer = setTimeout(() => {
         controller.abort(new ProbeError(`check timed out after ${formatSeconds(timeoutMs)}`));
-        resolve({ status: 'error', message: `${check.description}: check timed out after ${formatSeconds(timeoutMs)}`, expected: '', actual: 'no answer in time' });
+        resolve({ outcome: { status: 'error', message: `${check.description}: check timed out after ${formatSeconds(timeoutMs)}`, expected: '', actual: 'no answer in time' }, timedOut: true });
       }, timeoutMs);
     });
+    const ran = skipOrRun(check, runner, probes, controller.signal).then((outcome): CheckEnding => ({ outcome, timedOut: false }));
     try {
-      const outcome = await Promise.race([this.skipOrRun(check, runner, probes, controller.signal), timedOut]);
-      return { id: check.id, ...outcome };
+      return await Promise.race([ran, timedOut]);
     } catch (e) {
-      return { ...base, ...errorResult(check, e, log) };
+      return { outcome: errorResult(check, e, log), thrown: e, timedOut: false };
     } finally {
       clearTimeout(timer);
     }
@@ -100,7 +106,7 @@ export class CheckEngine implements Grader {
 }
 
 /** The condition of `skipUnless` decides whether the check runs at all. */
-async function skipOrRunImpl(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
+async function skipOrRun(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
   if (check.skipUnless) {
     const cond = await probes.nodeExec(check.skipUnless.command);
     if (cond.exitCode !== 0) {

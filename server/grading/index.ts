@@ -5,3 +5,4 @@ export { defaultCheckRunners, register, judgeCommand, expectationText, type Chec
 export { matchObject, matches, summarizeMismatches, type Mismatch } from './match.js';
 export { evaluateJsonPath, toJsonPathPlus, JsonPathError } from './jsonpath.js';
 export { toGradeJson, formatText } from './format.js';
+export { API_RESTARTING, apiDownLine } from './apiRestart.js';

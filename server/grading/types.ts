@@ -50,12 +50,43 @@ export interface ClusterProbes {
   nodeExec(command: string[]): Promise<ExecOutcome>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
+  /**
+   * Is kube-apiserver ready right now? Asked by the engine when a check that depends on the API
+   * did not pass, so a restart is reported as such instead of a fail. Never throws; optional
+   * (without it only an ApiUnavailableError counts as a restart).
+   */
+  apiHealth?(): Promise<ApiHealth>;
+}
+
+/** What the grader found out about kube-apiserver (its /readyz and, on the node, its container). */
+export interface ApiHealth {
+  /** /readyz answered 200 (or the server answered at all, e.g. 401/403: it is up). */
+  ready: boolean;
+  /**
+   * `restarting`: down or not ready yet, worth another try in a moment. `crashLoop`: its container
+   * keeps exiting. `gone`: no container has run for a long while (the kubelet rejects the manifest).
+   */
+  state: 'ready' | 'restarting' | 'crashLoop' | 'gone';
+  /** Short evidence for the learner: what /readyz answered, what `crictl ps -a` shows, the last log line. */
+  evidence: string;
 }
 
 export class ProbeError extends Error {
   constructor(message: string, opts?: { cause?: unknown }) {
     super(message, opts);
     this.name = 'ProbeError';
+  }
+}
+
+/** The API server did not answer (refused, reset, 5xx) for as long as the probe was willing to wait. */
+export class ApiUnavailableError extends ProbeError {
+  /** What the API answered, e.g. `connection refused` or `HTTP 503: …`. */
+  readonly answer: string;
+
+  constructor(message: string, answer: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'ApiUnavailableError';
+    this.answer = answer;
   }
 }
 

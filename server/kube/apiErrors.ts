@@ -13,6 +13,13 @@ const NETWORK_REASONS: Record<string, string> = {
   EPIPE: 'connection closed',
 };
 
+/** `connection refused`, `TLS verification failed (…)`, … for a transport error; its first line otherwise. */
+export function networkReason(e: unknown): string {
+  const code = errorCode(e);
+  if (code !== undefined) return NETWORK_REASONS[code] ?? (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(code) ? `TLS verification failed (${code})` : code);
+  return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+}
+
 /** True when the error is the API's "no such object" (or "no such API group/version"). */
 export function isNotFound(e: unknown): boolean {
   return e instanceof ApiException && e.code === 404;
@@ -22,11 +29,7 @@ export function isNotFound(e: unknown): boolean {
 export function toProbeError(e: unknown, server: string): ProbeError {
   if (e instanceof ProbeError) return e;
   if (e instanceof ApiException) return new ProbeError(httpReason(e, server), { cause: e });
-  const code = errorCode(e);
-  if (code !== undefined) {
-    const reason = NETWORK_REASONS[code] ?? (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(code) ? `TLS verification failed (${code})` : code);
-    return new ProbeError(`cannot reach the cluster API at ${server}: ${reason}`, { cause: e });
-  }
+  if (errorCode(e) !== undefined) return new ProbeError(`cannot reach the cluster API at ${server}: ${networkReason(e)}`, { cause: e });
   const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
   return new ProbeError(`cluster API request failed (${server}): ${message}`, { cause: e });
 }
@@ -66,10 +69,15 @@ function errorCode(e: unknown): string | undefined {
 
 /**
  * True for the failures a restarting kube-apiserver produces (the learner just edited its static
- * pod manifest): refused or reset connections, 503, 504 and 429. Worth waiting for, not a fail.
+ * pod manifest): refused or reset connections, 502/503/504 and 429, and the etcd hiccups of a
+ * fresh start (a 500 saying `etcdserver: request timed out` or `leader changed`). Worth waiting
+ * for, not a fail.
  */
 export function isRestarting(e: unknown): boolean {
-  if (e instanceof ApiException) return e.code === 503 || e.code === 504 || e.code === 429 || e.code === 502;
+  if (e instanceof ApiException) {
+    if (e.code === 503 || e.code === 504 || e.code === 429 || e.code === 502) return true;
+    return e.code === 500 && /etcdserver: (request timed out|leader changed|no leader|too many requests)/.test(statusMessage(e.body) ?? '');
+  }
   const code = errorCode(e);
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
 }

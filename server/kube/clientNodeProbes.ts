@@ -1,8 +1,10 @@
 /** ClusterProbes over @kubernetes/client-node: objects from the API, pod exec, node exec. */
 import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
-import { ProbeError, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
+import { API_RESTARTING } from '../grading/apiRestart.js';
+import { ApiUnavailableError, ProbeError, type ApiHealth, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
 import { isNotFound, isRestarting, toProbeError } from './apiErrors.js';
+import { judgeApiHealth, readyz } from './apiHealth.js';
 import { execInPod } from './podExec.js';
 import { RawObjectApi } from './rawObjectApi.js';
 import type { KubeObjectRef, NodeExecFn, ObjectReader, PodExecutor } from './types.js';
@@ -21,7 +23,12 @@ export interface ClientNodeProbesOptions {
   execTimeoutMs?: number;
   /** How long API reads wait for a restarting kube-apiserver before giving up (default 8 s, under the check timeout). */
   apiRetryMs?: number;
+  /** Bound of one /readyz request made by `apiHealth` (default 3 s). */
+  readyzTimeoutMs?: number;
 }
+
+/** One `apiHealth` answer is reused by the checks that ask within this long of it. */
+const HEALTH_REUSE_MS = 2_000;
 
 /** etcdctl inside the etcd static pod (its image has no shell), with the kubeadm certificates. */
 const ETCDCTL = [
@@ -41,6 +48,10 @@ export class ClientNodeProbes implements ClusterProbes {
   private readonly logger: Logger;
   private readonly execTimeoutMs: number;
   private readonly apiRetryMs: number;
+  private readonly readyzTimeoutMs: number;
+  private readonly kc: KubeConfig;
+  /** The last (or pending) `apiHealth` answer and when it settled (0 while pending). */
+  private health: { settledAt: number; pending: Promise<ApiHealth> } | undefined;
   /** Node commands already run in this grade, by argv. */
   private readonly nodeExecs = new Map<string, Promise<ExecOutcome>>();
 
@@ -50,12 +61,14 @@ export class ClientNodeProbes implements ClusterProbes {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ProbeError('the kubeconfig has no current cluster');
     this.server = cluster.server;
+    this.kc = kc;
     this.objects = opts.objects ?? RawObjectApi.fromKubeConfig(kc);
     this.executor = opts.executor ?? (new Exec(kc) as unknown as PodExecutor);
     this.nodeExecFn = opts.nodeExec;
     this.logger = opts.logger ?? createSilentLogger();
     this.execTimeoutMs = opts.execTimeoutMs ?? 30_000;
     this.apiRetryMs = opts.apiRetryMs ?? 8_000;
+    this.readyzTimeoutMs = opts.readyzTimeoutMs ?? 3_000;
   }
 
   /** The object as JSON, `null` when it (or its API group/version) does not exist. */
@@ -72,15 +85,33 @@ export class ClientNodeProbes implements ClusterProbes {
             await new Promise((r) => setTimeout(r, delay));
             continue;
           }
-          throw new ProbeError(
-            `API server is restarting or down: ${err.message} (waited ${Math.max(1, Math.round(this.apiRetryMs / 1000))} s). If you just edited kube-apiserver's manifest, wait until it runs again (crictl ps) and press Check again.`,
-            { cause: e },
-          );
+          const answer = err.message.replace(/^cannot reach the cluster API at \S+: /, '').replace(/^the cluster API at \S+ answered /, '');
+          const waited = Math.max(1, Math.round(this.apiRetryMs / 1000));
+          throw new ApiUnavailableError(`${API_RESTARTING} (${err.message}; waited ${waited} s)`, `${answer} (for ${waited} s)`, { cause: e });
         }
         this.logger.debug('getObject failed', { kind: ref.kind, name: ref.name, namespace: ref.namespace, error: err.message });
         throw err;
       }
     }
+  }
+
+  /**
+   * Is kube-apiserver ready? /readyz through our own client; when it is not, the kube-apiserver
+   * container as the node's runtime shows it (fresh, so not through the per-grade command cache).
+   * Checks asking at about the same time share one answer.
+   */
+  apiHealth(): Promise<ApiHealth> {
+    const h = this.health;
+    if (h && (h.settledAt === 0 || Date.now() - h.settledAt < HEALTH_REUSE_MS)) return h.pending;
+    const entry = {
+      settledAt: 0,
+      pending: readyz(this.kc, this.server, this.readyzTimeoutMs)
+        .then((answer) => judgeApiHealth(answer, (argv) => this.nodeExecFn(argv)))
+        .catch((e: unknown): ApiHealth => ({ ready: false, state: 'restarting', evidence: `/readyz: ${e instanceof Error ? e.message : String(e)}` }))
+        .finally(() => (entry.settledAt = Date.now())),
+    };
+    this.health = entry;
+    return entry.pending;
   }
 
   /**

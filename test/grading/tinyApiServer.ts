@@ -58,6 +58,7 @@ function status(code: number, reason: string, message: string) {
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/api/v1') return send(res, 200, discovery);
+  if (path === '/api/v1/namespaces/sandbox/pods/server-error') return send(res, 500, status(500, 'InternalError', 'something broke'));
   if (path.startsWith('/api/v1/namespaces/broken/')) return send(res, 500, status(500, 'InternalError', 'etcdserver: request timed out'));
   const obj = objects[path];
   if (obj) return send(res, 200, obj);

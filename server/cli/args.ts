@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { applyParams, ParamError, resolveParams } from '../scenarios/params.js';
+import type { Scenario } from '../scenarios/types.js';
 
 /** A CLI usage problem: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -24,7 +26,44 @@ export const USAGE = `Usage:
   cks-lab scenarios list [--json]
   cks-lab validate [DIR]
   cks-lab grade <scenario-id> --cluster <kind-cluster-name> [--kubeconfig FILE]
-                [--format text|json|junit] [--output FILE]
+                [--format text|json|junit] [--output FILE] [--param name=value …]
   cks-lab clusters list | create <name> --lab <lab> | delete <name>
-  cks-lab prove [scenario-id…] [--keep]
+  cks-lab prove [scenario-id…] [--keep] [--param name=value …] [--random]
   cks-lab new <scenario-id> [--dir DIR]`;
+
+/**
+ * `--param name=value` flags → a map. A name given twice is refused; values are checked later
+ * against the scenario (declared name, safe value, one of its choices).
+ */
+export function paramFlags(list: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new UsageError(`--param must be name=value (got "${item}")`);
+    const name = item.slice(0, at);
+    if (name in out) throw new UsageError(`--param ${name} is given twice`);
+    out[name] = item.slice(at + 1);
+  }
+  return out;
+}
+
+/**
+ * The scenario rendered with the `--param` values it declares (defaults for the rest; with
+ * `randomize`, choices drawn for the rest). A `--param` no scenario declares is a usage error.
+ */
+export function withParams<S extends Scenario>(scenarios: S[], given: Record<string, string>, randomize = false): Scenario[] {
+  for (const name of Object.keys(given)) {
+    if (!scenarios.some((s) => s.parameters?.some((p) => p.name === name))) {
+      throw new UsageError(`--param ${name}: ${scenarios.map((s) => s.id).join(', ')} declare${scenarios.length === 1 ? 's' : ''} no parameter '${name}' (declared: ${[...new Set(scenarios.flatMap((s) => (s.parameters ?? []).map((p) => p.name)))].join(', ') || 'none'})`);
+    }
+  }
+  return scenarios.map((s) => {
+    const own = Object.fromEntries(Object.entries(given).filter(([k]) => s.parameters?.some((p) => p.name === k)));
+    try {
+      return applyParams(s, resolveParams(s, own, { randomize }));
+    } catch (e) {
+      if (e instanceof ParamError) throw new UsageError(`--param ${e.message}`);
+      throw e;
+    }
+  });
+}

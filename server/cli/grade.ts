@@ -9,7 +9,7 @@ import type { ClusterProvider } from '../clusters/types.js';
 import { createJsonLogger } from '../log/index.js';
 import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
-import { UsageError, parse } from './args.js';
+import { UsageError, paramFlags, parse, withParams } from './args.js';
 import type { CliIo } from './io.js';
 import { toJunit } from './junit.js';
 
@@ -23,6 +23,7 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
     kubeconfig: { type: 'string' },
     format: { type: 'string', default: 'text' },
     output: { type: 'string' },
+    param: { type: 'string', multiple: true },
   });
   if (positionals.length === 0) throw new UsageError('grade needs a scenario id, e.g. `cks-lab grade init-containers --cluster my-cluster`');
   if (!values.cluster) throw new UsageError('grade needs --cluster <kind-cluster-name>');
@@ -43,7 +44,10 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
   const logger = createJsonLogger({ level: io.env.CKS_LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (l) => io.err(l + '\n') });
   const config = loadConfig({}, io.env);
   const { catalog } = loadContent(config, createJsonLogger({ level: 'error', write: () => undefined }));
-  const scenarios = positionals.map((id) => assertCli(() => catalog.require(id)));
+  const scenarios = withParams(
+    positionals.map((id) => assertCli(() => catalog.require(id))),
+    paramFlags(values.param),
+  );
   const runner = new ExecRunner(logger, engineEnv(io.env));
   const { provider, probesFor } = buildClusterAdapters({ runner, logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   const kubeconfig = kubeconfigText ?? (await kindKubeconfig(provider, cluster));

@@ -6,7 +6,7 @@ import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../pla
 import { ExecRunner } from '../process/index.js';
 import { proveScenario, type ProofResult } from '../proving/index.js';
 import { newClusterName } from '../sessions/index.js';
-import { UsageError, parse } from './args.js';
+import { UsageError, paramFlags, parse, withParams } from './args.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -15,11 +15,16 @@ import type { CliIo } from './io.js';
  * delete. Exit 0 when all are proven, 1 when any is not, 2 when it could not run.
  */
 export async function proveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { keep: { type: 'boolean', default: false } });
+  const { values, positionals } = parse(args, {
+    keep: { type: 'boolean', default: false },
+    param: { type: 'string', multiple: true },
+    random: { type: 'boolean', default: false },
+  });
   const config = loadConfig({}, io.env);
   const logger = createJsonLogger({ level: io.env.CKS_LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (l) => io.err(l + '\n') });
   const { catalog, labs } = loadContent(config, logger);
-  const scenarios = positionals.length ? positionals.map((id) => catalogGet(catalog, id)) : [...catalog.list()].map((s) => catalogGet(catalog, s.id));
+  const chosen = positionals.length ? positionals.map((id) => catalogGet(catalog, id)) : [...catalog.list()].map((s) => catalogGet(catalog, s.id));
+  const scenarios = withParams(chosen, paramFlags(values.param), values.random);
   if (scenarios.length === 0) throw new UsageError(`no scenarios to prove in ${config.scenariosDir}`);
   const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir) });
   const problem = await provider.preflight();
@@ -30,7 +35,8 @@ export async function proveCommand(args: string[], io: CliIo): Promise<number> {
   for (const scenario of scenarios) {
     const lab = labs.get(scenario.lab);
     if (!lab) throw new UsageError(`scenario ${scenario.id} needs lab "${scenario.lab}", which does not exist`);
-    io.err(`${scenario.id}: proving on a fresh "${lab.id}" cluster\n`);
+    const shown = Object.entries(scenario.values ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    io.err(`${scenario.id}: proving on a fresh "${lab.id}" cluster${shown ? ` with ${shown}` : ''}\n`);
     const result = await proveScenario(scenario, lab, newClusterName('cks-prove-'), {
       provider,
       probesFor,

@@ -19,9 +19,10 @@ export async function runNodeScript(
   provider: Pick<ClusterProvider, 'nodeExec'>,
   cluster: string,
   file: string,
-  opts: { timeoutMs: number; tailLines: number },
+  opts: { timeoutMs: number; tailLines: number; env?: Record<string, string> },
 ): Promise<NodeScriptOutcome> {
   const script = await readFile(file, 'utf8');
-  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: { ...NODE_KUBECONFIG_ENV }, timeoutMs: opts.timeoutMs });
+  const env = { ...(opts.env ?? {}), ...NODE_KUBECONFIG_ENV };
+  const out = await provider.nodeExec(cluster, ['bash', '-s'], { input: script, env, timeoutMs: opts.timeoutMs });
   return { ...out, tail: (out.stderr || out.stdout).trim().split('\n').slice(-opts.tailLines).join('\n') };
 }

@@ -1,6 +1,7 @@
 import { runNodeScript as runScript } from '../clusters/nodeScript.js';
 import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
 import type { ClusterProbes, Grader, GradeResult } from '../grading/types.js';
+import { scriptEnv } from '../scenarios/params.js';
 import type { Scenario } from '../scenarios/types.js';
 
 /** What proving one scenario found: it is proven when setup fails every task and the solution passes every one. */
@@ -26,9 +27,9 @@ export interface ProveDeps {
   scriptTimeoutMs?: number;
 }
 
-/** Run a scenario's script on the node (`docker exec -i <node> bash -s`). Throws with its output on failure. */
-export async function runNodeScript(provider: ClusterProvider, cluster: string, file: string, timeoutMs = 300_000): Promise<void> {
-  const out = await runScript(provider, cluster, file, { timeoutMs, tailLines: 8 });
+/** Run a scenario's script on the node (`docker exec -i <node> bash -s`), with its parameters as PARAM_* variables. Throws with its output on failure. */
+export async function runNodeScript(provider: ClusterProvider, cluster: string, file: string, timeoutMs = 300_000, env: Record<string, string> = {}): Promise<void> {
+  const out = await runScript(provider, cluster, file, { timeoutMs, tailLines: 8, env });
   if (out.exitCode !== 0) throw new Error(`${file} exited with ${out.exitCode}: ${out.tail}`);
 }
 
@@ -46,11 +47,11 @@ export async function proveScenario(scenario: Scenario, lab: Lab, cluster: strin
   try {
     await deps.provider.create(cluster, lab, deps.onProgress ?? (() => undefined));
     const grade = async (): Promise<GradeResult> => deps.grader.grade(scenario, deps.probesFor(cluster, await deps.provider.kubeconfig(cluster)));
-    await runNodeScript(deps.provider, cluster, scenario.setupScript, deps.scriptTimeoutMs);
+    await runNodeScript(deps.provider, cluster, scenario.setupScript, deps.scriptTimeoutMs, scriptEnv(scenario));
     result.afterSetup = await grade();
     // A task skipped on this host (skipUnless) proves nothing either way: it is not "passed after setup".
     result.passedAfterSetup = result.afterSetup.tasks.filter((t) => t.passed && !t.skipped).map((t) => t.id);
-    await runNodeScript(deps.provider, cluster, scenario.solutionScript, deps.scriptTimeoutMs);
+    await runNodeScript(deps.provider, cluster, scenario.solutionScript, deps.scriptTimeoutMs, scriptEnv(scenario));
     result.afterSolution = await grade();
     result.failedAfterSolution = result.afterSolution.tasks.filter((t) => !t.passed).map((t) => t.id);
     result.proven = result.passedAfterSetup.length === 0 && result.failedAfterSolution.length === 0;

@@ -10,3 +10,5 @@ export type { YamlSource } from './yamlSource.js';
 export { formatFieldPath } from './fieldPath.js';
 export type { FieldPath } from './fieldPath.js';
 export { didYouMean, closest, editDistance } from './suggest.js';
+export { applyParams, defaultParams, paramEnv, paramEnvName, resolveParams, scriptEnv, ParamError, PARAM_NAME, PARAM_VALUE } from './params.js';
+export type { ParamValues } from './params.js';

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Check, Scenario, ScenarioProblem, Task } from './types.js';
+import { defaultParams, renderTemplate, renderTree } from './params.js';
+import { lintParameters } from './paramLint.js';
+import type { Check, Scenario, ScenarioParameter, ScenarioProblem, Task } from './types.js';
 import { parseYamlSource } from './yamlSource.js';
 import { compileScenarioSchema, type ScenarioSchema } from './schema.js';
 import { schemaProblems } from './schemaProblems.js';
@@ -37,9 +39,14 @@ export function loadScenario(dir: string, opts: LoadOptions = {}): LoadScenarioR
   const source = parseYamlSource(file, text);
   if (source.syntaxProblems.length > 0) return { problems: source.syntaxProblems };
   const schema = opts.schema ?? compileScenarioSchema();
-  const problems = [...schemaProblems(schema.validate(source.value), source), ...lintScenario(abs, source, opts)];
+  const schemaFound = schemaProblems(schema.validate(source.value), source);
+  const params = declaredParameters(source.value);
+  // What the schema cannot see is linted as the defaults render it (regexes, JSONPaths), and the
+  // templates themselves against the declared parameters.
+  const rendered = { ...source, value: renderTree(source.value, defaultParams(params)) };
+  const problems = [...schemaFound, ...lintScenario(abs, rendered, opts), ...(schemaFound.length === 0 ? lintParameters(abs, source, params) : [])];
   if (problems.length > 0) return { problems: sortProblems(problems) };
-  return { scenario: toScenario(abs, source.value as RawScenario) };
+  return { scenario: toScenario(abs, source.value as RawScenario, params) };
 }
 
 /**
@@ -74,12 +81,32 @@ export function formatProblem(p: ScenarioProblem): string {
   return `${where}${p.field ? ` ${p.field}` : ''}: ${p.message}`;
 }
 
-type RawScenario = Omit<Scenario, 'dir' | 'instructions' | 'setupScript' | 'solutionScript'> & {
+type RawScenario = Omit<Scenario, 'dir' | 'instructions' | 'setupScript' | 'solutionScript' | 'parameters'> & {
   setup?: string;
   solution?: string;
+  parameters?: Record<string, Omit<ScenarioParameter, 'name'>>;
 };
 
-function toScenario(dir: string, raw: RawScenario): Scenario {
+/** The `parameters` map of a (schema-valid or not) document, in declaration order. */
+function declaredParameters(doc: unknown): ScenarioParameter[] {
+  const raw = doc !== null && typeof doc === 'object' ? (doc as { parameters?: unknown }).parameters : undefined;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  return Object.entries(raw as Record<string, unknown>).flatMap(([name, p]) => {
+    if (p === null || typeof p !== 'object') return [];
+    const { description, default: def, choices } = p as Record<string, unknown>;
+    if (typeof def !== 'string') return [];
+    return [
+      {
+        name,
+        description: typeof description === 'string' ? description : '',
+        default: def,
+        ...(Array.isArray(choices) ? { choices: choices.filter((c): c is string => typeof c === 'string') } : {}),
+      },
+    ];
+  });
+}
+
+function toScenario(dir: string, raw: RawScenario, parameters: ScenarioParameter[]): Scenario {
   const tasks: Task[] = raw.tasks.map((t) => ({
     id: t.id,
     title: t.title,
@@ -87,7 +114,8 @@ function toScenario(dir: string, raw: RawScenario): Scenario {
     hint: t.hint,
     checks: t.checks.map((c): Check => ({ ...c, timeoutMs: c.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS })),
   }));
-  return {
+  const instructions = readFileSync(join(dir, 'README.md'), 'utf8');
+  const base: Scenario = {
     id: raw.id,
     title: raw.title,
     domain: raw.domain,
@@ -97,9 +125,22 @@ function toScenario(dir: string, raw: RawScenario): Scenario {
     summary: raw.summary,
     tasks,
     dir,
-    instructions: readFileSync(join(dir, 'README.md'), 'utf8'),
+    instructions,
     setupScript: join(dir, raw.setup ?? 'setup.sh'),
     solutionScript: join(dir, raw.solution ?? 'solution.sh'),
+  };
+  if (parameters.length === 0) return base;
+  // As loaded, a scenario is rendered with its defaults; applyParams renders another run's values.
+  const values = defaultParams(parameters);
+  return {
+    ...base,
+    title: renderTemplate(raw.title, values),
+    summary: renderTemplate(raw.summary, values),
+    instructions: renderTemplate(instructions, values),
+    tasks: renderTree(tasks, values),
+    parameters,
+    values,
+    template: { title: raw.title, summary: raw.summary, instructions, tasks },
   };
 }
 

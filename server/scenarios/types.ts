@@ -23,6 +23,20 @@ export interface Scenario {
   /** Absolute paths of the scripts. */
   setupScript: string;
   solutionScript: string;
+  /** Declared parameters (see params.ts); absent or empty when the scenario has none. */
+  parameters?: ScenarioParameter[];
+  /** The parameter values this copy is rendered with (the defaults, as loaded); scripts get them as PARAM_* variables. */
+  values?: Record<string, string>;
+  /** The texts before rendering, so another run can render them with other values. */
+  template?: Pick<Scenario, 'title' | 'summary' | 'instructions' | 'tasks'>;
+}
+
+/** One declared parameter: a default (the ⚑ end state where DESIGN.md fixes one) and optional choices to draw from. */
+export interface ScenarioParameter {
+  name: string;
+  description: string;
+  default: string;
+  choices?: string[];
 }
 
 export interface Task {

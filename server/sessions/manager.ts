@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { runNodeScript } from '../clusters/nodeScript.js';
+import { scriptEnv } from '../scenarios/params.js';
 import { WARM_HIT } from '../clusters/pool.js';
 import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
@@ -19,7 +20,7 @@ const TOUCH_EVERY_MS = 15_000;
 
 /** Run a scenario's setup on the cluster's node; a failure is an AppError with the script's last lines. */
 export async function runSetup(provider: ClusterProvider, cluster: string, scenario: Scenario, timeoutMs: number): Promise<void> {
-  const out = await runNodeScript(provider, cluster, scenario.setupScript, { timeoutMs, tailLines: 5 });
+  const out = await runNodeScript(provider, cluster, scenario.setupScript, { timeoutMs, tailLines: 5, env: scriptEnv(scenario) });
   if (out.exitCode !== 0) throw new AppError('cluster_failed', `The scenario's setup failed (exit code ${out.exitCode}): ${out.tail}`);
 }
 

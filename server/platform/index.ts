@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { KindProvider, WarmPool, clusterCapacity, loadLabs } from '../clusters/index.js';
+import { KindProvider, WarmPool, clusterCapacity, engineEnv, engineFromEnv, inotifyCapacity, loadLabs, readInotifyLimits, type EngineName } from '../clusters/index.js';
 import type { ClusterProvider, Lab } from '../clusters/types.js';
 import type { ServerConfig } from '../config/index.js';
 import { AppError } from '../errors.js';
@@ -27,6 +27,8 @@ export function buildClusterAdapters(opts: {
   readyTimeoutMs?: number;
   /** CLI only: grade clusters it did not create from `kind get kubeconfig`, reduced to safe credentials. */
   readLiveKubeconfig?: boolean;
+  /** docker (default) or podman: the CLI that runs node commands. */
+  engine?: EngineName;
 }): {
   provider: ClusterProvider;
   probesFor: (cluster: string, kubeconfig: string) => ClusterProbes;
@@ -37,6 +39,7 @@ export function buildClusterAdapters(opts: {
     kubeconfigDir: opts.kubeconfigDir,
     ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
     ...(opts.readLiveKubeconfig ? { readLiveKubeconfig: true } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
   });
   const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
     new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[]) => provider.nodeExec(cluster, argv) });
@@ -54,6 +57,19 @@ export function loadContent(config: Pick<ServerConfig, 'scenariosDir' | 'labsDir
   const { scenarios, problems } = loadCatalog(config.scenariosDir, { labsDir: config.labsDir });
   for (const p of problems) logger.error('scenario problem', { problem: formatProblem(p) });
   return { catalog: new ScenarioCatalog(scenarios), labs };
+}
+
+/**
+ * Clusters this host holds: CKS_MAX_CLUSTERS, else its memory, capped by the inotify limits kind
+ * clusters share (read only when the engine runs on this host: DOCKER_HOST/CONTAINER_HOST local).
+ */
+function clusterCapacityOfHost(config: ServerConfig, env: NodeJS.ProcessEnv, procDir?: string): { clusters: number; warning: string | null } {
+  if (config.maxClusters !== undefined) return { clusters: config.maxClusters, warning: null };
+  const byMemory = clusterCapacity(totalmem(), config.clusterMemoryMiB, config.reservedMemoryMiB);
+  const remote = [env.DOCKER_HOST, env.CONTAINER_HOST].some((h) => h !== undefined && h !== '' && !h.startsWith('unix://'));
+  if (remote) return { clusters: byMemory, warning: null };
+  const verdict = inotifyCapacity(readInotifyLimits(procDir), byMemory);
+  return { clusters: verdict.clusters === null ? byMemory : Math.max(1, Math.min(byMemory, verdict.clusters)), warning: verdict.warning };
 }
 
 /** The token key persisted in the data dir, so session tokens survive restarts. */
@@ -82,7 +98,7 @@ export interface Platform {
 export async function startPlatform(
   config: ServerConfig,
   logger: Logger,
-  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void } = {},
+  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void; procDir?: string } = {},
 ): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
   const kubeconfigDir = clusterCredentialsDir(config.dataDir);
@@ -90,8 +106,11 @@ export async function startPlatform(
   const { catalog, labs } = loadContent(config, logger);
   if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);
   const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
-  const runner = new ExecRunner(logger, overrides.env ?? process.env);
-  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
+  const toolEnv = engineEnv(overrides.env ?? process.env);
+  const runner = new ExecRunner(logger, toolEnv);
+  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs, engine: engineFromEnv(toolEnv) });
+  const hostCapacity = clusterCapacityOfHost(config, toolEnv, overrides.procDir);
+  if (hostCapacity.warning) logger.warn('cluster capacity capped by the host', { problem: hostCapacity.warning });
   // Terminals a killed server left running are ended before any new one opens.
   const ledger = new FileTerminalLedger({ dir: join(config.dataDir, 'terminals'), logger });
   await ledger.reapOrphans();
@@ -101,7 +120,7 @@ export async function startPlatform(
     store,
     labs,
     logger: logger.child({ module: 'pool' }),
-    capacity: config.maxClusters ?? clusterCapacity(totalmem(), config.clusterMemoryMiB, config.reservedMemoryMiB),
+    capacity: hostCapacity.clusters,
     maxConcurrentCreates: config.maxConcurrentProvisioning,
     newName: () => newClusterName(config.clusterPrefix),
     inUse: () => store.listSessions({ states: ['provisioning', 'ready'] }).length,
@@ -161,7 +180,10 @@ export async function startPlatform(
       sourceMaps: !config.production,
       checkLimit: config.checkLimit,
       workshops: { manager: workshops, auth },
-      operator: { metrics: () => metrics.registry.render(), ready: readiness(store, provider) },
+      operator: {
+        metrics: () => metrics.registry.render(),
+        ready: readiness(store, provider, { warnings: () => (hostCapacity.warning ? [hostCapacity.warning] : []) }),
+      },
     },
     config,
   );

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../server/errors.js';
 import { imagePinProblem, inspectLabs, loadLabs } from '../../server/clusters/labs.js';
+import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { REPO_ROOT, copyFixture, replaceOnce, type FixtureCopy } from './helpers.js';
 
 const DIGEST = 'sha256:f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f';
@@ -85,3 +87,48 @@ describe('labs loader', () => {
     assert.match(imagePinProblem('kindest/node@sha256:abc')!, /malformed digest/);
   });
 });
+
+/** kindest/node for kind v0.30.0 (its release notes), the base of every lab's node image. */
+const KIND_NODE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
+
+describe('the labs’ node images', () => {
+  const labs = loadLabs(join(REPO_ROOT, 'labs'));
+  const dockerfile = (lab: { buildContext?: string }) => readFileSync(join(lab.buildContext!, 'Dockerfile'), 'utf8');
+
+  it('every lab builds its node image FROM the digest-pinned kindest/node', () => {
+    for (const lab of labs.values()) {
+      assert.ok(lab.buildContext, `lab ${lab.id} builds an image (kindest/node alone has no editor)`);
+      assert.match(dockerfile(lab), new RegExp(`^FROM ${KIND_NODE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), lab.id);
+      assert.doesNotMatch(lab.nodeImage, /^kindest\/node/, `${lab.id}: nodeImage names the built image`);
+    }
+  });
+
+  it('every lab’s node has vim and nano, and EDITOR, VISUAL and KUBE_EDITOR set for login shells', () => {
+    const profiles = new Set<string>();
+    for (const lab of labs.values()) {
+      const text = dockerfile(lab);
+      assert.match(text, /apt-get install [^\n]*\bvim\b[^\n]*\bnano\b|apt-get install [^\n]*\bnano\b[^\n]*\bvim\b/, `${lab.id} installs vim and nano`);
+      assert.match(text, /^COPY cks-lab-editor\.sh \/etc\/profile\.d\/cks-lab-editor\.sh$/m, `${lab.id} sets the editor for login shells`);
+      const profile = readFileSync(join(lab.buildContext!, 'cks-lab-editor.sh'), 'utf8');
+      for (const v of ['EDITOR', 'VISUAL', 'KUBE_EDITOR']) assert.match(profile, new RegExp(`^export ${v}=vim$`, 'm'), `${lab.id}: ${v}`);
+      profiles.add(profile + readFileSync(join(lab.buildContext!, 'vimrc.local'), 'utf8'));
+    }
+    assert.equal(profiles.size, 1, 'every lab sets up the editors the same way');
+  });
+
+  it('the learner’s login shell on a default-lab node has EDITOR and KUBE_EDITOR (fake kind and docker build the image)', async function () {
+    this.timeout(60_000);
+    const world = fakeClusterWorld();
+    try {
+      await world.provider.create('cks-editor', labs.get('default')!, () => undefined);
+      const [cmd, ...args] = world.provider.nodeShellArgv('cks-editor').filter((a) => a !== '-it');
+      assert.equal(cmd, 'docker');
+      const out = execFileSync(cmd!, [...args, '-c', 'echo "$EDITOR $VISUAL $KUBE_EDITOR"; cat /etc/vim/vimrc.local'], { env: world.env, encoding: 'utf8' });
+      assert.match(out, /^vim vim vim$/m);
+      assert.match(out, /set expandtab tabstop=2 shiftwidth=2/);
+    } finally {
+      await world.cleanup();
+    }
+  });
+});
+

@@ -52,12 +52,19 @@ function mentionsKubectl(argv: string[]): boolean {
 export class ProbeTrace {
   /** It read an object or ran a command in a pod (both go through kube-apiserver). */
   usedApi = false;
+  /** The API said an object does not exist: a starting API server may say so wrongly (CRDs not served yet). */
+  sawAbsence = false;
   readonly nodeCommands: { argv: string[]; outcome?: ExecOutcome }[] = [];
 
   /** `probes`, recording every question into this trace. */
   wrap(probes: ClusterProbes): ClusterProbes {
     const wrapped: ClusterProbes = {
-      getObject: (ref) => ((this.usedApi = true), probes.getObject(ref)),
+      getObject: async (ref) => {
+        this.usedApi = true;
+        const obj = await probes.getObject(ref);
+        if (obj === null) this.sawAbsence = true;
+        return obj;
+      },
       podExec: (ns, pod, container, command) => ((this.usedApi = true), probes.podExec(ns, pod, container, command)),
       nodeExec: async (argv) => {
         const entry: { argv: string[]; outcome?: ExecOutcome } = { argv };
@@ -97,13 +104,16 @@ export interface CheckEnding {
 }
 
 /**
- * The check's result once the API server's state is known: unchanged when it passed, when it did
- * not depend on the API, or when the API is ready and nothing showed it away; otherwise `error`.
+ * The check's result once the API server's state is known: unchanged when it did not depend on the
+ * API, or when the API is ready and nothing showed it away; otherwise `error`. A pass is looked at
+ * only when it may rest on the API being away: kubectl's "connection refused" in a check that
+ * wanted a non-zero exit, or an object "not found" (objectAbsent) while the API was starting.
  */
 export async function reconsider(check: Check, ending: CheckEnding, trace: ProbeTrace, probes: ClusterProbes): Promise<Omit<CheckResult, 'id'>> {
   const { outcome, thrown, timedOut } = ending;
   // A runner's own `error` (an expression the author got wrong) is not about the API.
-  const open = outcome.status === 'fail' || outcome.status === 'skip' || thrown !== undefined || timedOut;
+  const doubtfulPass = outcome.status === 'pass' && (trace.sawAbsence || trace.downLine() !== undefined);
+  const open = outcome.status === 'fail' || outcome.status === 'skip' || doubtfulPass || thrown !== undefined || timedOut;
   const unavailable = thrown instanceof ApiUnavailableError ? thrown : undefined;
   if (!open || (!unavailable && !trace.dependsOnApi())) return outcome;
   const seen = unavailable?.answer ?? trace.downLine();

@@ -90,6 +90,14 @@ describe('grading while the API server restarts', () => {
       assert.equal(asked.n, 0);
     });
 
+    it('objectAbsent: "not found" from an API that is not ready is no proof (CRDs not served yet): an error, not a pass', async () => {
+      const starting = probesWith(health.warming);
+      assertRestarting(await one(absentCheck, starting.probes), /\/readyz: HTTP 500/);
+      const ready = probesWith(health.ready);
+      assert.equal((await one(absentCheck, ready.probes)).status, 'pass');
+      assert.equal(ready.asked.n, 1);
+    });
+
     it("a runner's own error (a JSONPath the author got wrong) is left alone", async () => {
       const bad: Check = { ...jsonpathCheck, paths: ['{.metadata[?(@.x==}'] } as Check;
       const { probes } = probesWith(health.restarting, { objects: [namespace('vault')] });
@@ -143,6 +151,15 @@ describe('grading while the API server restarts', () => {
       const { probes } = probesWith(health.restarting, { node: () => new Promise(() => undefined) });
       const check = { ...readiness('until kubectl get --raw=/readyz; do sleep 1; done'), timeoutMs: 150 };
       assertRestarting(await one(check, probes), /\/readyz: connection refused/);
+    });
+
+    it("a check that wants kubectl to fail (exit 1) does not pass on the API's 'connection refused'", async () => {
+      const check: Check = { id: 'c', type: 'nodeCommand', description: DESC, command: ['kubectl', 'auth', 'can-i', 'create', 'pods', '--as=dev'], expect: { exitCode: 1 } };
+      const down = probesWith(health.restarting, { node: () => ok('', 1, kubectlRefused) });
+      assertRestarting(await one(check, down.probes), /the check saw: The connection to the server/);
+      const up = probesWith(health.ready, { node: () => ok('no\n', 1) });
+      assert.equal((await one(check, up.probes)).status, 'pass');
+      assert.equal(up.asked.n, 0, 'a plain "no" is not about the API');
     });
 
     it('a kubectl check that fails with the API ready keeps its fail', async () => {

@@ -110,12 +110,16 @@ async function exitDetail(id: string, run: RunOnNode): Promise<{ code: string; f
   const out: { code: string; finishedMs?: number; log?: string } = { code: '' };
   try {
     const inspect = await run(['crictl', 'inspect', '-o', 'json', id]);
+    let exitCode: number | undefined;
     if (inspect.exitCode === 0) {
       const status = (JSON.parse(inspect.stdout) as { status?: { exitCode?: number; finishedAt?: string } }).status;
-      if (typeof status?.exitCode === 'number') out.code = ` (last exit code ${status.exitCode})`;
+      exitCode = status?.exitCode;
+      if (typeof exitCode === 'number') out.code = ` (last exit code ${exitCode})`;
       const finished = Date.parse(status?.finishedAt ?? '');
       if (Number.isFinite(finished) && finished > 0) out.finishedMs = finished;
     }
+    // A container the kubelet stopped to replace it (exit 0) has nothing to say; a crash does.
+    if (exitCode === 0) return out;
     const logs = await run(['crictl', 'logs', '--tail', '5', id]);
     const last = `${logs.stdout}\n${logs.stderr}`
       .split('\n')

@@ -51,10 +51,11 @@ describe('judgeApiHealth', () => {
   });
 
   it('the old container just stopped (the kubelet replacing the pod): restarting, with its exit', async () => {
-    const n = node([container('old', 'p1', 0, 'CONTAINER_EXITED', NOW - 3_600_000)], { old: { exitCode: 0, finishedAt: new Date(NOW - 4_000).toISOString() } });
+    const n = node([container('old', 'p1', 0, 'CONTAINER_EXITED', NOW - 3_600_000)], { old: { exitCode: 0, finishedAt: new Date(NOW - 4_000).toISOString(), log: 'I1129 20:59:58.000000       1 server.go:147] Version: v1.34.0\n' } });
     const h = await judgeApiHealth(refused, n.run, NOW);
     assert.equal(h.state, 'restarting');
     assert.equal(h.evidence, '/readyz: connection refused; crictl ps -a: kube-apiserver exited 1 time (last exit code 0), the last 4 s ago');
+    assert.ok(!n.calls.some((c) => c[1] === 'logs'), 'a container stopped by the kubelet has no log worth showing');
   });
 
   it('exited again and again in the new pod: a crash loop, with the last log line (klog header cut)', async () => {

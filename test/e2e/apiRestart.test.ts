@@ -20,8 +20,8 @@ import { ROOT } from '../helpers/testServer.js';
 import { waitFor } from '../helpers/wait.js';
 import { scenario, task } from '../grading/scenarioFixture.js';
 
-const RESTART_MS = 5000;
-const WARMUP_MS = 4000;
+const RESTART_MS = 7000;
+const WARMUP_MS = 6000;
 const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';

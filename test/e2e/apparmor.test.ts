@@ -208,6 +208,7 @@ rm /root/k8s-deny-write /root/mine`);
         assert.equal((await world.provider.list()).length, 1);
       } finally {
         await platform.close();
+        for (const c of await world.provider.list()) await world.provider.delete(c);
         rmSync(dataDir, { recursive: true, force: true });
       }
     });

@@ -9,61 +9,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/labs.js';
+import { ABSENT_ON_KIND_NODE, labCommands } from '../kind/kindNode.js';
 import { REPO_ROOT } from './helpers.js';
-
-/**
- * Commands a kindest/node v1.34.0 does not have (kind images/base/Dockerfile installs systemd,
- * conntrack, iptables, nftables, iproute2, ethtool, util-linux, mount, kmod, libseccomp2, pigz,
- * fuse-overlayfs, nfs-common, open-iscsi, e2fsprogs, bash, ca-certificates, curl, jq, procps on
- * debian:bookworm-slim), with what to use instead.
- */
-export const ABSENT_ON_KIND_NODE: Record<string, string> = {
-  hexdump: 'od (coreutils), e.g. od -c',
-  xxd: 'od (coreutils), e.g. od -A x -t x1z',
-  less: 'head, tail or a plain cat',
-  wget: 'curl',
-  nc: 'curl, or bash /dev/tcp',
-  netcat: 'curl, or bash /dev/tcp',
-  ping: 'curl',
-  dig: 'kubectl run … nslookup in a pod',
-  nslookup: 'a pod with nslookup (e.g. busybox)',
-  netstat: 'ss (iproute2)',
-  strings: 'grep -a',
-  file: 'head -c … | od -c',
-  python: 'bash, jq',
-  python3: 'bash, jq',
-  yq: 'jq on kubectl … -o json',
-  tree: 'find',
-  sudo: 'nothing: the terminal is root',
-  etcdctl: 'crictl exec <etcd container> etcdctl …',
-  vi: 'a lab image that installs vim',
-  vim: 'a lab image that installs vim',
-  nano: 'a lab image that installs nano',
-  apparmor_parser: 'the apparmor lab',
-  'aa-status': 'the apparmor lab, or cat /sys/kernel/security/apparmor/profiles',
-  'aa-enforce': 'apparmor_parser (apparmor-utils is not installed)',
-  'aa-complain': 'apparmor_parser -C (apparmor-utils is not installed)',
-  'aa-genprof': 'nothing: apparmor-utils is not installed',
-  'aa-logprof': 'nothing: apparmor-utils is not installed',
-};
-
-/** Commands a Debian package of a lab image's `apt-get install` adds. */
-const PACKAGE_COMMANDS: Record<string, string[]> = {
-  vim: ['vim', 'vi'],
-  'vim-tiny': ['vi'],
-  nano: ['nano'],
-  apparmor: ['apparmor_parser', 'aa-status', 'aa-enabled'],
-  'apparmor-utils': ['aa-enforce', 'aa-complain', 'aa-genprof', 'aa-logprof'],
-};
-
-/** Commands a lab's node image adds to kindest/node (read from its Dockerfile's apt-get install). */
-export function labCommands(dockerfile: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of dockerfile.matchAll(/apt-get install([^\n&|;]*)/g)) {
-    for (const word of (m[1] ?? '').split(/\s+/)) for (const c of PACKAGE_COMMANDS[word] ?? []) out.add(c);
-  }
-  return out;
-}
 
 /** The shell code of a Markdown file: fenced blocks marked bash, sh, shell or console. */
 export function shellBlocks(markdown: string): string[] {

@@ -179,6 +179,13 @@ rm /root/k8s-deny-write /root/mine`);
         assert.match(loaded(), /^cks-lab-selfcheck-cks-other-control-plane \(enforce\)$/m, 'nor is another cluster’s profile');
       });
 
+      it('a cluster whose image has no teardown hook (the default lab) is deleted without a warning', async () => {
+        await world.provider.create('cks-aa-nohook', labs.get('default')!, () => undefined);
+        await world.provider.delete('cks-aa-nohook');
+        assert.deepEqual(await world.provider.list(), []);
+        assert.deepEqual(logLines.filter((l) => l.includes('cks-aa-nohook') && l.includes('"warn"')), []);
+      });
+
       it('a teardown that fails is logged, and the cluster is deleted all the same', async () => {
         await world.provider.create('cks-aa-teardown-fails', lab, () => undefined);
         await onNode(world.provider, 'cks-aa-teardown-fails', "printf '#!/bin/sh\\necho broken >&2\\nexit 3\\n' > /usr/local/sbin/cks-teardown");

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { waitFor } from './wait.js';
-import type { Learner } from './testServer.js';
+import { MemoryProbes } from './memoryProbes.js';
+import { MemoryProvider } from './memoryProvider.js';
+import { startTestServer, type Learner, type TestServer } from './testServer.js';
 
 export interface RawResponse {
   status: number;
@@ -51,3 +53,30 @@ export async function readySession(l: Learner): Promise<{ id: string; token: str
   await waitFor(async () => (await l.request('GET', `/api/sessions/${session.id}`, undefined, { 'x-session-token': token })).json.state === 'ready', 'ready');
   return { id: session.id, token };
 }
+
+/**
+ * A real server on port 0 over the in-memory provider, booted per test with its own HTTP options,
+ * closed after each test, failing the test if any request became a 500 ("request failed").
+ */
+export function memoryServerPerTest(instructorToken: string): { boot(opts?: HttpOptions): Promise<TestServer>; readonly srv: TestServer } {
+  let current: TestServer | undefined;
+  afterEach(async () => {
+    const s = current;
+    current = undefined;
+    if (!s) return;
+    await s.close();
+    assert.ok(!s.logs.some((l) => l.includes('request failed')), `no request became a 500: ${s.logs.join('\n')}`);
+  });
+  return {
+    async boot(opts = {}) {
+      current = await startTestServer({ provider: new MemoryProvider(), probesFor: () => new MemoryProbes(), instructorToken, http: opts });
+      return current;
+    },
+    get srv() {
+      assert.ok(current, 'boot() the server first');
+      return current;
+    },
+  };
+}
+
+type HttpOptions = NonNullable<Parameters<typeof startTestServer>[0]['http']>;

@@ -1,26 +1,17 @@
 /** Check (grade) is rate limited per session: 429 with Retry-After and a message the page shows. Real server on port 0, memory provider. */
 import assert from 'node:assert/strict';
 import { TokenBuckets } from '../../server/http/rateLimit.js';
-import { readySession } from '../helpers/http.js';
-import { MemoryProbes } from '../helpers/memoryProbes.js';
-import { MemoryProvider } from '../helpers/memoryProvider.js';
-import { Learner, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { memoryServerPerTest, readySession } from '../helpers/http.js';
+import { Learner } from '../helpers/testServer.js';
 
 const TOKEN = 'instructor-secret-token-1234';
 
 describe('HTTP: Check is rate limited per session', () => {
-  let srv: TestServer;
-
-  async function boot(opts: Parameters<typeof startTestServer>[0]['http'] = {}): Promise<void> {
-    srv = await startTestServer({ provider: new MemoryProvider(), probesFor: () => new MemoryProbes(), instructorToken: TOKEN, http: opts });
-  }
-  afterEach(async () => {
-    await srv.close();
-    assert.ok(!srv.logs.some((l) => l.includes('request failed')), `no request became a 500: ${srv.logs.join('\n')}`);
-  });
+  const server = memoryServerPerTest(TOKEN);
+  const boot = server.boot;
   it('answers 429 with Retry-After and a learner-fit message, per session, and the lab goes on', async () => {
     await boot({ checkLimit: { burst: 2, perMinute: 1 } });
-    const l = new Learner(srv.url);
+    const l = new Learner(server.srv.url);
     const { id, token } = await readySession(l);
     const h = { 'x-session-token': token };
     assert.equal((await l.request('POST', `/api/sessions/${id}/grade`, undefined, h)).status, 200);
@@ -35,7 +26,7 @@ describe('HTTP: Check is rate limited per session', () => {
     assert.equal(session.json.attempts, 2, 'the refused Check is not an attempt');
     assert.equal(session.json.state, 'ready');
     // Another learner's session has its own budget.
-    const other = new Learner(srv.url);
+    const other = new Learner(server.srv.url);
     const s2 = await readySession(other);
     assert.equal((await other.request('POST', `/api/sessions/${s2.id}/grade`, undefined, { 'x-session-token': s2.token })).status, 200);
   });

@@ -2,26 +2,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertJsonError, raw } from '../helpers/http.js';
-import { MemoryProbes } from '../helpers/memoryProbes.js';
-import { MemoryProvider } from '../helpers/memoryProvider.js';
-import { Learner, ROOT, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { assertJsonError, memoryServerPerTest, raw } from '../helpers/http.js';
+import { Learner, ROOT } from '../helpers/testServer.js';
 
 const TOKEN = 'instructor-secret-token-1234';
 
 describe('HTTP: headers', () => {
-  let srv: TestServer;
-
-  async function boot(opts: Parameters<typeof startTestServer>[0]['http'] = {}): Promise<void> {
-    srv = await startTestServer({ provider: new MemoryProvider(), probesFor: () => new MemoryProbes(), instructorToken: TOKEN, http: opts });
-  }
-  afterEach(async () => {
-    await srv.close();
-    assert.ok(!srv.logs.some((l) => l.includes('request failed')), `no request became a 500: ${srv.logs.join('\n')}`);
-  });
+  const server = memoryServerPerTest(TOKEN);
+  const boot = server.boot;
   it('sends a CSP without inline script, nosniff and frame-ancestors on the page, and the page has no inline script', async () => {
     await boot();
-    const page = await raw(srv.url, 'GET', '/');
+    const page = await raw(server.srv.url, 'GET', '/');
     assert.equal(page.status, 200);
     const csp = String(page.headers['content-security-policy']);
     const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
@@ -33,18 +24,18 @@ describe('HTTP: headers', () => {
     assert.doesNotMatch(page.text, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline <script>');
     assert.doesNotMatch(page.text, /\son[a-z]+\s*=/i, 'no inline event handlers');
     assert.doesNotMatch(page.text, /\sstyle\s*=/i, 'no inline style attributes');
-    const asset = await raw(srv.url, 'GET', '/assets/app.js');
+    const asset = await raw(server.srv.url, 'GET', '/assets/app.js');
     assert.equal(asset.headers['x-content-type-options'], 'nosniff');
   });
 
   it('marks every response that carries a token Cache-Control: no-store', async () => {
     await boot();
-    const l = new Learner(srv.url);
+    const l = new Learner(server.srv.url);
     const created = await l.request('POST', '/api/sessions', { scenarioId: 'init-containers' });
     assert.equal(created.headers.get('cache-control'), 'no-store');
     assert.equal((await l.request('GET', '/api/sessions')).headers.get('cache-control'), 'no-store');
     const ws = await l.request('POST', '/api/workshops', { title: 'T', scenarios: ['init-containers'], seats: 2, warmClusters: 0 }, { authorization: `Bearer ${TOKEN}` });
-    const joined = await new Learner(srv.url).request('POST', '/api/join', { joinCode: ws.json.joinCode, displayName: 'Ann' });
+    const joined = await new Learner(server.srv.url).request('POST', '/api/join', { joinCode: ws.json.joinCode, displayName: 'Ann' });
     assert.equal(joined.status, 201);
     assert.ok(joined.json.token);
     assert.equal(joined.headers.get('cache-control'), 'no-store');
@@ -53,10 +44,10 @@ describe('HTTP: headers', () => {
   it('serves no source maps unless told (production), and serves them in development', async () => {
     const mapFile = join(ROOT, 'web', 'dist', 'app.js.map');
     await boot();
-    assertJsonError(await raw(srv.url, 'GET', '/assets/app.js.map'), 404, 'not_found');
-    await srv.close();
+    assertJsonError(await raw(server.srv.url, 'GET', '/assets/app.js.map'), 404, 'not_found');
+    await server.srv.close();
     await boot({ sourceMaps: true });
-    const dev = await raw(srv.url, 'GET', '/assets/app.js.map');
+    const dev = await raw(server.srv.url, 'GET', '/assets/app.js.map');
     assert.equal(dev.status, 200, 'a development build has app.js.map');
     assert.equal(dev.text, readFileSync(mapFile, 'utf8'));
   });
@@ -64,14 +55,14 @@ describe('HTTP: headers', () => {
   it('puts /metrics behind CKS_METRICS_TOKEN when it is set', async () => {
     const operator = { metrics: () => 'cks_sessions{state="ready"} 0\n', ready: async () => ({ ready: true, problems: [] }) };
     await boot({ operator, metricsToken: 'metrics-token-123' });
-    assertJsonError(await raw(srv.url, 'GET', '/metrics'), 401, 'unauthorized');
-    assertJsonError(await raw(srv.url, 'GET', '/metrics', { authorization: 'Bearer wrong' }), 401, 'unauthorized');
-    const ok = await raw(srv.url, 'GET', '/metrics', { authorization: 'Bearer metrics-token-123' });
+    assertJsonError(await raw(server.srv.url, 'GET', '/metrics'), 401, 'unauthorized');
+    assertJsonError(await raw(server.srv.url, 'GET', '/metrics', { authorization: 'Bearer wrong' }), 401, 'unauthorized');
+    const ok = await raw(server.srv.url, 'GET', '/metrics', { authorization: 'Bearer metrics-token-123' });
     assert.equal(ok.status, 200);
     assert.match(ok.text, /cks_sessions/);
-    assert.equal((await raw(srv.url, 'GET', '/api/ready')).status, 200, 'readiness stays open for probes');
-    await srv.close();
+    assert.equal((await raw(server.srv.url, 'GET', '/api/ready')).status, 200, 'readiness stays open for probes');
+    await server.srv.close();
     await boot({ operator });
-    assert.equal((await raw(srv.url, 'GET', '/metrics')).status, 200, 'open without a token');
+    assert.equal((await raw(server.srv.url, 'GET', '/metrics')).status, 200, 'open without a token');
   });
 });

@@ -50,6 +50,8 @@ export function storeSessionToken(sessionId: string, token: string): void {
 export interface Api {
   catalog(): Promise<CatalogDto>;
   scenario(id: string): Promise<ScenarioDetailDto>;
+  /** The scenario as a session runs it (rendered with its parameter values). */
+  sessionScenario(id: string): Promise<ScenarioDetailDto>;
   createSession(scenarioId: string): Promise<CreateSessionDto>;
   sessions(): Promise<SessionListDto>;
   session(id: string): Promise<SessionDto>;
@@ -108,6 +110,7 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
     createSession: (scenarioId) => call('POST', '/api/sessions', { body: { scenarioId } }),
     sessions: () => call('GET', '/api/sessions'),
     session: (id) => call('GET', `/api/sessions/${enc(id)}`, bySession(id)),
+    sessionScenario: (id) => call('GET', `/api/sessions/${enc(id)}/scenario`, bySession(id)),
     grade: (id) => call('POST', `/api/sessions/${enc(id)}/grade`, bySession(id)),
     stop: (id) => call('DELETE', `/api/sessions/${enc(id)}`, bySession(id)),
     retry: (id) => call('POST', `/api/sessions/${enc(id)}/retry`, bySession(id)),

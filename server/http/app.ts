@@ -7,6 +7,7 @@ import { METRICS_CONTENT_TYPE } from '../metrics/index.js';
 import { toGradeJson } from '../grading/index.js';
 import type { Logger } from '../log/index.js';
 import { toSummary, type ScenarioCatalog } from '../scenarios/catalog.js';
+import type { Scenario } from '../scenarios/types.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { SessionRecord, Store } from '../store/types.js';
 import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
@@ -113,13 +114,7 @@ function apiRouter(deps: AppDeps): Router {
   });
 
   r.get('/scenarios/:id', (req, res) => {
-    const s = catalog.require(req.params.id ?? '');
-    const body: ScenarioDetailDto = {
-      ...toSummary(s),
-      instructions: s.instructions,
-      tasks: s.tasks.map((t) => ({ id: t.id, title: t.title, weight: t.weight })),
-    };
-    res.json(body);
+    res.json(scenarioDetail(catalog.require(req.params.id ?? '')));
   });
 
   r.get('/sessions', (req, res) => {
@@ -134,8 +129,8 @@ function apiRouter(deps: AppDeps): Router {
   r.post('/sessions', async (req: Request, res: Response) => {
     const learner = ensureLearner(req, res, deps.secureCookies);
     const body: unknown = req.body;
-    const scenarioId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).scenarioId : undefined;
-    const { session, token } = await sessions.start(learner, scenarioId);
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const { session, token } = await sessions.start(learner, fields.scenarioId, { params: fields.params, randomize: fields.randomize });
     const out: CreateSessionDto = { session: sessionDto(session, sessions, store), token };
     res.status(201).json(out);
   });
@@ -145,6 +140,11 @@ function apiRouter(deps: AppDeps): Router {
 
   r.get('/sessions/:id', (req, res) => {
     res.json(sessionDto(owned(req), sessions, store));
+  });
+
+  /** The scenario as this session runs it (its parameter values in the README and task titles). */
+  r.get('/sessions/:id/scenario', (req, res) => {
+    res.json(scenarioDetail(sessions.scenarioOf(owned(req))));
   });
 
   r.post('/sessions/:id/grade', async (req: Request, res: Response) => {
@@ -178,4 +178,13 @@ function apiRouter(deps: AppDeps): Router {
     throw new AppError('not_found', `No API endpoint ${req.method} ${req.path}.`);
   });
   return r;
+}
+
+function scenarioDetail(s: Scenario): ScenarioDetailDto {
+  return {
+    ...toSummary(s),
+    instructions: s.instructions,
+    tasks: s.tasks.map((t) => ({ id: t.id, title: t.title, weight: t.weight })),
+    ...(s.values && Object.keys(s.values).length > 0 ? { params: { ...s.values } } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { runNodeScript } from '../clusters/nodeScript.js';
-import { scriptEnv } from '../scenarios/params.js';
+import { applyParams, ParamError, resolveParams, scriptEnv } from '../scenarios/params.js';
 import { WARM_HIT } from '../clusters/pool.js';
 import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
@@ -70,14 +70,18 @@ export class SessionManager {
     return value;
   }
 
-  /** Start a lab for a learner: returns once accepted; provisioning continues in the background. */
-  async start(learnerId: string, scenarioId: unknown): Promise<{ session: SessionRecord; token: string }> {
+  /**
+   * Start a lab for a learner: returns once accepted; provisioning continues in the background.
+   * `options.params` sets some of the scenario's parameters; `options.randomize` draws the others
+   * from their declared choices (so answers cannot be memorised). Without either: the defaults.
+   */
+  async start(learnerId: string, scenarioId: unknown, options: { params?: unknown; randomize?: unknown } = {}): Promise<{ session: SessionRecord; token: string }> {
     if (typeof scenarioId === 'string' && this.deps.catalog.get(scenarioId)) {
       const lab = this.deps.labs.get(this.deps.catalog.require(scenarioId).lab);
       const reason = lab ? (await this.labAvailability()).get(lab.id) : null;
       if (reason) throw new AppError('host_unsupported', reason);
     }
-    return this.startAccepted(learnerId, scenarioId, null);
+    return this.startAccepted(learnerId, scenarioId, null, options);
   }
 
   /**
@@ -90,11 +94,17 @@ export class SessionManager {
     return this.startAccepted(learnerId, scenarioId, seatId);
   }
 
-  private startAccepted(learnerId: string, scenarioId: unknown, seatId: string | null): { session: SessionRecord; token: string } {
+  private startAccepted(
+    learnerId: string,
+    scenarioId: unknown,
+    seatId: string | null,
+    options: { params?: unknown; randomize?: unknown } = {},
+  ): { session: SessionRecord; token: string } {
     if (typeof scenarioId !== 'string' || scenarioId.length === 0) {
       throw new AppError('bad_request', 'scenarioId is required: the id of a scenario from GET /api/scenarios.', { field: 'scenarioId' });
     }
     const scenario = this.deps.catalog.require(scenarioId);
+    const params = sessionParams(scenario, options);
     if (!this.deps.labs.has(scenario.lab)) {
       throw new AppError('invalid_scenario', `Scenario "${scenario.id}" needs lab "${scenario.lab}", which this server does not have.`);
     }
@@ -117,9 +127,10 @@ export class SessionManager {
       state: 'provisioning',
       secretHash: 'hmac',
       seatId,
+      params,
     });
     this.live.set(id, { progress: [], lastTouch: Date.now() });
-    void this.provision(session, scenario);
+    void this.provision(session, this.scenarioOf(session));
     return { session, token: this.tokens.issue(id, learnerId) };
   }
 
@@ -129,7 +140,7 @@ export class SessionManager {
     if (session.state !== 'failed') {
       throw new AppError('conflict', `This lab is ${session.state}; only a lab whose start failed can be retried.`);
     }
-    const scenario = this.deps.catalog.require(session.scenarioId);
+    const scenario = this.scenarioOf(session);
     this.deps.store.updateSessionState(session.id, 'provisioning');
     this.live.set(session.id, { progress: [], lastTouch: Date.now() });
     const updated = this.require(sessionId);
@@ -189,8 +200,10 @@ export class SessionManager {
     return live.terminal;
   }
 
+  /** The scenario as this session runs it: rendered with the session's parameter values. */
   scenarioOf(session: SessionRecord): Scenario {
-    return this.deps.catalog.require(session.scenarioId);
+    const scenario = this.deps.catalog.require(session.scenarioId);
+    return session.params ? applyParams(scenario, session.params) : scenario;
   }
 
   /** Grade the session's cluster now; concurrent presses share one run. */
@@ -359,7 +372,8 @@ export class SessionManager {
     try {
       const lab = this.deps.labs.get(scenario.lab);
       if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
-      const acquired = await this.deps.pool.acquire(lab, report, abort.signal, scenario.id);
+      // A cluster prepared ahead of time ran setup with the defaults: only a default run may take one.
+      const acquired = await this.deps.pool.acquire(lab, report, abort.signal, session.params ? undefined : scenario.id);
       cluster = acquired.name;
       if (lost()) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
       this.deps.store.setSessionCluster(session.id, cluster);
@@ -414,5 +428,30 @@ export class SessionManager {
       this.live.set(sessionId, live);
     }
     return live;
+  }
+}
+
+/**
+ * The parameter values a new session stores: null for the defaults (so it may take a prepared warm
+ * cluster), else every declared parameter's value. Bad input is a 400 naming `params.<name>`.
+ */
+function sessionParams(scenario: Scenario, options: { params?: unknown; randomize?: unknown }): Record<string, string> | null {
+  const { params, randomize } = options;
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new AppError('bad_request', 'params must be an object of parameter names to values, e.g. {"namespace": "shop"}.', { field: 'params' });
+  }
+  if (randomize !== undefined && typeof randomize !== 'boolean') throw new AppError('bad_request', 'randomize must be true or false.', { field: 'randomize' });
+  const given = (params ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(given)) {
+    if (typeof v !== 'string') throw new AppError('bad_request', `params.${k} must be a string.`, { field: `params.${k}` });
+  }
+  if (Object.keys(given).length === 0 && !randomize) return null;
+  try {
+    const values = resolveParams(scenario, given as Record<string, string>, { randomize: randomize === true });
+    const defaults = resolveParams(scenario);
+    return Object.entries(values).every(([k, v]) => defaults[k] === v) ? null : values;
+  } catch (e) {
+    if (e instanceof ParamError) throw new AppError('bad_request', e.message, { field: `params.${e.field}` });
+    throw e;
   }
 }

@@ -67,4 +67,6 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      error TEXT
    );`,
+  // Scenario parameter values a session runs with (JSON object; NULL = the scenario's defaults).
+  `ALTER TABLE sessions ADD COLUMN params TEXT;`,
 ];

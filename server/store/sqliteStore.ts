@@ -18,6 +18,7 @@ interface SessionRow {
   last_activity_at: string;
   ended_at: string | null;
   seat_id: string | null;
+  params: string | null;
 }
 
 interface AttemptRow {
@@ -61,14 +62,16 @@ export class SqliteStore extends WorkshopTables implements Store {
     return this.db.prepare('SELECT 1 FROM learners WHERE id = ?').get(id) !== undefined;
   }
 
-  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId'> & { seatId?: string | null }): SessionRecord {
+  createSession(
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params'> & { seatId?: string | null; params?: Record<string, string> | null },
+  ): SessionRecord {
     const t = now();
     this.db
       .prepare(
-        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at, seat_id)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at, seat_id, params)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
       )
-      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null);
+      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null, rec.params ? JSON.stringify(rec.params) : null);
     return this.getSession(rec.id) as SessionRecord;
   }
 
@@ -155,7 +158,20 @@ function toSession(r: SessionRow): SessionRecord {
     lastActivityAt: r.last_activity_at,
     endedAt: r.ended_at,
     seatId: r.seat_id,
+    params: parseParams(r.params),
   };
+}
+
+/** The stored parameter values (written by us as a JSON object of strings); null when absent or unreadable. */
+function parseParams(text: string | null): Record<string, string> | null {
+  if (!text) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return null;
+  }
 }
 
 function toAttempt(r: AttemptRow): AttemptRecord {

@@ -17,6 +17,8 @@ export interface SessionRecord {
   endedAt: string | null;
   /** The workshop seat this session belongs to (null for self-paced labs). */
   seatId: string | null;
+  /** Scenario parameter values this session runs with (null: the scenario's defaults). */
+  params: Record<string, string> | null;
 }
 
 export interface AttemptRecord {
@@ -92,7 +94,9 @@ export interface WorkshopStore {
 export interface Store extends WorkshopStore {
   createLearner(id: string): void;
   learnerExists(id: string): boolean;
-  createSession(rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId'> & { seatId?: string | null }): SessionRecord;
+  createSession(
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params'> & { seatId?: string | null; params?: Record<string, string> | null },
+  ): SessionRecord;
   getSession(id: string): SessionRecord | null;
   listSessions(filter?: { learnerId?: string; states?: SessionState[]; seatId?: string }): SessionRecord[];
   /** A session moves to another cluster (taken from the warm pool, or a reset). */

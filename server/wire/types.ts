@@ -24,6 +24,8 @@ export interface ScenarioDetailDto extends ScenarioSummary {
   /** Markdown; the page renders it sanitized. */
   instructions: string;
   tasks: { id: string; title: string; weight: number }[];
+  /** The parameter values the text is rendered with (scenarios that declare parameters). */
+  params?: Record<string, string>;
 }
 
 export type SessionStateDto = 'provisioning' | 'ready' | 'failed' | 'ended';
@@ -51,6 +53,10 @@ export interface SessionDto {
 /** POST /api/sessions body */
 export interface CreateSessionBody {
   scenarioId: string;
+  /** Values for some of the scenario's parameters (the rest: defaults, or drawn with `randomize`). */
+  params?: Record<string, string>;
+  /** Draw the parameters not given from their declared choices. */
+  randomize?: boolean;
 }
 
 /** POST /api/sessions answer (201); `token` is shown only here: keep it (the page stores it). */

@@ -163,6 +163,10 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     const s = sessionFor(req, res);
     if (s) res.json(s.dto);
   });
+  app.get('/api/sessions/:id/scenario', (req, res) => {
+    const s = sessionFor(req, res);
+    if (s) res.json(SCENARIOS.find((x) => x.id === s.dto.scenarioId));
+  });
   app.post('/api/sessions/:id/grade', (req, res) => {
     const s = sessionFor(req, res);
     if (!s) return;

@@ -127,7 +127,7 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
     let detail: ScenarioDetailDto;
     try {
       session = await ctx.api.session(sessionId);
-      detail = await ctx.api.scenario(session.scenarioId);
+      detail = await ctx.api.sessionScenario(sessionId);
     } catch (err) {
       if (disposed) return;
       title.textContent = 'Lab not available';

@@ -29,7 +29,8 @@ export const USAGE = `Usage:
                 [--format text|json|junit] [--output FILE] [--param name=value …]
   cks-lab clusters list | create <name> --lab <lab> | delete <name>
   cks-lab prove [scenario-id…] [--keep] [--param name=value …] [--random]
-  cks-lab new <scenario-id> [--dir DIR]`;
+  cks-lab new <scenario-id> [--dir DIR]
+  cks-lab exams list [--json] | plan <exam-id> [--seed N] [--json]`;
 
 /**
  * `--param name=value` flags → a map. A name given twice is refused; values are checked later

@@ -4,9 +4,12 @@ import { createJsonLogger } from '../log/index.js';
 import { engineEnv, engineFromEnv } from '../clusters/index.js';
 import { buildClusterAdapters, clusterCredentialsDir, loadContent, startPlatform } from '../platform/index.js';
 import { assertName, ExecRunner } from '../process/index.js';
-import { formatProblem, loadCatalog } from '../scenarios/index.js';
+import { formatProblem, loadCatalog, ScenarioCatalog } from '../scenarios/index.js';
+import { loadExams } from '../exams/index.js';
+import { resolve } from 'node:path';
 import { inspectLabs } from '../clusters/labs.js';
 import { USAGE, UsageError, parse } from './args.js';
+import { examsCommand } from './exams.js';
 import { gradeCommand } from './grade.js';
 import { proveCommand } from './prove.js';
 import { newCommand } from './scaffold.js';
@@ -45,6 +48,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return proveCommand(rest, io);
     case 'new':
       return newCommand(rest, io);
+    case 'exams':
+      return examsCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -96,9 +101,12 @@ function validate(args: string[], io: CliIo): number {
   const dir = positionals[0] ?? config.scenariosDir;
   const { scenarios: ok, problems: scenarioProblems } = loadCatalog(dir, { labsDir: config.labsDir });
   const { labs, problems: labProblems } = inspectLabs(config.labsDir);
-  const problems = [...labProblems, ...scenarioProblems];
+  // The mock exams name the repo's scenarios: checked with them, not with another folder's.
+  const exams = resolve(dir) === resolve(config.scenariosDir) ? loadExams(config.examsDir, new ScenarioCatalog(ok)) : undefined;
+  const problems = [...labProblems, ...scenarioProblems, ...(exams?.problems ?? [])];
   for (const p of problems) io.err(formatProblem(p) + '\n');
-  io.out(`${ok.length} scenario(s) and ${labs.size} lab(s) valid, ${problems.length} problem(s)\n`);
+  const counted = exams ? `${ok.length} scenario(s), ${labs.size} lab(s) and ${exams.exams.length} exam(s)` : `${ok.length} scenario(s) and ${labs.size} lab(s)`;
+  io.out(`${counted} valid, ${problems.length} problem(s)\n`);
   return problems.length === 0 ? 0 : 1;
 }
 

@@ -11,6 +11,8 @@ export interface ServerConfig {
   dataDir: string;
   scenariosDir: string;
   labsDir: string;
+  /** Mock exams (exams/<id>.yaml). */
+  examsDir: string;
   webDir: string;
   logLevel: LogLevel;
   clusterPrefix: string;
@@ -76,6 +78,7 @@ export function loadConfig(
     dataDir: resolve(flags.dataDir ?? env.CKS_DATA_DIR ?? join(root, 'data')),
     scenariosDir: resolve(env.CKS_SCENARIOS_DIR ?? join(root, 'scenarios')),
     labsDir: resolve(env.CKS_LABS_DIR ?? join(root, 'labs')),
+    examsDir: resolve(env.CKS_EXAMS_DIR ?? join(root, 'exams')),
     webDir: join(root, 'web'),
     logLevel: level,
     clusterPrefix: 'cks-',

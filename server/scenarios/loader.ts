@@ -128,6 +128,7 @@ function toScenario(dir: string, raw: RawScenario, parameters: ScenarioParameter
     instructions,
     setupScript: join(dir, raw.setup ?? 'setup.sh'),
     solutionScript: join(dir, raw.solution ?? 'solution.sh'),
+    ...(raw.touches?.length ? { touches: [...raw.touches] } : {}),
   };
   if (parameters.length === 0) return base;
   // As loaded, a scenario is rendered with its defaults; applyParams renders another run's values.

@@ -23,6 +23,8 @@ export interface Scenario {
   /** Absolute paths of the scripts. */
   setupScript: string;
   solutionScript: string;
+  /** Shared state the scenario changes (a mock exam keeps colliding questions on different clusters). */
+  touches?: SharedState[];
   /** Declared parameters (see params.ts); absent or empty when the scenario has none. */
   parameters?: ScenarioParameter[];
   /** The parameter values this copy is rendered with (the defaults, as loaded); scripts get them as PARAM_* variables. */
@@ -30,6 +32,9 @@ export interface Scenario {
   /** The texts before rendering, so another run can render them with other values. */
   template?: Pick<Scenario, 'title' | 'summary' | 'instructions' | 'tasks'>;
 }
+
+/** What two scenarios on one cluster can collide on (scenarios/schema.json `touches`). */
+export type SharedState = 'kube-apiserver' | 'kubelet' | 'etcd' | 'containerd' | 'cni' | 'apparmor' | 'seccomp' | 'audit' | 'admission' | 'node-packages';
 
 /** One declared parameter: a default (the ⚑ end state where DESIGN.md fixes one) and optional choices to draw from. */
 export interface ScenarioParameter {

@@ -56,7 +56,7 @@ describe('cks-lab validate', () => {
       const r = await runCli(['validate', ...args], { env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
-      assert.equal(r.stdout, `${repoScenarioCount} scenario(s) and ${LABS} lab(s) valid, 0 problem(s)\n`);
+      assert.equal(r.stdout, `${repoScenarioCount} scenario(s), ${LABS} lab(s) and ${readdirSync(join(ROOT, 'exams')).filter((f) => f.endsWith('.yaml')).length} exam(s) valid, 0 problem(s)\n`);
     }
   });
 

@@ -35,6 +35,7 @@ function expectedDefaults(c: ServerConfig): Record<string, string> {
     CKS_DATA_DIR: inRoot(c.dataDir, 'data'),
     CKS_SCENARIOS_DIR: inRoot(c.scenariosDir, 'scenarios'),
     CKS_LABS_DIR: inRoot(c.labsDir, 'labs'),
+    CKS_EXAMS_DIR: inRoot(c.examsDir, 'exams'),
     CKS_IDLE_MINUTES: `\`${c.idleTimeoutMs / 60_000}\``,
     CKS_TERMINAL_GRACE_SECONDS: `\`${c.terminalGraceMs / 1000}\``,
     CKS_MAX_PROVISIONING: `\`${c.maxConcurrentProvisioning}\``,

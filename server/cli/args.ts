@@ -29,6 +29,7 @@ export const USAGE = `Usage:
                 [--format text|json|junit] [--output FILE] [--param name=value …]
   cks-lab clusters list | create <name> --lab <lab> | delete <name>
   cks-lab prove [scenario-id…] [--keep] [--param name=value …] [--random]
+  cks-lab prove --exam <exam-id> [--seed N] [--keep]
   cks-lab new <scenario-id> [--dir DIR]
   cks-lab exams list [--json] | plan <exam-id> [--seed N] [--json]`;
 

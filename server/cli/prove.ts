@@ -6,6 +6,11 @@ import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../pla
 import { ExecRunner } from '../process/index.js';
 import { proveScenario, type ProofResult } from '../proving/index.js';
 import { newClusterName } from '../sessions/index.js';
+import type { Lab } from '../clusters/types.js';
+import { loadExams, planExam, seededPick } from '../exams/index.js';
+import type { Logger } from '../log/index.js';
+import { proveExam } from '../proving/exam.js';
+import { formatProblem, type ScenarioCatalog } from '../scenarios/index.js';
 import { UsageError, paramFlags, parse, withParams } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -19,10 +24,13 @@ export async function proveCommand(args: string[], io: CliIo): Promise<number> {
     keep: { type: 'boolean', default: false },
     param: { type: 'string', multiple: true },
     random: { type: 'boolean', default: false },
+    exam: { type: 'string' },
+    seed: { type: 'string' },
   });
   const config = loadConfig({}, io.env);
   const logger = createJsonLogger({ level: io.env.CKS_LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (l) => io.err(l + '\n') });
   const { catalog, labs } = loadContent(config, logger);
+  if (values.exam !== undefined) return proveExamCommand(values.exam, values.seed, positionals, { config, catalog, labs, logger, io, keep: values.keep });
   const chosen = positionals.length ? positionals.map((id) => catalogGet(catalog, id)) : [...catalog.list()].map((s) => catalogGet(catalog, s.id));
   const scenarios = withParams(chosen, paramFlags(values.param), values.random);
   if (scenarios.length === 0) throw new UsageError(`no scenarios to prove in ${config.scenariosDir}`);
@@ -53,6 +61,41 @@ export async function proveCommand(args: string[], io: CliIo): Promise<number> {
   return results.every((r) => r.proven) ? 0 : 1;
 }
 
+/** `cks-lab prove --exam <id> [--seed N]`: every question of one attempt, on the exam's own cluster layout. */
+async function proveExamCommand(
+  examId: string,
+  seedFlag: string | undefined,
+  positionals: string[],
+  ctx: { config: ReturnType<typeof loadConfig>; catalog: ScenarioCatalog; labs: Map<string, Lab>; logger: Logger; io: CliIo; keep: boolean },
+): Promise<number> {
+  const { config, catalog, labs, logger, io } = ctx;
+  if (positionals.length > 0) throw new UsageError('prove --exam proves the questions of that exam: give no scenario ids with it');
+  const seed = seedFlag === undefined ? undefined : Number(seedFlag);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number (got "${seedFlag}")`);
+  const { exams, problems } = loadExams(config.examsDir, catalog);
+  const exam = exams.find((e) => e.id === examId);
+  if (!exam) {
+    const why = problems.find((p) => p.file.endsWith(`${examId}.yaml`));
+    throw new UsageError(why ? formatProblem(why) : `--exam: no exam "${examId}" in ${config.examsDir} (exams: ${exams.map((e) => e.id).join(', ') || 'none'})`);
+  }
+  const plan = planExam(exam, catalog, { clusterMemoryMiB: config.clusterMemoryMiB, ...(seed !== undefined ? { pick: seededPick(seed) } : {}) });
+  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir) });
+  const problem = await provider.preflight();
+  if (problem) throw new UsageError(problem);
+  const run = newClusterName('cks-exam-').slice(0, 20);
+  io.err(`${exam.id}: ${plan.questions.length} questions on ${plan.clusters.length} cluster(s): ${plan.clusters.map((c) => `${c.name} (${c.lab}: ${c.questions.join(', ')})`).join('; ')}\n`);
+  const results = await proveExam(plan, catalog, labs, {
+    provider,
+    probesFor,
+    grader: new CheckEngine({ logger, defaultTimeoutMs: 30_000 }),
+    keep: ctx.keep,
+    clusterName: (planned) => `${run}-${planned}`,
+  });
+  for (const r of results) io.err(`  ${r.proven ? '✓ proven' : '✗ NOT proven'} ${r.scenario}\n`);
+  io.out(table(results));
+  return results.every((r) => r.proven) ? 0 : 1;
+}
+
 function catalogGet(catalog: ReturnType<typeof loadContent>['catalog'], id: string) {
   try {
     return catalog.require(id);
@@ -68,7 +111,7 @@ function count(r: ProofResult['afterSetup']): string {
 
 /** The summary: one row per scenario, then what is wrong with each one that is not proven. */
 function table(results: ProofResult[]): string {
-  const rows = [['scenario', 'after setup', 'after solution', 'result'], ...results.map((r) => [r.scenario, count(r.afterSetup), count(r.afterSolution), r.proven ? 'proven' : 'NOT PROVEN'])];
+  const rows = [[results.some((r) => / on cks\d+$/.test(r.scenario)) ? 'question' : 'scenario', 'after setup', 'after solution', 'result'], ...results.map((r) => [r.scenario, count(r.afterSetup), count(r.afterSolution), r.proven ? 'proven' : 'NOT PROVEN'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   for (const r of results.filter((x) => !x.proven)) {

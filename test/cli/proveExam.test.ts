@@ -1,0 +1,51 @@
+/**
+ * `cks-lab prove --exam`: a shipped mock exam proven on its own cluster layout (fakes of
+ * kind/docker/API): all setups of a cluster's questions, every question fails; all their
+ * solutions, every question passes. And a layout whose questions collide is caught.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fakeClusterWorld } from '../helpers/fakeCluster.js';
+import { ROOT, assertOneLineError, runCli, tempDir } from './cliHelpers.js';
+
+describe('cks-lab prove --exam', function () {
+  this.timeout(300_000);
+  const world = fakeClusterWorld();
+  const dirs: string[] = [];
+  after(async () => {
+    await world.cleanup();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('proves the shipped starter exam on its two clusters and deletes them', async () => {
+    const r = await runCli(['prove', '--exam', 'starter-fixed', '--seed', '1'], { env: { ...world.env, CKS_DATA_DIR: tempDir('cks-pe-') } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /starter-fixed: 4 questions on 2 cluster\(s\): cks1 \(default: 1, 2, 4\); cks2 \(gvisor: 3\)/);
+    assert.match(r.stdout, /^question\s+after setup\s+after solution\s+result$/m);
+    for (const q of ['1\\. encryption-at-rest on cks1', '2\\. init-containers on cks1', '3\\. runtimeclass-gvisor on cks2']) {
+      assert.match(r.stdout, new RegExp(`^${q}\\s+0/\\d+ passed\\s+\\d+/\\d+ passed\\s+proven$`, 'm'));
+    }
+    // Kata's VM task is skipped on a host without /dev/kvm (counted as passed, never as "passed after setup").
+    assert.match(r.stdout, /^4\. runtimeclass-kata on cks1\s+1\/3 passed\s+3\/3 passed\s+proven$/m);
+    assert.deepEqual(await world.provider.list(), [], 'its clusters are deleted');
+  });
+
+  it('an unknown exam, a seed that is not a number, or scenario ids next to --exam are one clear line', async () => {
+    const env = { ...world.env, CKS_DATA_DIR: tempDir('cks-pe-') };
+    assertOneLineError(await runCli(['prove', '--exam', 'nope'], { env }), /--exam: no exam "nope" in .* \(exams: starter-fixed\)/);
+    assertOneLineError(await runCli(['prove', '--exam', 'starter-fixed', '--seed', 'x'], { env }), /--seed must be a whole number/);
+    assertOneLineError(await runCli(['prove', '--exam', 'starter-fixed', 'init-containers'], { env }), /give no scenario ids with it/);
+  });
+
+  it('an exam whose questions would need more clusters than it allows is refused before any cluster is made', async () => {
+    const exams = tempDir('cks-pe-exams-');
+    dirs.push(exams);
+    mkdirSync(exams, { recursive: true });
+    writeFileSync(join(exams, 'tight.yaml'), 'id: tight\ntitle: t\ndurationMinutes: 30\nmaxClusters: 1\nquestions:\n  - scenario: encryption-at-rest\n  - scenario: runtimeclass-gvisor\n');
+    cpSync(join(ROOT, 'exams', 'starter-fixed.yaml'), join(exams, 'starter-fixed.yaml'));
+    const r = await runCli(['prove', '--exam', 'tight'], { env: { ...world.env, CKS_DATA_DIR: tempDir('cks-pe-'), CKS_EXAMS_DIR: exams } });
+    assertOneLineError(r, /needs 2 clusters .* more than its maxClusters 1/);
+    assert.deepEqual(await world.provider.list(), []);
+  });
+});

@@ -22,6 +22,8 @@ export interface AppDeps {
   operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   /** Workshops API (instructor + join); absent in tests that don't need it. */
   workshopRoutes?: Router;
+  /** Mock exams API; absent in tests that don't need it. */
+  examRoutes?: Router;
   logger: Logger;
   catalog: ScenarioCatalog;
   sessions: SessionManager;
@@ -58,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
   if (deps.workshopRoutes) app.use('/api', deps.workshopRoutes);
+  if (deps.examRoutes) app.use('/api', deps.examRoutes);
   app.use('/api', apiRouter(deps));
   if (!deps.sourceMaps) {
     app.use('/assets', (req, _res, next) => {

@@ -11,12 +11,15 @@ import { OriginPolicy, socketOriginCheck } from './origin.js';
 import { mountTerminalNamespace } from './terminalSocket.js';
 import { mountWorkshopNamespace } from './workshopSocket.js';
 import { workshopRouter } from './workshopRoutes.js';
+import { examRouter } from './examRoutes.js';
+import type { ExamManager } from '../exams/index.js';
 import type { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 
 export interface HttpDeps {
   logger: Logger;
   /** Workshops (instructor API, join, live board); optional so small test servers can leave it out. */
   workshops?: { manager: WorkshopManager; auth: InstructorAuth };
+  exams?: ExamManager;
   /** Operators' endpoints: /metrics and /api/ready. */
   operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   catalog: ScenarioCatalog;
@@ -51,6 +54,7 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     origins,
     checkLimiter,
     ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
+    ...(deps.exams ? { examRoutes: examRouter({ exams: deps.exams, sessions: deps.sessions, catalog: deps.catalog, secureCookies: deps.secureCookies }) } : {}),
   });
   const http = createServer(app);
   const io = new Server(http, {

@@ -16,6 +16,7 @@ import { SessionManager, SessionTokens, newClusterName, runSetup } from '../sess
 import { SqliteStore } from '../store/index.js';
 import { FileTerminalLedger, NodePtyTerminalFactory } from '../terminal/index.js';
 import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
+import { ExamManager, loadExams } from '../exams/index.js';
 import { PlatformMetrics, readiness } from './operator.js';
 
 /** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
@@ -85,6 +86,7 @@ function tokenKey(dataDir: string): Buffer {
 export interface Platform {
   server: RunningServer;
   workshops: WorkshopManager;
+  exams: ExamManager;
   sessions: SessionManager;
   pool: WarmPool;
   close(): Promise<void>;
@@ -98,7 +100,7 @@ export interface Platform {
 export async function startPlatform(
   config: ServerConfig,
   logger: Logger,
-  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void; procDir?: string } = {},
+  overrides: { env?: NodeJS.ProcessEnv; terminalEnv?: Record<string, string>; announce?: (line: string) => void; procDir?: string; examMinuteMs?: number } = {},
 ): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
   const kubeconfigDir = clusterCredentialsDir(config.dataDir);
@@ -166,6 +168,12 @@ export async function startPlatform(
   if (generated) overrides.announce?.(`Instructor token (shown once; only its hash is stored): ${generated}`);
   let publicUrl = config.publicUrl ?? '';
   const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl });
+  const { exams: examDefinitions, problems: examProblems } = loadExams(config.examsDir, catalog);
+  for (const p of examProblems) logger.error('exam problem', { problem: formatProblem(p) });
+  const exams = new ExamManager({ store: store.exams, sessions, catalog, exams: () => examDefinitions, logger: logger.child({ module: 'exams' }),
+    clusterMemoryMiB: config.clusterMemoryMiB,
+    ...(overrides.examMinuteMs ? { minuteMs: overrides.examMinuteMs } : {}),
+  });
   const metrics = new PlatformMetrics();
   const server = await startHttpServer(
     {
@@ -180,6 +188,7 @@ export async function startPlatform(
       sourceMaps: !config.production,
       checkLimit: config.checkLimit,
       workshops: { manager: workshops, auth },
+      exams,
       operator: {
         metrics: () => metrics.registry.render(),
         ready: readiness(store, provider, { warnings: () => (hostCapacity.warning ? [hostCapacity.warning] : []) }),
@@ -190,12 +199,15 @@ export async function startPlatform(
   publicUrl ||= server.url;
   metrics.attach({ sessions, pool, store });
   workshops.resume();
+  exams.resume();
   return {
     server,
     sessions,
     pool,
     workshops,
+    exams,
     close: async () => {
+      exams.dispose();
       workshops.dispose();
       await server.close();
       pool.dispose();

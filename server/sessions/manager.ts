@@ -108,7 +108,7 @@ export class SessionManager {
     if (!this.deps.labs.has(scenario.lab)) {
       throw new AppError('invalid_scenario', `Scenario "${scenario.id}" needs lab "${scenario.lab}", which this server does not have.`);
     }
-    const mine = this.deps.store.listSessions({ learnerId, states: [...ACTIVE] }).filter((s) => seatId !== null || s.seatId === null);
+    const mine = this.deps.store.listSessions({ learnerId, states: [...ACTIVE] }).filter((s) => (seatId !== null || s.seatId === null) && s.examAttemptId === null);
     const same = mine.find((s) => s.scenarioId === scenario.id);
     if (same && seatId === null) return { session: same, token: this.tokens.issue(same.id, learnerId) };
     if (seatId === null && mine.length >= this.deps.settings.maxActiveSessionsPerLearner) {
@@ -134,9 +134,45 @@ export class SessionManager {
     return { session, token: this.tokens.issue(id, learnerId) };
   }
 
+  /**
+   * A cluster of a mock exam attempt: one lab, the setups of every question placed on it (each
+   * rendered with the attempt's parameters). No per-learner limit and no idle reaping: the exam
+   * owns it, and the learner sees no grade of it until the exam ends.
+   */
+  startForExam(learnerId: string, attemptId: string, setups: Scenario[]): { session: SessionRecord; token: string } {
+    const first = setups[0];
+    if (!first) throw new AppError('internal', 'an exam cluster needs at least one question');
+    if (this.deps.store.listSessions({ states: [...ACTIVE] }).length >= this.deps.settings.maxActiveSessions) {
+      throw new AppError('conflict', 'This server is running as many labs as it can hold. Try the exam again in a few minutes.');
+    }
+    this.deps.store.createLearner(learnerId);
+    const id = newId();
+    const session = this.deps.store.createSession({
+      id,
+      learnerId,
+      scenarioId: first.id,
+      clusterName: newClusterName(this.deps.settings.clusterPrefix),
+      state: 'provisioning',
+      secretHash: 'hmac',
+      examAttemptId: attemptId,
+    });
+    this.live.set(id, { progress: [], lastTouch: Date.now() });
+    void this.provision(session, first, setups);
+    return { session, token: this.tokens.issue(id, learnerId) };
+  }
+
+  /** Grade one scenario on a session's cluster without recording an attempt (a mock exam's own grading). */
+  async gradeScenario(sessionId: string, scenario: Scenario): Promise<GradeResult> {
+    const session = this.require(sessionId);
+    if (session.state !== 'ready') throw new AppError('conflict', `The cluster is ${session.state}.`);
+    const probes = this.deps.probesFor(session.clusterName, await this.deps.provider.kubeconfig(session.clusterName));
+    return this.deps.grader.grade(scenario, probes);
+  }
+
   /** Re-provision a failed session on a fresh cluster. */
   retry(sessionId: string): SessionRecord {
     const session = this.require(sessionId);
+    if (session.examAttemptId) throw new AppError('conflict', 'A cluster of a mock exam cannot be retried on its own: start the exam again.');
     if (session.state !== 'failed') {
       throw new AppError('conflict', `This lab is ${session.state}; only a lab whose start failed can be retried.`);
     }
@@ -167,8 +203,9 @@ export class SessionManager {
     return this.deps.store.getSession(sessionId);
   }
 
+  /** The learner's own labs (the clusters of their mock exams are the exam's, listed there). */
   listForLearner(learnerId: string): SessionRecord[] {
-    return this.deps.store.listSessions({ learnerId });
+    return this.deps.store.listSessions({ learnerId }).filter((s) => s.examAttemptId === null);
   }
 
   progress(sessionId: string): ProvisionProgress[] {
@@ -209,6 +246,7 @@ export class SessionManager {
   /** Grade the session's cluster now; concurrent presses share one run. */
   async grade(sessionId: string, source: AttemptSource = 'learner'): Promise<GradeResult> {
     const session = this.require(sessionId);
+    if (session.examAttemptId) throw new AppError('forbidden', 'This cluster is part of a mock exam: as in the real exam, results are shown when the exam ends.');
     if (session.state !== 'ready') throw new AppError('conflict', `The lab is ${session.state}; Check works once it is ready.`);
     const live = this.liveOf(sessionId);
     if (live.grading) return live.grading;
@@ -234,6 +272,7 @@ export class SessionManager {
   /** Throw the session's cluster away and start over on a clean one: setup runs again. */
   async reset(sessionId: string): Promise<SessionRecord> {
     const session = this.require(sessionId);
+    if (session.examAttemptId) throw new AppError('conflict', 'A cluster of a mock exam cannot be reset during the exam.');
     if (session.state === 'ended') throw new AppError('conflict', 'This lab has ended; it cannot be reset.');
     const live = this.liveOf(sessionId);
     live.abort?.abort();
@@ -326,7 +365,7 @@ export class SessionManager {
     const limit = this.deps.settings.idleTimeoutMs;
     const idle = this.deps.store
       .listSessions({ states: [...ACTIVE] })
-      .filter((s) => s.state === 'ready' && now - Date.parse(s.lastActivityAt) > limit);
+      .filter((s) => s.state === 'ready' && s.examAttemptId === null && now - Date.parse(s.lastActivityAt) > limit);
     for (const s of idle) {
       this.log.info('reaping idle session', { session: s.id, cluster: s.clusterName });
       await this.stop(s.id, `The lab was stopped after ${Math.round(limit / 60000)} minutes without activity. Your results are kept.`);
@@ -353,7 +392,7 @@ export class SessionManager {
     this.events.removeAllListeners();
   }
 
-  private async provision(session: SessionRecord, scenario: Scenario): Promise<void> {
+  private async provision(session: SessionRecord, scenario: Scenario, setups: Scenario[] = [scenario]): Promise<void> {
     const live = this.liveOf(session.id);
     const abort = new AbortController();
     // One provisioning per session: an earlier one still running loses (and deletes what it got).
@@ -373,7 +412,7 @@ export class SessionManager {
       const lab = this.deps.labs.get(scenario.lab);
       if (!lab) throw new AppError('invalid_scenario', `Lab "${scenario.lab}" is missing on this server.`);
       // A cluster prepared ahead of time ran setup with the defaults: only a default run may take one.
-      const acquired = await this.deps.pool.acquire(lab, report, abort.signal, session.params ? undefined : scenario.id);
+      const acquired = await this.deps.pool.acquire(lab, report, abort.signal, session.params || setups.length > 1 ? undefined : scenario.id);
       cluster = acquired.name;
       if (lost()) throw new AppError('cluster_failed', 'Provisioning was cancelled.');
       this.deps.store.setSessionCluster(session.id, cluster);
@@ -381,7 +420,7 @@ export class SessionManager {
         report({ step: 'Running scenario setup', state: 'done', fraction: 0.98, detail: 'Prepared before you arrived' });
       } else {
         report({ step: 'Running scenario setup', state: 'started', fraction: 0.85 });
-        await runSetup(this.deps.provider, cluster, scenario, this.deps.settings.setupTimeoutMs);
+        for (const s of setups) await runSetup(this.deps.provider, cluster, s, this.deps.settings.setupTimeoutMs);
         report({ step: 'Running scenario setup', state: 'done', fraction: 0.98 });
       }
       if (lost() || this.require(session.id).state !== 'provisioning') {

@@ -69,4 +69,21 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Scenario parameter values a session runs with (JSON object; NULL = the scenario's defaults).
   `ALTER TABLE sessions ADD COLUMN params TEXT;`,
+  // Mock exam attempts (server/exams): the server owns the clock; results are graded once.
+  `CREATE TABLE exam_attempts (
+     id TEXT PRIMARY KEY,
+     learner_id TEXT NOT NULL REFERENCES learners(id),
+     exam_id TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('provisioning','running','grading','finished','failed')),
+     plan TEXT NOT NULL,
+     error TEXT,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ends_at TEXT,
+     finished_at TEXT,
+     result TEXT,
+     flags TEXT NOT NULL DEFAULT '[]'
+   );
+   CREATE INDEX exam_attempts_learner ON exam_attempts(learner_id, created_at);
+   ALTER TABLE sessions ADD COLUMN exam_attempt_id TEXT REFERENCES exam_attempts(id);`,
 ];

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GradeResult } from '../grading/types.js';
+import { ExamTables } from './examTables.js';
 import { MIGRATIONS } from './migrations.js';
 import type { AttemptRecord, AttemptSource, SessionRecord, SessionState, Store } from './types.js';
 import { WorkshopTables } from './workshopTables.js';
@@ -19,6 +20,7 @@ interface SessionRow {
   ended_at: string | null;
   seat_id: string | null;
   params: string | null;
+  exam_attempt_id: string | null;
 }
 
 interface AttemptRow {
@@ -42,7 +44,11 @@ export class SqliteStore extends WorkshopTables implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.exams = new ExamTables(this.db);
   }
+
+  /** Mock exam attempts. */
+  readonly exams: ExamTables;
 
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -63,15 +69,19 @@ export class SqliteStore extends WorkshopTables implements Store {
   }
 
   createSession(
-    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params'> & { seatId?: string | null; params?: Record<string, string> | null },
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId'> & {
+      seatId?: string | null;
+      params?: Record<string, string> | null;
+      examAttemptId?: string | null;
+    },
   ): SessionRecord {
     const t = now();
     this.db
       .prepare(
-        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at, seat_id, params)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (id, learner_id, scenario_id, cluster_name, state, secret_hash, error, created_at, last_activity_at, seat_id, params, exam_attempt_id)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
       )
-      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null, rec.params ? JSON.stringify(rec.params) : null);
+      .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null, rec.params ? JSON.stringify(rec.params) : null, rec.examAttemptId ?? null);
     return this.getSession(rec.id) as SessionRecord;
   }
 
@@ -159,6 +169,7 @@ function toSession(r: SessionRow): SessionRecord {
     endedAt: r.ended_at,
     seatId: r.seat_id,
     params: parseParams(r.params),
+    examAttemptId: r.exam_attempt_id,
   };
 }
 

@@ -19,6 +19,8 @@ export interface SessionRecord {
   seatId: string | null;
   /** Scenario parameter values this session runs with (null: the scenario's defaults). */
   params: Record<string, string> | null;
+  /** The mock exam attempt this session is a cluster of (null otherwise). */
+  examAttemptId: string | null;
 }
 
 export interface AttemptRecord {
@@ -95,7 +97,11 @@ export interface Store extends WorkshopStore {
   createLearner(id: string): void;
   learnerExists(id: string): boolean;
   createSession(
-    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params'> & { seatId?: string | null; params?: Record<string, string> | null },
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId'> & {
+      seatId?: string | null;
+      params?: Record<string, string> | null;
+      examAttemptId?: string | null;
+    },
   ): SessionRecord;
   getSession(id: string): SessionRecord | null;
   listSessions(filter?: { learnerId?: string; states?: SessionState[]; seatId?: string }): SessionRecord[];

@@ -1,0 +1,307 @@
+/**
+ * Mock exam attempts: provisioning every planned cluster, the server-owned clock (it starts when
+ * every cluster is ready and survives reloads and restarts), flags, and grading every question on
+ * its own cluster exactly once — at Finish or when the time runs out — with results hidden until
+ * then. After the end the clusters stay up for the exam's review period, then they are stopped.
+ */
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import { toGradeJson, type GradeJson } from '../grading/index.js';
+import type { Logger } from '../log/index.js';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import { applyParams } from '../scenarios/params.js';
+import type { SessionManager } from '../sessions/index.js';
+import type { ExamAttemptRecord, ExamTables } from '../store/examTables.js';
+import { planExam } from './planner.js';
+import type { ExamDefinition, ExamPlan } from './types.js';
+
+/** The plan as stored with an attempt: which session runs each planned cluster. */
+export interface StoredPlan extends ExamPlan {
+  sessions: Record<string, string>;
+}
+
+export interface QuestionResult {
+  number: number;
+  scenarioId: string;
+  domain: string;
+  weight: number;
+  /** Points earned: the question's weight × the share of the scenario's task points earned. */
+  score: number;
+  passed: boolean;
+  /** Every task and check with expected vs found (⚑ grade JSON). */
+  grade: GradeJson | null;
+  /** Why it could not be graded (its cluster was gone), when it could not. */
+  error?: string;
+}
+
+export interface ExamResult {
+  score: number;
+  maxScore: number;
+  percent: number;
+  passPercent: number;
+  passed: boolean;
+  byDomain: { domain: string; score: number; maxScore: number }[];
+  questions: QuestionResult[];
+  /** `finish` (the learner) or `timeout` (the server's clock). */
+  endedBy: 'finish' | 'timeout';
+}
+
+export interface ExamManagerDeps {
+  store: ExamTables;
+  sessions: SessionManager;
+  catalog: ScenarioCatalog;
+  exams: () => ExamDefinition[];
+  logger: Logger;
+  clusterMemoryMiB: number;
+  /** Milliseconds in an exam minute (tests shrink it); 60 000 in production. */
+  minuteMs?: number;
+  now?: () => number;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+export class ExamManager {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly grading = new Map<string, Promise<ExamResult | null>>();
+  private readonly minuteMs: number;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+  private disposed = false;
+
+  constructor(private readonly deps: ExamManagerDeps) {
+    this.minuteMs = deps.minuteMs ?? 60_000;
+    this.now = deps.now ?? Date.now;
+    this.unsubscribe = deps.sessions.on('state', (sessionId) => this.onSessionState(sessionId));
+  }
+
+  /** The exam definitions the catalog can fill now, with what an attempt needs; others with why not. */
+  list(): { exam: ExamDefinition; plan: ExamPlan | null; unavailable: string | null }[] {
+    return this.deps.exams().map((exam) => {
+      try {
+        return { exam, plan: planExam(exam, this.deps.catalog, { clusterMemoryMiB: this.deps.clusterMemoryMiB }), unavailable: null };
+      } catch (e) {
+        return { exam, plan: null, unavailable: e instanceof Error ? e.message : String(e) };
+      }
+    });
+  }
+
+  /** Start an attempt: plan it, create its clusters; the clock starts when they are all ready. */
+  start(learnerId: string, examId: unknown): ExamAttemptRecord {
+    if (typeof examId !== 'string' || !examId) throw new AppError('bad_request', 'exam is required: the id of a mock exam from GET /api/exams.', { field: 'exam' });
+    const exam = this.deps.exams().find((e) => e.id === examId);
+    if (!exam) throw new AppError('not_found', `Unknown exam "${examId}". Exams: ${this.deps.exams().map((e) => e.id).join(', ') || '(none)'}`, { field: 'exam' });
+    const open = this.deps.store.list({ learnerId, states: ['provisioning', 'running', 'grading'] });
+    if (open.length > 0) throw new AppError('conflict', 'You already have a mock exam in progress: finish it before starting another.');
+    const plan = planExam(exam, this.deps.catalog, { clusterMemoryMiB: this.deps.clusterMemoryMiB });
+    const id = randomBytes(9).toString('base64url');
+    const stored: StoredPlan = { ...plan, sessions: {} };
+    this.deps.store.create({ id, learnerId, examId: exam.id, plan: JSON.stringify(stored) });
+    try {
+      for (const c of plan.clusters) {
+        const setups = plan.questions.filter((q) => q.cluster === c.name).map((q) => applyParams(this.deps.catalog.require(q.scenarioId), q.params));
+        stored.sessions[c.name] = this.deps.sessions.startForExam(learnerId, id, setups).session.id;
+        this.deps.store.setPlan(id, JSON.stringify(stored));
+      }
+    } catch (e) {
+      this.fail(id, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+    return this.require(id);
+  }
+
+  /** The attempt, or 404; only its learner may see it. */
+  owned(attemptId: unknown, learnerId: string | undefined): ExamAttemptRecord {
+    const a = typeof attemptId === 'string' ? this.deps.store.get(attemptId) : null;
+    if (!a || !learnerId || a.learnerId !== learnerId) throw new AppError('not_found', 'No such exam attempt. Start a mock exam from the catalog.');
+    return a;
+  }
+
+  planOf(a: ExamAttemptRecord): StoredPlan {
+    return JSON.parse(a.plan) as StoredPlan;
+  }
+
+  /** Milliseconds left on the server's clock (null before it starts, 0 once the exam has ended). */
+  remainingMs(a: ExamAttemptRecord): number | null {
+    if (!a.endsAt) return null;
+    if (a.state !== 'running') return 0;
+    return Math.max(0, Date.parse(a.endsAt) - this.now());
+  }
+
+  flag(attemptId: string, question: unknown, flagged: unknown): number[] {
+    const a = this.require(attemptId);
+    if (a.state !== 'running') throw new AppError('conflict', `The exam is ${a.state}; flags can change while it runs.`);
+    const plan = this.planOf(a);
+    if (typeof question !== 'number' || !plan.questions.some((q) => q.number === question)) throw new AppError('bad_request', `question must be a question number from 1 to ${plan.questions.length}.`, { field: 'question' });
+    if (typeof flagged !== 'boolean') throw new AppError('bad_request', 'flagged must be true or false.', { field: 'flagged' });
+    const flags = new Set(JSON.parse(a.flags) as number[]);
+    if (flagged) flags.add(question);
+    else flags.delete(question);
+    const list = [...flags].sort((x, y) => x - y);
+    this.deps.store.setFlags(a.id, list);
+    return list;
+  }
+
+  /** End the exam now (the learner's Finish): grades every question once; later calls get the same result. */
+  async finish(attemptId: string): Promise<ExamResult> {
+    const a = this.require(attemptId);
+    if (a.state === 'provisioning') throw new AppError('conflict', 'The exam has not started yet: its clusters are still being prepared.');
+    if (a.state === 'failed') throw new AppError('conflict', a.error ?? 'This exam attempt failed.');
+    const r = await this.end(attemptId, 'finish');
+    if (!r) throw new AppError('conflict', 'The exam could not be graded.');
+    return r;
+  }
+
+  /** A learner's past and current attempts, newest first, with their scores once graded. */
+  history(learnerId: string): { id: string; exam: string; state: string; createdAt: string; score: number | null; maxScore: number | null; passed: boolean | null }[] {
+    return this.deps.store.list({ learnerId }).map((a) => {
+      const r = this.resultOf(a);
+      return { id: a.id, exam: a.examId, state: a.state, createdAt: a.createdAt, score: r?.score ?? null, maxScore: r?.maxScore ?? null, passed: r?.passed ?? null };
+    });
+  }
+
+  resultOf(a: ExamAttemptRecord): ExamResult | null {
+    return a.state === 'finished' && a.result ? (JSON.parse(a.result) as ExamResult) : null;
+  }
+
+  /** After a restart: running clocks go on (an exam whose time ran out meanwhile is graded now). */
+  resume(): void {
+    for (const a of this.deps.store.list({ states: ['running', 'grading', 'provisioning'] })) {
+      if (a.state === 'provisioning') this.checkReady(a.id);
+      else if (a.state === 'grading') void this.grade(a.id, 'timeout');
+      else this.schedule(a);
+    }
+    for (const a of this.deps.store.list({ states: ['finished'] })) this.scheduleReviewEnd(a);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private onSessionState(sessionId: string): void {
+    const s = this.deps.sessions.get(sessionId);
+    if (s?.examAttemptId) this.checkReady(s.examAttemptId);
+  }
+
+  /** All clusters ready → the clock starts; one failed → the attempt fails and its clusters stop. */
+  private checkReady(attemptId: string): void {
+    const a = this.deps.store.get(attemptId);
+    if (!a || a.state !== 'provisioning') return;
+    const plan = this.planOf(a);
+    if (Object.keys(plan.sessions).length < plan.clusters.length) return;
+    const states = Object.values(plan.sessions).map((id) => this.deps.sessions.get(id));
+    const failed = states.find((s) => !s || s.state === 'failed' || s.state === 'ended');
+    if (failed) {
+      this.fail(attemptId, `A cluster of the exam could not be prepared${failed?.error ? `: ${failed.error}` : ''}. Start the exam again.`);
+      return;
+    }
+    if (!states.every((s) => s?.state === 'ready')) return;
+    const start = this.now();
+    const exam = this.definition(a.examId);
+    if (this.deps.store.startClock(attemptId, new Date(start), new Date(start + (exam?.durationMinutes ?? 120) * this.minuteMs))) {
+      this.deps.logger.info('exam started', { attempt: attemptId, exam: a.examId });
+      this.schedule(this.require(attemptId));
+    }
+  }
+
+  private schedule(a: ExamAttemptRecord): void {
+    if (this.disposed || !a.endsAt) return;
+    clearTimeout(this.timers.get(a.id));
+    const t = setTimeout(() => void this.end(a.id, 'timeout'), Math.max(0, Date.parse(a.endsAt) - this.now()));
+    t.unref();
+    this.timers.set(a.id, t);
+  }
+
+  private end(attemptId: string, endedBy: 'finish' | 'timeout'): Promise<ExamResult | null> {
+    const a = this.require(attemptId);
+    if (a.state === 'finished') return Promise.resolve(this.resultOf(a));
+    if (a.state === 'grading') return this.grading.get(attemptId) ?? this.grade(attemptId, endedBy);
+    if (!this.deps.store.beginGrading(attemptId)) return this.grading.get(attemptId) ?? Promise.resolve(this.resultOf(this.require(attemptId)));
+    return this.grade(attemptId, endedBy);
+  }
+
+  /** Grade every question on its own cluster, once; store the result; keep the clusters for review. */
+  private grade(attemptId: string, endedBy: 'finish' | 'timeout'): Promise<ExamResult | null> {
+    const running = this.grading.get(attemptId);
+    if (running) return running;
+    const run = (async () => {
+      clearTimeout(this.timers.get(attemptId));
+      const a = this.require(attemptId);
+      const plan = this.planOf(a);
+      const exam = this.definition(a.examId);
+      const questions = await Promise.all(
+        plan.questions.map(async (q): Promise<QuestionResult> => {
+          const base = { number: q.number, scenarioId: q.scenarioId, domain: q.domain, weight: q.weight };
+          try {
+            const grade = await this.deps.sessions.gradeScenario(plan.sessions[q.cluster] as string, applyParams(this.deps.catalog.require(q.scenarioId), q.params));
+            const share = grade.maxScore > 0 ? grade.score / grade.maxScore : 0;
+            return { ...base, score: round1(q.weight * share), passed: grade.passed, grade: toGradeJson(grade) };
+          } catch (e) {
+            return { ...base, score: 0, passed: false, grade: null, error: e instanceof Error ? e.message : String(e) };
+          }
+        }),
+      );
+      const maxScore = questions.reduce((n, q) => n + q.weight, 0);
+      const score = round1(questions.reduce((n, q) => n + q.score, 0));
+      const percent = maxScore > 0 ? round1((score / maxScore) * 100) : 0;
+      const passPercent = exam?.passPercent ?? 67;
+      const domains = [...new Set(questions.map((q) => q.domain))];
+      const result: ExamResult = {
+        score,
+        maxScore,
+        percent,
+        passPercent,
+        passed: percent >= passPercent,
+        byDomain: domains.map((domain) => {
+          const qs = questions.filter((q) => q.domain === domain);
+          return { domain, score: round1(qs.reduce((n, q) => n + q.score, 0)), maxScore: qs.reduce((n, q) => n + q.weight, 0) };
+        }),
+        questions,
+        endedBy,
+      };
+      this.deps.store.finish(attemptId, JSON.stringify(result));
+      this.deps.logger.info('exam graded', { attempt: attemptId, exam: a.examId, score, maxScore, endedBy });
+      this.scheduleReviewEnd(this.require(attemptId));
+      return result;
+    })();
+    this.grading.set(attemptId, run);
+    void run.finally(() => this.grading.delete(attemptId)).catch(() => undefined);
+    return run;
+  }
+
+  /** The clusters stay for the review period after the end, then stop. */
+  private scheduleReviewEnd(a: ExamAttemptRecord): void {
+    if (this.disposed || !a.finishedAt) return;
+    const exam = this.definition(a.examId);
+    const at = Date.parse(a.finishedAt) + (exam?.reviewMinutes ?? 30) * this.minuteMs;
+    const stop = (): void => {
+      for (const id of Object.values(this.planOf(a).sessions)) {
+        const s = this.deps.sessions.get(id);
+        if (s && (s.state === 'ready' || s.state === 'provisioning')) void this.deps.sessions.stop(id, 'The review period of your mock exam is over. Your results are kept.').catch(() => undefined);
+      }
+    };
+    clearTimeout(this.timers.get(a.id));
+    const t = setTimeout(stop, Math.max(0, at - this.now()));
+    t.unref();
+    this.timers.set(a.id, t);
+  }
+
+  private fail(attemptId: string, message: string): void {
+    this.deps.store.fail(attemptId, message);
+    const a = this.deps.store.get(attemptId);
+    if (!a) return;
+    for (const id of Object.values(this.planOf(a).sessions)) void this.deps.sessions.stop(id, message).catch(() => undefined);
+  }
+
+  private definition(examId: string): ExamDefinition | undefined {
+    return this.deps.exams().find((e) => e.id === examId);
+  }
+
+  private require(attemptId: string): ExamAttemptRecord {
+    const a = this.deps.store.get(attemptId);
+    if (!a) throw new AppError('not_found', 'No such exam attempt.');
+    return a;
+  }
+}

@@ -1,0 +1,119 @@
+import type Database from 'better-sqlite3';
+
+export type ExamAttemptState = 'provisioning' | 'running' | 'grading' | 'finished' | 'failed';
+
+/** One learner's attempt at a mock exam. `plan`, `result` and `flags` are JSON the exams module owns. */
+export interface ExamAttemptRecord {
+  id: string;
+  learnerId: string;
+  examId: string;
+  state: ExamAttemptState;
+  /** The attempt's ExamPlan plus the session of each planned cluster (JSON). */
+  plan: string;
+  error: string | null;
+  createdAt: string;
+  /** When every cluster was ready and the clock started. */
+  startedAt: string | null;
+  /** The server-owned deadline. */
+  endsAt: string | null;
+  finishedAt: string | null;
+  /** The graded result (JSON), once finished. */
+  result: string | null;
+  /** Flagged question numbers (JSON array). */
+  flags: string;
+}
+
+interface Row {
+  id: string;
+  learner_id: string;
+  exam_id: string;
+  state: ExamAttemptState;
+  plan: string;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  ends_at: string | null;
+  finished_at: string | null;
+  result: string | null;
+  flags: string;
+}
+
+/** The exam_attempts table. State changes that must happen once are compare-and-set. */
+export class ExamTables {
+  constructor(private readonly db: Database.Database) {}
+
+  /** A new attempt in `provisioning` (the learner is recorded if this is their first visit). */
+  create(rec: Pick<ExamAttemptRecord, 'id' | 'learnerId' | 'examId' | 'plan'>): ExamAttemptRecord {
+    const at = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO learners (id, created_at) VALUES (?, ?)').run(rec.learnerId, at);
+      this.db
+        .prepare(`INSERT INTO exam_attempts (id, learner_id, exam_id, state, plan, created_at, flags) VALUES (?, ?, ?, 'provisioning', ?, ?, '[]')`)
+        .run(rec.id, rec.learnerId, rec.examId, rec.plan, at);
+    })();
+    return this.get(rec.id) as ExamAttemptRecord;
+  }
+
+  get(id: string): ExamAttemptRecord | null {
+    const row = this.db.prepare('SELECT * FROM exam_attempts WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  list(filter: { learnerId?: string; states?: ExamAttemptState[] } = {}): ExamAttemptRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.learnerId) {
+      where.push('learner_id = ?');
+      args.push(filter.learnerId);
+    }
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    const sql = `SELECT * FROM exam_attempts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
+  }
+
+  setPlan(id: string, plan: string): void {
+    this.db.prepare('UPDATE exam_attempts SET plan = ? WHERE id = ?').run(plan, id);
+  }
+
+  setFlags(id: string, flags: number[]): void {
+    this.db.prepare('UPDATE exam_attempts SET flags = ? WHERE id = ?').run(JSON.stringify(flags), id);
+  }
+
+  /** provisioning → running with the clock set; false when the attempt was not provisioning. */
+  startClock(id: string, startedAt: Date, endsAt: Date): boolean {
+    return this.db.prepare(`UPDATE exam_attempts SET state = 'running', started_at = ?, ends_at = ? WHERE id = ? AND state = 'provisioning'`).run(startedAt.toISOString(), endsAt.toISOString(), id).changes === 1;
+  }
+
+  /** running → grading, exactly once (a timer and a Finish racing: one wins). */
+  beginGrading(id: string): boolean {
+    return this.db.prepare(`UPDATE exam_attempts SET state = 'grading' WHERE id = ? AND state = 'running'`).run(id).changes === 1;
+  }
+
+  finish(id: string, result: string): void {
+    this.db.prepare(`UPDATE exam_attempts SET state = 'finished', result = ?, finished_at = ? WHERE id = ? AND state = 'grading'`).run(result, new Date().toISOString(), id);
+  }
+
+  fail(id: string, error: string): void {
+    this.db.prepare(`UPDATE exam_attempts SET state = 'failed', error = ?, finished_at = ? WHERE id = ? AND state IN ('provisioning', 'running')`).run(error, new Date().toISOString(), id);
+  }
+}
+
+function toRecord(r: Row): ExamAttemptRecord {
+  return {
+    id: r.id,
+    learnerId: r.learner_id,
+    examId: r.exam_id,
+    state: r.state,
+    plan: r.plan,
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endsAt: r.ends_at,
+    finishedAt: r.finished_at,
+    result: r.result,
+    flags: r.flags,
+  };
+}

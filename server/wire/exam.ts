@@ -1,0 +1,50 @@
+/** The mock exam API's shapes (⚑ DESIGN.md "Exam mode"), shared by server and web. */
+import type { GradeJson } from './types.js';
+
+export interface ExamListDto {
+  exams: {
+    id: string;
+    title: string;
+    description: string;
+    durationMinutes: number;
+    passPercent: number;
+    /** What one attempt needs (null when this catalog cannot fill the exam: see `unavailable`). */
+    questions: number | null;
+    clusters: number | null;
+    memoryMiB: number | null;
+    unavailable?: string;
+  }[];
+}
+
+/** POST /api/exams `{ "exam": "<id>" }` → 201 */
+export interface StartExamDto {
+  id: string;
+  url: string;
+}
+
+export interface ExamAttemptDto {
+  id: string;
+  exam: string;
+  state: 'provisioning' | 'running' | 'grading' | 'finished' | 'failed';
+  error: string | null;
+  startedAt: string | null;
+  endsAt: string | null;
+  /** By the server's clock (null before every cluster is ready). */
+  remainingMs: number | null;
+  clusters: { name: string; lab: string; context: string; node: string | null; state: string; sessionId?: string; token?: string }[];
+  questions: {
+    number: number;
+    title: string;
+    domain: string;
+    weight: number;
+    cluster: string;
+    flagged: boolean;
+    instructions: string;
+    /** Only after the exam has ended. */
+    result?: { passed: boolean; score: number; grade: GradeJson | null; error: string | null; hints: { id: string; hint: string }[]; solution: string };
+  }[];
+  /** Only after the exam has ended. */
+  result?: { score: number; maxScore: number; percent: number; passPercent: number; passed: boolean; byDomain: { domain: string; score: number; maxScore: number }[]; endedBy: 'finish' | 'timeout' };
+}
+
+export type { GradeJson };

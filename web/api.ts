@@ -7,6 +7,7 @@ import type {
   SessionDto,
   SessionListDto,
 } from '../server/wire/types.js';
+import type { ExamAttemptDto, ExamListDto, StartExamDto } from '../server/wire/exam.js';
 import { SESSION_TOKEN_HEADER } from '../server/wire/types.js';
 import type { JoinDto, JoinInfoDto, SeatDto } from '../server/wire/workshop.js';
 
@@ -66,6 +67,12 @@ export interface Api {
   seat(workshopId: string): Promise<SeatDto>;
   /** Moves the learner on to the workshop's next scenario (a new session). */
   nextScenario(workshopId: string): Promise<SeatDto>;
+  /** Mock exams (⚑ exam mode). */
+  exams(): Promise<ExamListDto>;
+  startExam(examId: string): Promise<StartExamDto>;
+  examAttempt(id: string): Promise<ExamAttemptDto>;
+  flagQuestion(id: string, question: number, flagged: boolean): Promise<{ flags: number[] }>;
+  finishExam(id: string): Promise<ExamAttemptDto>;
 }
 
 export interface RequestOptions {
@@ -119,6 +126,11 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
     join: (joinCode, displayName) => call('POST', '/api/join', { body: { joinCode, displayName } }),
     seat: (workshopId) => call('GET', `/api/workshops/${enc(workshopId)}/me`),
     nextScenario: (workshopId) => call('POST', `/api/workshops/${enc(workshopId)}/me/next`),
+    exams: () => call('GET', '/api/exams'),
+    startExam: (exam) => call('POST', '/api/exams', { body: { exam } }),
+    examAttempt: (id) => call('GET', `/api/exams/attempts/${enc(id)}`),
+    flagQuestion: (id, question, flagged) => call('POST', `/api/exams/attempts/${enc(id)}/flag`, { body: { question, flagged } }),
+    finishExam: (id) => call('POST', `/api/exams/attempts/${enc(id)}/finish`),
   };
 }
 

@@ -9,15 +9,18 @@ import type { ScenarioSummary, SessionDto } from '../server/wire/types.js';
 export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
   let disposed = false;
   const grid = h('div', { class: 'catalog-grid', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading labs…'));
+  const exams = h('section', { class: 'catalog-exams', 'aria-label': 'Mock exams' });
   replaceChildren(
     root,
     h(
       'main',
       { class: 'page' },
       h('header', { class: 'catalog-header' }, h('h1', {}, 'CKS Lab'), h('p', { class: 'muted' }, 'Pick a scenario: you get a fresh kind cluster, a terminal on its control-plane node, and a Check button that grades the real cluster state.')),
+      exams,
       grid,
     ),
   );
+  void renderExams(exams, ctx, () => disposed);
 
   void (async () => {
     try {
@@ -87,4 +90,40 @@ function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageConte
       start,
     ),
   );
+}
+
+/** Mock exams above the scenarios: length, questions, pass mark, what an attempt needs; Start. */
+async function renderExams(target: HTMLElement, ctx: PageContext, gone: () => boolean): Promise<void> {
+  const list = await ctx.api.exams().catch(() => null);
+  if (gone() || !list || list.exams.length === 0) return;
+  const cards = list.exams.map((e) => {
+    const start = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'start-exam', disabled: Boolean(e.unavailable) }, 'Start exam');
+    start.addEventListener('click', async () => {
+      start.disabled = true;
+      ctx.banner.clear();
+      try {
+        ctx.navigate((await ctx.api.startExam(e.id)).url);
+      } catch (err) {
+        ctx.banner.show(messageOf(err));
+        start.disabled = false;
+      }
+    });
+    return h(
+      'article',
+      { class: 'card exam-card', 'data-testid': 'exam-card', 'data-exam-id': e.id },
+      h('h2', { class: 'card-title' }, e.title),
+      h('p', { class: 'card-summary' }, e.description),
+      h(
+        'ul',
+        { class: 'card-facts', 'aria-label': 'Facts' },
+        h('li', { class: 'badge' }, `${e.durationMinutes} min`),
+        e.questions !== null ? h('li', { class: 'badge' }, `${e.questions} questions`) : null,
+        h('li', { class: 'badge' }, `pass ${e.passPercent} %`),
+        e.clusters !== null ? h('li', { class: 'badge' }, `${e.clusters} cluster(s) · ~${Math.round((e.memoryMiB ?? 0) / 1024)} GiB`) : null,
+      ),
+      e.unavailable ? h('p', { class: 'card-unavailable', role: 'note' }, e.unavailable) : null,
+      h('div', { class: 'card-actions' }, start),
+    );
+  });
+  replaceChildren(target, h('h2', {}, 'Mock exams'), h('p', { class: 'muted' }, 'Timed, graded only at the end, each question on its own cluster — like the real CKS exam.'), h('div', { class: 'catalog-grid' }, ...cards));
 }

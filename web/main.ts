@@ -13,6 +13,7 @@ import { renderInstructorHome } from './instructor/home.js';
 import { renderJoin } from './join.js';
 import { parseRoute } from './router.js';
 import { renderSession } from './session/page.js';
+import { renderExam } from './exam/page.js';
 
 function start(): void {
   const app = document.getElementById('app');
@@ -40,6 +41,7 @@ function start(): void {
     else if (route.name === 'join') current = renderJoin(app!, ctx, route.code);
     else if (route.name === 'instructor') current = renderInstructorHome(app!, ctx);
     else if (route.name === 'board') current = renderBoard(app!, ctx, route.workshopId);
+    else if (route.name === 'exam') current = renderExam(app!, ctx, route.attemptId);
     else {
       replaceChildren(app!, h('main', { class: 'page narrow' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/', 'data-link': true }, 'Back to the labs'))));
     }

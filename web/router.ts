@@ -8,6 +8,7 @@ export type Route =
   | { name: 'join'; code: string }
   | { name: 'instructor' }
   | { name: 'board'; workshopId: string }
+  | { name: 'exam'; attemptId: string }
   | { name: 'not-found' };
 
 const PATTERNS: [RegExp, (id: string) => Route][] = [
@@ -15,6 +16,7 @@ const PATTERNS: [RegExp, (id: string) => Route][] = [
   [/^\/join(?:\/([^/]*))?\/?$/, (code) => ({ name: 'join', code })],
   [/^\/instructor\/?$/, () => ({ name: 'instructor' })],
   [/^\/instructor\/w\/([^/]+)\/?$/, (workshopId) => ({ name: 'board', workshopId })],
+  [/^\/exam\/([^/]+)\/?$/, (attemptId) => ({ name: 'exam', attemptId })],
 ];
 
 /** Parses a location pathname into a route. */

@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use('/assets', express.static(join(deps.webDir, 'dist'), { fallthrough: false, maxAge: '1h' }));
   const index = join(deps.webDir, 'index.html');
-  app.get(['/', '/s/:id', '/join', '/join/:code', '/instructor', '/instructor/w/:id'], (_req, res) => {
+  app.get(['/', '/s/:id', '/join', '/join/:code', '/instructor', '/instructor/w/:id', '/exam/:id'], (_req, res) => {
     if (!existsSync(index)) {
       res.status(503).type('text/plain').send('The web page is not built. Run `npm run build`.');
       return;

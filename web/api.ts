@@ -72,6 +72,8 @@ export interface Api {
   startExam(examId: string): Promise<StartExamDto>;
   examAttempt(id: string): Promise<ExamAttemptDto>;
   flagQuestion(id: string, question: number, flagged: boolean): Promise<{ flags: number[] }>;
+  /** The candidate opened a question (time spent per question). */
+  viewQuestion(id: string, question: number): Promise<void>;
   finishExam(id: string): Promise<ExamAttemptDto>;
 }
 
@@ -130,6 +132,7 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
     startExam: (exam) => call('POST', '/api/exams', { body: { exam } }),
     examAttempt: (id) => call('GET', `/api/exams/attempts/${enc(id)}`),
     flagQuestion: (id, question, flagged) => call('POST', `/api/exams/attempts/${enc(id)}/flag`, { body: { question, flagged } }),
+    viewQuestion: (id, question) => call('POST', `/api/exams/attempts/${enc(id)}/view`, { body: { question } }),
     finishExam: (id) => call('POST', `/api/exams/attempts/${enc(id)}/finish`),
   };
 }

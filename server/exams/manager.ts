@@ -28,6 +28,8 @@ export interface QuestionResult {
   /** Points earned: the question's weight × the share of the scenario's task points earned. */
   score: number;
   passed: boolean;
+  /** Seconds the candidate spent on this question (from the questions they opened, by the server's clock). */
+  seconds: number;
   /** Every task and check with expected vs found (⚑ grade JSON). */
   grade: GradeJson | null;
   /** Why it could not be graded (its cluster was gone), when it could not. */
@@ -141,6 +143,16 @@ export class ExamManager {
     return list;
   }
 
+  /** The candidate opened `question` (time spent per question is counted from these, by the server's clock). */
+  view(attemptId: string, question: unknown): void {
+    const a = this.require(attemptId);
+    if (a.state !== 'running') return;
+    if (typeof question !== 'number' || !this.planOf(a).questions.some((q) => q.number === question)) {
+      throw new AppError('bad_request', 'question must be a question number of this exam.', { field: 'question' });
+    }
+    this.deps.store.addView(a.id, question, this.now());
+  }
+
   /** End the exam now (the learner's Finish): grades every question once; later calls get the same result. */
   async finish(attemptId: string): Promise<ExamResult> {
     const a = this.require(attemptId);
@@ -231,9 +243,10 @@ export class ExamManager {
       const a = this.require(attemptId);
       const plan = this.planOf(a);
       const exam = this.definition(a.examId);
+      const seconds = timeSpent(a, this.now());
       const questions = await Promise.all(
         plan.questions.map(async (q): Promise<QuestionResult> => {
-          const base = { number: q.number, scenarioId: q.scenarioId, domain: q.domain, weight: q.weight };
+          const base = { number: q.number, scenarioId: q.scenarioId, domain: q.domain, weight: q.weight, seconds: seconds.get(q.number) ?? 0 };
           try {
             const grade = await this.deps.sessions.gradeScenario(plan.sessions[q.cluster] as string, applyParams(this.deps.catalog.require(q.scenarioId), q.params));
             const share = grade.maxScore > 0 ? grade.score / grade.maxScore : 0;
@@ -304,4 +317,24 @@ export class ExamManager {
     if (!a) throw new AppError('not_found', 'No such exam attempt.');
     return a;
   }
+}
+
+/** Seconds per question: from each view to the next one (or the end), within the exam's clock. */
+function timeSpent(a: ExamAttemptRecord, now: number): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!a.startedAt) return out;
+  const start = Date.parse(a.startedAt);
+  const end = Math.min(now, a.endsAt ? Date.parse(a.endsAt) : now);
+  let views: [number, number][] = [];
+  try {
+    views = (JSON.parse(a.views) as [number, number][]).filter((v) => Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number');
+  } catch {
+    views = [];
+  }
+  views.forEach(([q, at], i) => {
+    const from = Math.max(start, at);
+    const to = Math.min(end, views[i + 1]?.[1] ?? end);
+    if (to > from) out.set(q, (out.get(q) ?? 0) + Math.round((to - from) / 1000));
+  });
+  return out;
 }

@@ -63,6 +63,13 @@ export function examRouter(deps: ExamRouteDeps): Router {
     res.json({ flags: exams.flag(a.id, body.question, body.flagged) });
   });
 
+  r.post('/exams/attempts/:id/view', (req, res) => {
+    const a = owned(req);
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    exams.view(a.id, body.question);
+    res.status(204).end();
+  });
+
   r.post('/exams/attempts/:id/finish', async (req, res) => {
     const a = owned(req);
     await exams.finish(a.id);
@@ -107,7 +114,7 @@ export function examRouter(deps: ExamRouteDeps): Router {
           flagged: flags.includes(q.number),
           instructions: scenario.instructions,
           ...(ended && qr
-            ? { result: { passed: qr.passed, score: qr.score, grade: qr.grade, error: qr.error ?? null, hints: scenario.tasks.map((t) => ({ id: t.id, hint: t.hint })), solution: solutionText(scenario.solutionScript) } }
+            ? { result: { passed: qr.passed, score: qr.score, seconds: qr.seconds, grade: qr.grade, error: qr.error ?? null, hints: scenario.tasks.map((t) => ({ id: t.id, hint: t.hint })), solution: solutionText(scenario.solutionScript) } }
             : {}),
         };
       }),

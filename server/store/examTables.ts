@@ -21,6 +21,8 @@ export interface ExamAttemptRecord {
   result: string | null;
   /** Flagged question numbers (JSON array). */
   flags: string;
+  /** `[question, epoch ms]` pairs: which question the candidate opened when (JSON array). */
+  views: string;
 }
 
 interface Row {
@@ -36,6 +38,7 @@ interface Row {
   finished_at: string | null;
   result: string | null;
   flags: string;
+  views: string;
 }
 
 /** The exam_attempts table. State changes that must happen once are compare-and-set. */
@@ -82,6 +85,13 @@ export class ExamTables {
     this.db.prepare('UPDATE exam_attempts SET flags = ? WHERE id = ?').run(JSON.stringify(flags), id);
   }
 
+  /** Note that the candidate opened `question` at `at` (kept while the exam runs, at most 5000 entries). */
+  addView(id: string, question: number, at: number): void {
+    this.db
+      .prepare(`UPDATE exam_attempts SET views = json_insert(views, '$[#]', json_array(?, ?)) WHERE id = ? AND state = 'running' AND json_array_length(views) < 5000`)
+      .run(question, at, id);
+  }
+
   /** provisioning → running with the clock set; false when the attempt was not provisioning. */
   startClock(id: string, startedAt: Date, endsAt: Date): boolean {
     return this.db.prepare(`UPDATE exam_attempts SET state = 'running', started_at = ?, ends_at = ? WHERE id = ? AND state = 'provisioning'`).run(startedAt.toISOString(), endsAt.toISOString(), id).changes === 1;
@@ -115,5 +125,6 @@ function toRecord(r: Row): ExamAttemptRecord {
     finishedAt: r.finished_at,
     result: r.result,
     flags: r.flags,
+    views: r.views,
   };
 }

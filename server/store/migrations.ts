@@ -86,4 +86,6 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX exam_attempts_learner ON exam_attempts(learner_id, created_at);
    ALTER TABLE sessions ADD COLUMN exam_attempt_id TEXT REFERENCES exam_attempts(id);`,
+  // Which question an exam candidate looked at when (time spent per question).
+  `ALTER TABLE exam_attempts ADD COLUMN views TEXT NOT NULL DEFAULT '[]';`,
 ];

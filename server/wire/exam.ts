@@ -41,7 +41,7 @@ export interface ExamAttemptDto {
     flagged: boolean;
     instructions: string;
     /** Only after the exam has ended. */
-    result?: { passed: boolean; score: number; grade: GradeJson | null; error: string | null; hints: { id: string; hint: string }[]; solution: string };
+    result?: { passed: boolean; score: number; seconds: number; grade: GradeJson | null; error: string | null; hints: { id: string; hint: string }[]; solution: string };
   }[];
   /** Only after the exam has ended. */
   result?: { score: number; maxScore: number; percent: number; passPercent: number; passed: boolean; byDomain: { domain: string; score: number; maxScore: number }[]; endedBy: 'finish' | 'timeout' };

@@ -72,6 +72,12 @@ describe('mock exam on the real platform (fakes)', function () {
     assert.deepEqual((await learner.request('POST', `/api/exams/attempts/${id}/flag`, { question: 3, flagged: true })).json.flags, [3]);
     assert.equal((await learner.request('POST', `/api/exams/attempts/${id}/flag`, { question: 9, flagged: true })).status, 400);
 
+    // Time per question comes from the questions the candidate opens, by the server's clock.
+    assert.equal((await learner.request('POST', `/api/exams/attempts/${id}/view`, { question: 1 })).status, 204);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal((await learner.request('POST', `/api/exams/attempts/${id}/view`, { question: 2 })).status, 204);
+    assert.equal((await learner.request('POST', `/api/exams/attempts/${id}/view`, { question: 'x' })).status, 400);
+
     // The learner answers question 2 on cks1, as its instructions say.
     const session = platform.sessions.get(cks1.sessionId!)!;
     const q2 = applyParams(new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios')).scenarios).require('init-containers'), {});
@@ -85,6 +91,8 @@ describe('mock exam on the real platform (fakes)', function () {
     assert.deepEqual(done.questions.map((q) => [q.number, q.result?.passed]), [[1, false], [2, true], [3, false], [4, false]]);
     assert.equal(done.result?.passed, false);
     assert.equal(done.result?.endedBy, 'finish');
+    assert.ok(done.questions[0]!.result!.seconds >= 1, `time on question 1: ${done.questions[0]!.result!.seconds}`);
+    assert.ok(done.questions.every((q) => q.result!.seconds >= 0));
     assert.equal(done.result?.maxScore, done.questions.reduce((n, q) => n + q.weight, 0));
     const q1 = done.questions[0]!.result!;
     assert.ok(q1.grade && q1.grade.tasks.some((t) => t.checks.some((c) => !c.passed && c.expected !== undefined)), 'every check with expected vs found');

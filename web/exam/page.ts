@@ -21,6 +21,7 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
   let disposed = false;
   let attempt: ExamAttemptDto | null = null;
   let current = 1;
+  let viewed = false;
   let deadline = 0;
   let tick = 0;
   let poll = 0;
@@ -132,6 +133,8 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
     if (!attempt) return;
     const q = attempt.questions.find((x) => x.number === n);
     if (!q) return;
+    if (n !== current || !viewed) void ctx.api.viewQuestion(attemptId, n).catch(() => undefined);
+    viewed = true;
     current = n;
     drawList();
     flag.setAttribute('aria-pressed', String(q.flagged));

@@ -39,7 +39,7 @@ export function renderResults(a: ExamAttemptDto): HTMLElement {
     return h(
       'details',
       { class: 'exam-question-result', 'data-testid': 'exam-question-result', 'data-passed': String(res?.passed ?? false), 'data-index': String(q.number) },
-      h('summary', {}, `${res?.passed ? '✓' : '✗'} ${q.number}. ${q.title} — ${res?.score ?? 0} / ${q.weight} points (${q.cluster})`),
+      h('summary', {}, `${res?.passed ? '✓' : '✗'} ${q.number}. ${q.title} — ${res?.score ?? 0} / ${q.weight} points (${q.cluster}) · ${minutes(res?.seconds ?? 0)}`),
       res?.error ? h('p', { class: 'card-unavailable' }, res.error) : null,
       h('ul', { class: 'checks' }, ...checks),
       h('h4', {}, 'Hints'),
@@ -49,4 +49,8 @@ export function renderResults(a: ExamAttemptDto): HTMLElement {
     );
   });
   return h('main', { class: 'page exam-results' }, summary, ...questions, h('a', { class: 'btn', href: '/', 'data-link': true }, 'Back to the catalog'));
+}
+
+function minutes(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} spent`;
 }

@@ -60,6 +60,8 @@ export interface Api {
   stop(id: string): Promise<void>;
   retry(id: string): Promise<SessionDto>;
   solution(id: string): Promise<{ markdown: string }>;
+  /** Live auto-check on or off for a practice lab. */
+  setAutoCheck(id: string, enabled: boolean): Promise<SessionDto>;
   /** Public facts of a workshop before joining (404/410 for a wrong or expired code). */
   joinInfo(code: string): Promise<JoinInfoDto>;
   join(joinCode: string, displayName: string): Promise<JoinDto>;
@@ -124,6 +126,7 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
     stop: (id) => call('DELETE', `/api/sessions/${enc(id)}`, bySession(id)),
     retry: (id) => call('POST', `/api/sessions/${enc(id)}/retry`, bySession(id)),
     solution: (id) => call('GET', `/api/sessions/${enc(id)}/solution`, bySession(id)),
+    setAutoCheck: (id, enabled) => call('POST', `/api/sessions/${enc(id)}/autocheck`, { ...bySession(id), body: { enabled } }),
     joinInfo: (code) => call('GET', `/api/join/${enc(code)}`),
     join: (joinCode, displayName) => call('POST', '/api/join', { body: { joinCode, displayName } }),
     seat: (workshopId) => call('GET', `/api/workshops/${enc(workshopId)}/me`),

@@ -161,6 +161,13 @@ function apiRouter(deps: AppDeps): Router {
     res.json(toGradeJson(result));
   });
 
+  /** Live auto-check on or off (`{ "enabled": true }`): practice labs only. */
+  r.post('/sessions/:id/autocheck', (req: Request, res: Response) => {
+    const s = owned(req);
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    res.json(sessionDto(sessions.setAutoCheck(s.id, body.enabled), sessions, store));
+  });
+
   r.post('/sessions/:id/retry', (req, res) => {
     const s = owned(req);
     res.json(sessionDto(sessions.retry(s.id), sessions, store));

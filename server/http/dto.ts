@@ -17,7 +17,9 @@ export function sessionDto(s: SessionRecord, sessions: SessionManager, store: St
     createdAt: s.createdAt,
     lastGrade: last ? toGradeJson(last.result) : null,
     attempts: attempts.length,
-    solutionAvailable: attempts.length > 0,
+    // Background checks (workshops, live auto-check) do not unlock the solution: the learner's own Check does.
+    solutionAvailable: attempts.some((a) => a.source === 'learner'),
+    autoCheck: s.autoCheck,
     ...(s.seatId ? workshopOf(s.seatId, store) : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import { isAppError } from '../errors.js';
+import { toGradeJson } from '../grading/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { Store } from '../store/types.js';
@@ -94,6 +95,9 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
     const offSeat = sessions.on('seat', (id, e) => {
       if (id === sessionId) socket.emit('seat', e);
     });
+    const offGraded = sessions.on('graded', (id, result) => {
+      if (id === sessionId) socket.emit('graded', toGradeJson(result));
+    });
 
     socket.on('input', (data) => {
       if (typeof data !== 'string' || data.length > MAX_INPUT) {
@@ -125,6 +129,7 @@ export function mountTerminalNamespace(io: Server, deps: { sessions: SessionMana
       offState();
       offNotice();
       offSeat();
+      offGraded();
       attachment?.detach();
       attachment = undefined;
       if (owners.get(sessionId) === socket) owners.delete(sessionId);

@@ -43,6 +43,7 @@ export class SessionManager {
   private readonly tokens: SessionTokens;
   private readonly log: Logger;
   private reaper: NodeJS.Timeout | undefined;
+  private autoChecker: NodeJS.Timeout | undefined;
   private availability: { at: number; value: Map<string, string | null> } | undefined;
   private disposed = false;
 
@@ -310,7 +311,7 @@ export class SessionManager {
   /** The reference solution, available after a first attempt. */
   async solution(sessionId: string): Promise<string> {
     const session = this.require(sessionId);
-    if (this.deps.store.listAttempts(session.id).length === 0) {
+    if (!this.deps.store.listAttempts(session.id).some((a) => a.source === 'learner')) {
       throw new AppError('forbidden', 'Press Check at least once before looking at the solution.');
     }
     const scenario = this.scenarioOf(session);
@@ -377,6 +378,29 @@ export class SessionManager {
     if (this.reaper) return;
     this.reaper = setInterval(() => void this.reapIdle().catch((e: unknown) => this.log.error('reaper failed', { err: e })), this.deps.settings.reapIntervalMs);
     this.reaper.unref();
+    this.autoChecker = setInterval(() => void this.autoCheckNow().catch((e: unknown) => this.log.error('auto-check failed', { err: e })), this.deps.settings.autoCheckIntervalMs ?? 20_000);
+    this.autoChecker.unref();
+  }
+
+  /**
+   * Live auto-check (opt-in, practice labs only — never a mock exam's clusters): the lab is graded
+   * in the background and each result is pushed to the page, so tasks turn green as they are done.
+   */
+  setAutoCheck(sessionId: string, on: unknown): SessionRecord {
+    const session = this.require(sessionId);
+    if (typeof on !== 'boolean') throw new AppError('bad_request', 'enabled must be true or false.', { field: 'enabled' });
+    if (session.examAttemptId) throw new AppError('forbidden', 'Live checks are off during a mock exam: as in the real exam, results come at the end.');
+    if (session.state === 'ended') throw new AppError('conflict', 'This lab has ended.');
+    this.deps.store.setAutoCheck(session.id, on);
+    return this.require(sessionId);
+  }
+
+  /** One round of live auto-checks: every ready practice lab that asked for it, a few at a time. */
+  async autoCheckNow(): Promise<void> {
+    const due = this.deps.store.listSessions({ states: ['ready'] }).filter((s) => s.autoCheck && s.examAttemptId === null);
+    for (let i = 0; i < due.length; i += 5) {
+      await Promise.all(due.slice(i, i + 5).map((s) => this.grade(s.id, 'background').catch(() => undefined)));
+    }
   }
 
   /** Stop timers and terminals. Clusters are kept: a restarted server adopts them. */
@@ -384,6 +408,7 @@ export class SessionManager {
     if (this.disposed) return;
     this.disposed = true;
     if (this.reaper) clearInterval(this.reaper);
+    if (this.autoChecker) clearInterval(this.autoChecker);
     for (const live of this.live.values()) {
       live.abort?.abort();
       live.terminal?.dispose();

@@ -37,6 +37,8 @@ export interface SessionSettings {
   /** Active sessions on this host. */
   maxActiveSessions: number;
   setupTimeoutMs: number;
+  /** How often labs with live auto-check on are graded in the background (default 20 s). */
+  autoCheckIntervalMs?: number;
 }
 
 export interface SessionEvents {

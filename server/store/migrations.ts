@@ -88,4 +88,6 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sessions ADD COLUMN exam_attempt_id TEXT REFERENCES exam_attempts(id);`,
   // Which question an exam candidate looked at when (time spent per question).
   `ALTER TABLE exam_attempts ADD COLUMN views TEXT NOT NULL DEFAULT '[]';`,
+  // Live auto-check of a practice lab (opt-in): graded in the background, results pushed.
+  `ALTER TABLE sessions ADD COLUMN auto_check INTEGER NOT NULL DEFAULT 0;`,
 ];

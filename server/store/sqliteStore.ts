@@ -21,6 +21,7 @@ interface SessionRow {
   seat_id: string | null;
   params: string | null;
   exam_attempt_id: string | null;
+  auto_check: number;
 }
 
 interface AttemptRow {
@@ -69,7 +70,7 @@ export class SqliteStore extends WorkshopTables implements Store {
   }
 
   createSession(
-    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId'> & {
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId' | 'autoCheck'> & {
       seatId?: string | null;
       params?: Record<string, string> | null;
       examAttemptId?: string | null;
@@ -83,6 +84,10 @@ export class SqliteStore extends WorkshopTables implements Store {
       )
       .run(rec.id, rec.learnerId, rec.scenarioId, rec.clusterName, rec.state, rec.secretHash, t, t, rec.seatId ?? null, rec.params ? JSON.stringify(rec.params) : null, rec.examAttemptId ?? null);
     return this.getSession(rec.id) as SessionRecord;
+  }
+
+  setAutoCheck(id: string, on: boolean): void {
+    this.db.prepare('UPDATE sessions SET auto_check = ? WHERE id = ?').run(on ? 1 : 0, id);
   }
 
   setSessionCluster(id: string, clusterName: string): void {
@@ -170,6 +175,7 @@ function toSession(r: SessionRow): SessionRecord {
     seatId: r.seat_id,
     params: parseParams(r.params),
     examAttemptId: r.exam_attempt_id,
+    autoCheck: r.auto_check === 1,
   };
 }
 

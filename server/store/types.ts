@@ -21,6 +21,8 @@ export interface SessionRecord {
   params: Record<string, string> | null;
   /** The mock exam attempt this session is a cluster of (null otherwise). */
   examAttemptId: string | null;
+  /** Live auto-check: graded in the background while the learner works, results pushed (opt-in). */
+  autoCheck: boolean;
 }
 
 export interface AttemptRecord {
@@ -97,7 +99,7 @@ export interface Store extends WorkshopStore {
   createLearner(id: string): void;
   learnerExists(id: string): boolean;
   createSession(
-    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId'> & {
+    rec: Omit<SessionRecord, 'createdAt' | 'lastActivityAt' | 'endedAt' | 'error' | 'seatId' | 'params' | 'examAttemptId' | 'autoCheck'> & {
       seatId?: string | null;
       params?: Record<string, string> | null;
       examAttemptId?: string | null;
@@ -109,6 +111,7 @@ export interface Store extends WorkshopStore {
   setSessionCluster(id: string, clusterName: string): void;
   updateSessionState(id: string, state: SessionState, error?: string | null): void;
   touchSession(id: string, at?: Date): void;
+  setAutoCheck(id: string, on: boolean): void;
   addAttempt(sessionId: string, result: GradeResult, source?: AttemptSource): AttemptRecord;
   listAttempts(sessionId: string): AttemptRecord[];
   latestAttempt(sessionId: string): AttemptRecord | null;

@@ -42,8 +42,10 @@ export interface SessionDto {
   /** Latest grade, if any (survives reloads and restarts). */
   lastGrade: GradeJson | null;
   attempts: number;
-  /** Is the reference solution available (after a first attempt)? */
+  /** Is the reference solution available (after the learner's first Check)? */
   solutionAvailable: boolean;
+  /** Live auto-check is on: results arrive as `graded` on the terminal socket. */
+  autoCheck?: boolean;
   /** The session token; only in the owner's own session list (GET /api/sessions). */
   token?: string;
   /** Set when the session is a workshop seat's lab. */
@@ -81,6 +83,8 @@ export interface TerminalServerToClient {
   exit: (info: { code: number | null }) => void;
   /** A problem with a message (bad payload, not ready yet); the connection stays up. */
   problem: (e: { code: string; message: string }) => void;
+  /** A new grade of this lab (the learner's Check, or a background/live check). */
+  graded: (g: GradeJson) => void;
   /** A message from the workshop's instructor (broadcast). */
   notice: (e: { message: string; at: string }) => void;
   /** The learner's workshop seat changed (next scenario, time extended, workshop ended). */

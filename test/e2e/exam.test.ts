@@ -68,6 +68,8 @@ describe('mock exam on the real platform (fakes)', function () {
     const peek = await learner.request('POST', `/api/sessions/${cks1.sessionId}/grade`, undefined, { 'x-session-token': cks1.token! });
     assert.equal(peek.status, 403);
     assert.match(peek.json.error.message, /results are shown when the exam ends/);
+    const live = await learner.request('POST', `/api/sessions/${cks1.sessionId}/autocheck`, { enabled: true }, { 'x-session-token': cks1.token! });
+    assert.equal(live.status, 403, 'no live auto-check during an exam');
 
     assert.deepEqual((await learner.request('POST', `/api/exams/attempts/${id}/flag`, { question: 3, flagged: true })).json.flags, [3]);
     assert.equal((await learner.request('POST', `/api/exams/attempts/${id}/flag`, { question: 9, flagged: true })).status, 400);

@@ -17,6 +17,8 @@ export interface GradePanel {
   /** Show a grade (the last one on load, then each new one). */
   show(grade: GradeJson | null): void;
   setSolutionAvailable(available: boolean): void;
+  /** Reflect the session's live auto-check setting. */
+  setAutoCheck(on: boolean): void;
 }
 
 /** Creates the panel for session `sessionId`. */
@@ -26,10 +28,12 @@ export function createGradePanel(ctx: PageContext, sessionId: string): GradePane
   const results = h('ol', { class: 'task-results', 'aria-label': 'Task results' });
   const solutionButton = h('button', { type: 'button', class: 'btn', 'data-testid': 'show-solution', hidden: true }, 'Show solution');
   const solution = h('div', { class: 'solution markdown', 'data-testid': 'solution', hidden: true });
+  const auto = h('input', { type: 'checkbox', 'data-testid': 'auto-check' });
+  const autoLabel = h('label', { class: 'auto-check', title: 'Grade the cluster in the background while you work: tasks turn green as you complete them.' }, auto, ' Live check');
   const el = h(
     'section',
     { class: 'grade-panel', 'aria-label': 'Check your work' },
-    h('div', { class: 'grade-bar' }, check, scoreBox, solutionButton),
+    h('div', { class: 'grade-bar' }, check, scoreBox, solutionButton, autoLabel),
     h('p', { class: 'muted grade-empty' }, 'Press Check when you are done: the cluster itself is graded.'),
     results,
     solution,
@@ -50,6 +54,20 @@ export function createGradePanel(ctx: PageContext, sessionId: string): GradePane
     } finally {
       check.disabled = false;
       check.textContent = 'Check';
+    }
+  });
+
+  auto.addEventListener('change', async () => {
+    const want = auto.checked;
+    auto.disabled = true;
+    try {
+      const s = await ctx.api.setAutoCheck(sessionId, want);
+      auto.checked = s.autoCheck === true;
+    } catch (err) {
+      auto.checked = !want;
+      ctx.banner.show(messageOf(err));
+    } finally {
+      auto.disabled = false;
     }
   });
 
@@ -93,7 +111,11 @@ export function createGradePanel(ctx: PageContext, sessionId: string): GradePane
     solutionButton.hidden = !available;
   }
 
-  return { el, show, setSolutionAvailable };
+  function setAutoCheck(on: boolean): void {
+    auto.checked = on;
+  }
+
+  return { el, show, setSolutionAvailable, setAutoCheck };
 }
 
 function taskResult(task: TaskJson): HTMLElement {

@@ -64,6 +64,7 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
   function show(session: SessionDto): void {
     if (disposed) return;
     grade.setSolutionAvailable(session.solutionAvailable);
+    grade.setAutoCheck(session.autoCheck === true);
     stop.disabled = session.state === 'ended';
     if (session.state === 'ready') {
       if (!workspace.isConnected) {
@@ -109,6 +110,8 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
     s.on('exit', ({ code }) => terminal.notice(`[The shell exited${code === null ? '' : ` with code ${code}`}.]`));
     s.on('problem', (e) => ctx.banner.show(e.message));
     s.on('notice', (e) => workshop?.notice(e));
+    // A live auto-check (or a Check from another tab): the tasks turn green as they are done.
+    s.on('graded', (g) => grade.show(g));
     s.on('seat', () => void workshop?.refresh(true));
     s.on('connect_error', (err) => {
       // A refused handshake (bad token, unknown session) carries the server's message.

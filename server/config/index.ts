@@ -38,6 +38,8 @@ export interface ServerConfig {
   metricsToken: string | undefined;
   /** Checks per session: `burst` in a row, refilled at `perMinute` (CKS_CHECK_BURST, CKS_CHECKS_PER_MINUTE; 0 = no limit). */
   checkLimit: { burst: number; perMinute: number };
+  /** How often labs with live auto-check on are graded (CKS_AUTO_CHECK_SECONDS). */
+  autoCheckIntervalMs: number;
   /** NODE_ENV=production: the web bundle's source maps are not served. */
   production: boolean;
 }
@@ -101,6 +103,7 @@ export function loadConfig(
       burst: Math.max(1, num(env, 'CKS_CHECK_BURST', 5, 'checks in a row')),
       perMinute: num(env, 'CKS_CHECKS_PER_MINUTE', 6, 'checks per minute'),
     },
+    autoCheckIntervalMs: Math.max(5, num(env, 'CKS_AUTO_CHECK_SECONDS', 20, 'live auto-check interval')) * 1000,
     production: env.NODE_ENV === 'production',
   };
 }

@@ -148,6 +148,7 @@ export async function startPlatform(
       maxActiveSessions: config.maxActiveSessions,
       maxActiveSessionsPerLearner: config.maxActiveSessionsPerLearner,
       setupTimeoutMs: config.setupTimeoutMs,
+      autoCheckIntervalMs: config.autoCheckIntervalMs,
     },
   });
   const preflight = await provider.preflight();

@@ -49,6 +49,7 @@ function expectedDefaults(c: ServerConfig): Record<string, string> {
     CKS_SETUP_TIMEOUT_SECONDS: `\`${c.setupTimeoutMs / 1000}\``,
     CKS_CHECK_BURST: `\`${c.checkLimit.burst}\``,
     CKS_CHECKS_PER_MINUTE: `\`${c.checkLimit.perMinute}\``,
+    CKS_AUTO_CHECK_SECONDS: `\`${c.autoCheckIntervalMs / 1000}\``,
     CKS_LOG_LEVEL: `\`${c.logLevel}\``,
     CKS_SECURE_COOKIES: c.secureCookies ? 'on' : 'off',
     CKS_PUBLIC_URL: c.publicUrl === undefined ? '`http://<host>:<port>`' : c.publicUrl,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AppError, isAppError } from '../errors.js';
 import type { ExecOutcome } from '../grading/types.js';
-import { credentialsToKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
+import { DEFAULT_API_HOSTS, credentialsToKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
 import type { Logger } from '../log/index.js';
 import { assertName, type CommandRunner } from '../process/index.js';
 import { DOCKER_INFO_FORMAT, PODMAN_INFO_FORMAT, parseDockerIsolation, parsePodmanIsolation, type EngineIsolation, type EngineName } from './engine.js';
@@ -252,6 +252,23 @@ export class KindProvider implements ClusterProvider {
       );
     }
     return credentialsToKubeconfig(await this.liveCredentials(name), `kind-${name}`);
+  }
+
+  /**
+   * `kind get kubeconfig --internal` chooses the server other nodes reach the cluster at; only that
+   * server is taken (checked: https, the control-plane node's name or loopback). When the node's
+   * admin.conf was tampered with so that kind's output is refused, kind's own convention is used.
+   */
+  async internalApiServer(name: string): Promise<string> {
+    assertName(name, 'cluster name');
+    const fallback = `https://${controlPlaneNode(name)}:6443`;
+    const res = await this.runner.run('kind', ['get', 'kubeconfig', '--internal', '--name', name], { timeoutMs: 30_000 });
+    if (res.code !== 0) return fallback;
+    try {
+      return parseClusterCredentials(res.stdout, { source: `the internal kubeconfig of cluster "${name}"`, allowedHosts: [...DEFAULT_API_HOSTS, controlPlaneNode(name)] }).server;
+    } catch {
+      return fallback;
+    }
   }
 
   /** `kind get kubeconfig` (it copies the node's admin.conf), reduced to inline credentials. */

@@ -74,6 +74,11 @@ export interface ClusterProvider {
   preflight(): Promise<string | null>;
   /** Can this host run `lab` (its `requires`)? A learner-fit reason when not, else null. */
   labSupport(lab: Lab): Promise<string | null>;
+  /**
+   * The API server address other nodes on the engine's network reach this cluster at (kind:
+   * `https://<cluster>-control-plane:6443`), for kubeconfigs written onto nodes (a mock exam's contexts).
+   */
+  internalApiServer?(name: string): Promise<string>;
   /** What root in a node can reach on the host (reported by /api/ready); absent where the provider cannot tell. */
   isolation?(): Promise<EngineIsolation>;
 }

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { toGradeJson, type GradeJson } from '../grading/index.js';
+import type { ClusterProvider } from '../clusters/types.js';
+import { contextsKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
 import type { Logger } from '../log/index.js';
 import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import { applyParams } from '../scenarios/params.js';
@@ -50,6 +52,8 @@ export interface ExamResult {
 
 export interface ExamManagerDeps {
   store: ExamTables;
+  /** Writes every cluster's context onto each exam node (absent: no contexts, e.g. in-memory tests). */
+  provider?: Pick<ClusterProvider, 'kubeconfig' | 'nodeExec' | 'internalApiServer'>;
   sessions: SessionManager;
   catalog: ScenarioCatalog;
   exams: () => ExamDefinition[];
@@ -62,9 +66,20 @@ export interface ExamManagerDeps {
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** Run on each exam node (a fixed script; the kubeconfig comes on stdin). */
+const WRITE_CONTEXTS = [
+  'set -e',
+  'umask 077',
+  'mkdir -p /root/.kube',
+  'cat > /root/.kube/config',
+  "printf '%s\\n' '# CKS Lab mock exam: every cluster of the exam is a kubectl context (kubectl config get-contexts)' 'export KUBECONFIG=/root/.kube/config' > /etc/profile.d/cks-exam.sh",
+  'chmod 644 /etc/profile.d/cks-exam.sh',
+].join('\n');
+
 export class ExamManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly grading = new Map<string, Promise<ExamResult | null>>();
+  private readonly preparing = new Set<string>();
   private readonly minuteMs: number;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -209,12 +224,41 @@ export class ExamManager {
       this.fail(attemptId, `A cluster of the exam could not be prepared${failed?.error ? `: ${failed.error}` : ''}. Start the exam again.`);
       return;
     }
-    if (!states.every((s) => s?.state === 'ready')) return;
-    const start = this.now();
-    const exam = this.definition(a.examId);
-    if (this.deps.store.startClock(attemptId, new Date(start), new Date(start + (exam?.durationMinutes ?? 120) * this.minuteMs))) {
-      this.deps.logger.info('exam started', { attempt: attemptId, exam: a.examId });
-      this.schedule(this.require(attemptId));
+    if (!states.every((s) => s?.state === 'ready') || this.preparing.has(attemptId)) return;
+    this.preparing.add(attemptId);
+    // Every exam node gets every cluster as a kubectl context before the clock starts.
+    void this.writeContexts(plan)
+      .catch((e: unknown) => this.deps.logger.warn('exam contexts could not be written', { attempt: attemptId, err: e }))
+      .finally(() => {
+        this.preparing.delete(attemptId);
+        const start = this.now();
+        const exam = this.definition(a.examId);
+        if (this.deps.store.startClock(attemptId, new Date(start), new Date(start + (exam?.durationMinutes ?? 120) * this.minuteMs))) {
+          this.deps.logger.info('exam started', { attempt: attemptId, exam: a.examId });
+          this.schedule(this.require(attemptId));
+        }
+      });
+  }
+
+  /**
+   * `/root/.kube/config` on each exam node with a context per exam cluster (cks1, cks2 …; the
+   * node's own is current), reaching the others at their internal address with the credentials
+   * captured at creation, and a login-shell profile pointing KUBECONFIG at it — so
+   * `kubectl config use-context cks2` works as on the exam.
+   */
+  private async writeContexts(plan: StoredPlan): Promise<void> {
+    const provider = this.deps.provider;
+    if (!provider?.internalApiServer || plan.clusters.length === 0) return;
+    const entries: { name: string; node: string; credentials: ClusterCredentials }[] = [];
+    for (const c of plan.clusters) {
+      const s = this.deps.sessions.get(plan.sessions[c.name] ?? '');
+      if (!s) return;
+      const captured = parseClusterCredentials(await provider.kubeconfig(s.clusterName), { source: `the credentials of ${c.name}` });
+      entries.push({ name: c.name, node: s.clusterName, credentials: { ...captured, server: await provider.internalApiServer(s.clusterName) } });
+    }
+    for (const e of entries) {
+      const out = await provider.nodeExec(e.node, ['bash', '-c', WRITE_CONTEXTS], { input: contextsKubeconfig(entries, e.name), timeoutMs: 30_000 });
+      if (out.exitCode !== 0) throw new Error(`writing the exam contexts on ${e.name} failed: ${out.stderr.trim().slice(-300)}`);
     }
   }
 

@@ -159,6 +159,28 @@ export function credentialsToKubeconfig(c: ClusterCredentials, name: string): st
   ) + '\n';
 }
 
+/**
+ * One kubeconfig with a context per cluster (a mock exam's clusters, named cks1, cks2 …), each with
+ * only its inline credentials, `current` selected: what a node needs for `kubectl config use-context`.
+ */
+export function contextsKubeconfig(entries: readonly { name: string; credentials: ClusterCredentials }[], current: string): string {
+  const user = (c: ClusterCredentials) => ('token' in c.auth ? { token: c.auth.token } : { 'client-certificate-data': c.auth.certData, 'client-key-data': c.auth.keyData });
+  return (
+    JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: entries.map((e) => ({ name: e.name, cluster: { server: e.credentials.server, 'certificate-authority-data': e.credentials.caData } })),
+        users: entries.map((e) => ({ name: e.name, user: user(e.credentials) })),
+        contexts: entries.map((e) => ({ name: e.name, context: { cluster: e.name, user: e.name } })),
+        'current-context': current,
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
 /** A client-node KubeConfig holding exactly these credentials (built from options, not parsed). */
 export function kubeConfigFromCredentials(c: ClusterCredentials, name: string): KubeConfig {
   const kc = new KubeConfig();

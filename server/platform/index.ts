@@ -171,7 +171,7 @@ export async function startPlatform(
   const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl });
   const { exams: examDefinitions, problems: examProblems } = loadExams(config.examsDir, catalog);
   for (const p of examProblems) logger.error('exam problem', { problem: formatProblem(p) });
-  const exams = new ExamManager({ store: store.exams, sessions, catalog, exams: () => examDefinitions, logger: logger.child({ module: 'exams' }),
+  const exams = new ExamManager({ store: store.exams, provider, sessions, catalog, exams: () => examDefinitions, logger: logger.child({ module: 'exams' }),
     clusterMemoryMiB: config.clusterMemoryMiB,
     ...(overrides.examMinuteMs ? { minuteMs: overrides.examMinuteMs } : {}),
   });

@@ -63,8 +63,21 @@ describe('mock exam on the real platform (fakes)', function () {
     assert.equal(a.result, undefined);
     assert.equal((await learner.request('GET', '/api/sessions')).json.sessions.length, 0, 'exam clusters are not practice labs');
 
-    // A cluster's own Check would leak a result: refused during the exam.
+    // As on the exam, every cluster is a kubectl context on every exam node (the node's own is current).
     const cks1 = a.clusters.find((c) => c.name === 'cks1')!;
+    const cks2 = a.clusters.find((c) => c.name === 'cks2')!;
+    const node1 = platform.sessions.get(cks1.sessionId!)!.clusterName;
+    const node2 = platform.sessions.get(cks2.sessionId!)!.clusterName;
+    const onNode = async (cluster: string, line: string) => (await world.provider.nodeExec(cluster, ['bash', '-lc', line])).stdout.trim();
+    assert.equal(await onNode(node1, 'kubectl config get-contexts -o name | sort | tr "\\n" " "'), 'cks1 cks2');
+    assert.equal(await onNode(node1, 'kubectl config current-context'), 'cks1');
+    assert.equal(await onNode(node2, 'kubectl config current-context'), 'cks2');
+    // Question 3's setup made namespace `sandbox` on cks2 only: seen through the context, not locally.
+    assert.equal(await onNode(node1, 'kubectl --context cks2 get ns sandbox -o name'), 'namespace/sandbox', 'cks2 reached from cks1');
+    assert.match(await onNode(node1, 'kubectl get ns sandbox -o name 2>&1 || true'), /NotFound|not found/);
+    assert.equal(await onNode(node1, 'stat -c %a /root/.kube/config'), '600');
+
+    // A cluster's own Check would leak a result: refused during the exam.
     const peek = await learner.request('POST', `/api/sessions/${cks1.sessionId}/grade`, undefined, { 'x-session-token': cks1.token! });
     assert.equal(peek.status, 403);
     assert.match(peek.json.error.message, /results are shown when the exam ends/);

@@ -147,9 +147,9 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
       'Solve this question on cluster ',
       h('code', {}, q.cluster),
       cluster?.node ? h('span', {}, ' (node ', h('code', {}, cluster.node), ')') : null,
-      '. On the exam you would first run ',
+      '. As on the exam, switch to it first: ',
       h('code', {}, `kubectl config use-context ${q.cluster}`),
-      ': here the terminal below is already on that cluster’s control-plane node.',
+      ' (every exam cluster is a context in every terminal). The terminal below is on that cluster’s control-plane node.',
     );
     renderMarkdown(question, q.instructions);
     attachTerminal(q.cluster);

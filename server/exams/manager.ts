@@ -197,7 +197,14 @@ export class ExamManager {
       else if (a.state === 'grading') void this.grade(a.id, 'timeout');
       else this.schedule(a);
     }
-    for (const a of this.deps.store.list({ states: ['finished'] })) this.scheduleReviewEnd(a);
+    // Finished attempts whose clusters are still up (their review period had not ended at the stop).
+    for (const a of this.deps.store.list({ states: ['finished'] })) {
+      const live = Object.values(this.planOf(a).sessions).some((id) => {
+        const st = this.deps.sessions.get(id)?.state;
+        return st === 'ready' || st === 'provisioning';
+      });
+      if (live) this.scheduleReviewEnd(a);
+    }
   }
 
   dispose(): void {

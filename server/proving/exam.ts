@@ -10,7 +10,7 @@ import type { GradeResult } from '../grading/types.js';
 import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import { applyParams, scriptEnv } from '../scenarios/params.js';
 import type { Scenario } from '../scenarios/types.js';
-import { runNodeScript, type ProofResult, type ProveDeps } from './index.js';
+import { emptyProof, runNodeScript, type ProofResult, type ProveDeps } from './index.js';
 
 /** One ProofResult per question, labelled `<number>. <scenario> on <cluster>`. */
 export async function proveExam(plan: ExamPlan, catalog: ScenarioCatalog, labs: ReadonlyMap<string, Lab>, deps: ProveDeps & { clusterName: (planned: string) => string }): Promise<ProofResult[]> {
@@ -19,16 +19,7 @@ export async function proveExam(plan: ExamPlan, catalog: ScenarioCatalog, labs: 
     const lab = labs.get(planned.lab);
     const questions = plan.questions.filter((q) => q.cluster === planned.name);
     const runs = questions.map((q) => ({ q, scenario: applyParams(catalog.require(q.scenarioId), q.params) }));
-    const own = runs.map(({ q, scenario }): ProofResult & { run: Scenario } => ({
-      scenario: `${q.number}. ${q.scenarioId} on ${planned.name}`,
-      proven: false,
-      passedAfterSetup: [],
-      failedAfterSolution: [],
-      afterSetup: null,
-      afterSolution: null,
-      error: null,
-      run: scenario,
-    }));
+    const own = runs.map(({ q, scenario }): ProofResult & { run: Scenario } => ({ ...emptyProof(`${q.number}. ${q.scenarioId} on ${planned.name}`), run: scenario }));
     const cluster = deps.clusterName(planned.name);
     try {
       if (!lab) throw new Error(`lab "${planned.lab}" does not exist`);

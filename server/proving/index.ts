@@ -33,17 +33,14 @@ export async function runNodeScript(provider: ClusterProvider, cluster: string, 
   if (out.exitCode !== 0) throw new Error(`${file} exited with ${out.exitCode}: ${out.tail}`);
 }
 
+/** A proof not run yet, labelled `label` (a scenario id, or an exam question). */
+export function emptyProof(label: string): ProofResult {
+  return { scenario: label, proven: false, passedAfterSetup: [], failedAfterSolution: [], afterSetup: null, afterSolution: null, error: null };
+}
+
 /** Create → setup → grade (all fail) → solution → grade (all pass) → delete, on a fresh cluster. */
 export async function proveScenario(scenario: Scenario, lab: Lab, cluster: string, deps: ProveDeps): Promise<ProofResult> {
-  const result: ProofResult = {
-    scenario: scenario.id,
-    proven: false,
-    passedAfterSetup: [],
-    failedAfterSolution: [],
-    afterSetup: null,
-    afterSolution: null,
-    error: null,
-  };
+  const result = emptyProof(scenario.id);
   try {
     await deps.provider.create(cluster, lab, deps.onProgress ?? (() => undefined));
     const grade = async (): Promise<GradeResult> => deps.grader.grade(scenario, deps.probesFor(cluster, await deps.provider.kubeconfig(cluster)));

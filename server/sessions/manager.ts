@@ -115,6 +115,15 @@ export class SessionManager {
     if (seatId === null && mine.length >= this.deps.settings.maxActiveSessionsPerLearner) {
       throw new AppError('conflict', `You already have ${mine.length} lab(s) running. Stop one before starting another.`);
     }
+    return this.createAndProvision(learnerId, { scenarioId: scenario.id, seatId, params }, (session) => [this.scenarioOf(session)]);
+  }
+
+  /** A new session in `provisioning`, provisioned in the background with `setups` (the first is its scenario). */
+  private createAndProvision(
+    learnerId: string,
+    fields: { scenarioId: string; seatId?: string | null; params?: Record<string, string> | null; examAttemptId?: string },
+    setups: (session: SessionRecord) => Scenario[],
+  ): { session: SessionRecord; token: string } {
     if (this.deps.store.listSessions({ states: [...ACTIVE] }).length >= this.deps.settings.maxActiveSessions) {
       throw new AppError('conflict', 'This server is running as many labs as it can hold. Try again in a few minutes.');
     }
@@ -123,15 +132,14 @@ export class SessionManager {
     const session = this.deps.store.createSession({
       id,
       learnerId,
-      scenarioId: scenario.id,
       clusterName: newClusterName(this.deps.settings.clusterPrefix),
       state: 'provisioning',
       secretHash: 'hmac',
-      seatId,
-      params,
+      ...fields,
     });
     this.live.set(id, { progress: [], lastTouch: Date.now() });
-    void this.provision(session, this.scenarioOf(session));
+    const list = setups(session);
+    void this.provision(session, list[0] as Scenario, list);
     return { session, token: this.tokens.issue(id, learnerId) };
   }
 
@@ -143,23 +151,7 @@ export class SessionManager {
   startForExam(learnerId: string, attemptId: string, setups: Scenario[]): { session: SessionRecord; token: string } {
     const first = setups[0];
     if (!first) throw new AppError('internal', 'an exam cluster needs at least one question');
-    if (this.deps.store.listSessions({ states: [...ACTIVE] }).length >= this.deps.settings.maxActiveSessions) {
-      throw new AppError('conflict', 'This server is running as many labs as it can hold. Try the exam again in a few minutes.');
-    }
-    this.deps.store.createLearner(learnerId);
-    const id = newId();
-    const session = this.deps.store.createSession({
-      id,
-      learnerId,
-      scenarioId: first.id,
-      clusterName: newClusterName(this.deps.settings.clusterPrefix),
-      state: 'provisioning',
-      secretHash: 'hmac',
-      examAttemptId: attemptId,
-    });
-    this.live.set(id, { progress: [], lastTouch: Date.now() });
-    void this.provision(session, first, setups);
-    return { session, token: this.tokens.issue(id, learnerId) };
+    return this.createAndProvision(learnerId, { scenarioId: first.id, examAttemptId: attemptId }, () => setups);
   }
 
   /** Grade one scenario on a session's cluster without recording an attempt (a mock exam's own grading). */

@@ -11,8 +11,7 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import type { Scenario } from '../../server/scenarios/types.js';
@@ -64,7 +63,7 @@ async function gradeScenario(scenario: Scenario, opts: GradingOptions, concurren
   const logger = createSilentLogger();
   const world = await fakeWorld({ phaseDelayMs: 0, apiLatencyMs: opts.apiLatencyMs, extra: EXTRA[scenario.id] ?? {} });
   const kubeconfigDir = mkdtempSync(join(tmpdir(), 'cks-bench-kc-'));
-  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, world.env), logger, kubeconfigDir, readyTimeoutMs: 60_000 });
+  const { provider, probesFor } = clusterAdaptersFor(world.env, logger, { kubeconfigDir, readyTimeoutMs: 60_000 });
   const grader = new CheckEngine({ logger });
   const lab = loadLabs(join(ROOT, 'labs')).get(scenario.lab);
   const cluster = `cks-bench-${scenario.id.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;

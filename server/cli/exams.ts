@@ -1,11 +1,18 @@
 import { loadConfig } from '../config/index.js';
 import { isAppError } from '../errors.js';
-import { loadExams, planExam, seededPick, type ExamDefinition } from '../exams/index.js';
+import { loadExams, planExam, seededPick, type ExamDefinition, type ExamPlan } from '../exams/index.js';
 import { createJsonLogger } from '../log/index.js';
 import { loadContent } from '../platform/index.js';
-import { formatProblem } from '../scenarios/index.js';
+import { formatProblem, type ScenarioCatalog } from '../scenarios/index.js';
 import { UsageError, parse } from './args.js';
 import type { CliIo } from './io.js';
+
+/** One attempt's plan; `--seed N` (a whole number) makes the draw reproducible, none draws at random. */
+export function planWithSeed(exam: ExamDefinition, catalog: ScenarioCatalog, clusterMemoryMiB: number, seedFlag: string | undefined): ExamPlan {
+  const seed = seedFlag === undefined ? undefined : Number(seedFlag);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number (got "${seedFlag}")`);
+  return planExam(exam, catalog, { clusterMemoryMiB, ...(seed !== undefined ? { pick: seededPick(seed) } : {}) });
+}
 
 /**
  * `cks-lab exams list [--json]` — the mock exams and whether this catalog can fill them;
@@ -17,13 +24,12 @@ export async function examsCommand(args: string[], io: CliIo): Promise<number> {
   const { catalog } = loadContent(config, createJsonLogger({ level: 'error', write: () => undefined }));
   const { exams, problems } = loadExams(config.examsDir, catalog);
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
-  const plan = (exam: ExamDefinition, seed?: number) =>
-    planExam(exam, catalog, { clusterMemoryMiB: config.clusterMemoryMiB, ...(seed !== undefined ? { pick: seededPick(seed) } : {}) });
+  const plan = (exam: ExamDefinition, seed?: string) => planWithSeed(exam, catalog, config.clusterMemoryMiB, seed);
   if (sub === 'list') {
     const { values } = parse(rest, { json: { type: 'boolean', default: false } }, false);
     const rows = exams.map((e) => {
       try {
-        const p = plan(e, 1);
+        const p = plan(e, '1');
         return { id: e.id, title: e.title, durationMinutes: e.durationMinutes, passPercent: e.passPercent, questions: p.questions.length, clusters: p.clusters.length, memoryMiB: p.memoryMiB };
       } catch (err) {
         if (!isAppError(err)) throw err;
@@ -40,9 +46,7 @@ export async function examsCommand(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(rest, { seed: { type: 'string' }, json: { type: 'boolean', default: false } });
     const exam = exams.find((e) => e.id === positionals[0]);
     if (!exam) throw new UsageError(`exams plan needs the id of an exam: ${exams.map((e) => e.id).join(', ') || '(none in ' + config.examsDir + ')'}`);
-    const seed = values.seed === undefined ? undefined : Number(values.seed);
-    if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number (got "${values.seed}")`);
-    const p = plan(exam, seed);
+    const p = plan(exam, values.seed);
     if (values.json) {
       io.out(JSON.stringify(p, null, 2) + '\n');
       return 0;

@@ -4,11 +4,10 @@ import { loadConfig } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { CheckEngine, formatText, toGradeJson } from '../grading/index.js';
 import { ProbeError, type GradeResult } from '../grading/types.js';
-import { engineEnv, engineFromEnv } from '../clusters/index.js';
 import type { ClusterProvider } from '../clusters/types.js';
 import { createJsonLogger } from '../log/index.js';
-import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
-import { assertName, ExecRunner } from '../process/index.js';
+import { clusterAdaptersFor, clusterCredentialsDir, loadContent } from '../platform/index.js';
+import { assertName } from '../process/index.js';
 import { UsageError, paramFlags, parse, withParams } from './args.js';
 import type { CliIo } from './io.js';
 import { toJunit } from './junit.js';
@@ -48,8 +47,7 @@ export async function gradeCommand(args: string[], io: CliIo): Promise<number> {
     positionals.map((id) => assertCli(() => catalog.require(id))),
     paramFlags(values.param),
   );
-  const runner = new ExecRunner(logger, engineEnv(io.env));
-  const { provider, probesFor } = buildClusterAdapters({ runner, logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
+  const { provider, probesFor } = clusterAdaptersFor(io.env, logger, { kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   const kubeconfig = kubeconfigText ?? (await kindKubeconfig(provider, cluster));
   let probes: ReturnType<typeof probesFor>;
   try {

@@ -1,9 +1,8 @@
 import { loadConfig } from '../config/index.js';
 import { isAppError } from '../errors.js';
 import { createJsonLogger } from '../log/index.js';
-import { engineEnv, engineFromEnv } from '../clusters/index.js';
-import { buildClusterAdapters, clusterCredentialsDir, loadContent, startPlatform } from '../platform/index.js';
-import { assertName, ExecRunner } from '../process/index.js';
+import { clusterAdaptersFor, clusterCredentialsDir, loadContent, startPlatform } from '../platform/index.js';
+import { assertName } from '../process/index.js';
 import { formatProblem, loadCatalog, ScenarioCatalog } from '../scenarios/index.js';
 import { loadExams } from '../exams/index.js';
 import { resolve } from 'node:path';
@@ -114,7 +113,7 @@ async function clusters(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const config = loadConfig({}, io.env);
   const logger = createJsonLogger({ level: 'error', write: (l) => io.err(l + '\n') });
-  const { provider } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
+  const { provider } = clusterAdaptersFor(io.env, logger, { kubeconfigDir: clusterCredentialsDir(config.dataDir), readLiveKubeconfig: true });
   if (sub === 'list') {
     for (const name of await provider.list()) io.out(name + '\n');
     return 0;

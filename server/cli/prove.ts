@@ -1,17 +1,16 @@
 import { loadConfig } from '../config/index.js';
 import { CheckEngine } from '../grading/index.js';
 import { createJsonLogger } from '../log/index.js';
-import { engineEnv, engineFromEnv } from '../clusters/index.js';
-import { buildClusterAdapters, clusterCredentialsDir, loadContent } from '../platform/index.js';
-import { ExecRunner } from '../process/index.js';
+import { clusterAdaptersFor, clusterCredentialsDir, loadContent } from '../platform/index.js';
 import { proveScenario, type ProofResult } from '../proving/index.js';
 import { newClusterName } from '../sessions/index.js';
 import type { Lab } from '../clusters/types.js';
-import { loadExams, planExam, seededPick } from '../exams/index.js';
+import { loadExams } from '../exams/index.js';
 import type { Logger } from '../log/index.js';
 import { proveExam } from '../proving/exam.js';
 import { formatProblem, type ScenarioCatalog } from '../scenarios/index.js';
 import { UsageError, paramFlags, parse, withParams } from './args.js';
+import { planWithSeed } from './exams.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -34,7 +33,7 @@ export async function proveCommand(args: string[], io: CliIo): Promise<number> {
   const chosen = positionals.length ? positionals.map((id) => catalogGet(catalog, id)) : [...catalog.list()].map((s) => catalogGet(catalog, s.id));
   const scenarios = withParams(chosen, paramFlags(values.param), values.random);
   if (scenarios.length === 0) throw new UsageError(`no scenarios to prove in ${config.scenariosDir}`);
-  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir) });
+  const { provider, probesFor } = clusterAdaptersFor(io.env, logger, { kubeconfigDir: clusterCredentialsDir(config.dataDir) });
   const problem = await provider.preflight();
   if (problem) throw new UsageError(problem);
   const grader = new CheckEngine({ logger, defaultTimeoutMs: 30_000 });
@@ -70,16 +69,14 @@ async function proveExamCommand(
 ): Promise<number> {
   const { config, catalog, labs, logger, io } = ctx;
   if (positionals.length > 0) throw new UsageError('prove --exam proves the questions of that exam: give no scenario ids with it');
-  const seed = seedFlag === undefined ? undefined : Number(seedFlag);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number (got "${seedFlag}")`);
   const { exams, problems } = loadExams(config.examsDir, catalog);
   const exam = exams.find((e) => e.id === examId);
   if (!exam) {
     const why = problems.find((p) => p.file.endsWith(`${examId}.yaml`));
     throw new UsageError(why ? formatProblem(why) : `--exam: no exam "${examId}" in ${config.examsDir} (exams: ${exams.map((e) => e.id).join(', ') || 'none'})`);
   }
-  const plan = planExam(exam, catalog, { clusterMemoryMiB: config.clusterMemoryMiB, ...(seed !== undefined ? { pick: seededPick(seed) } : {}) });
-  const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger, engineEnv(io.env)), logger, engine: engineFromEnv(io.env), kubeconfigDir: clusterCredentialsDir(config.dataDir) });
+  const plan = planWithSeed(exam, catalog, config.clusterMemoryMiB, seedFlag);
+  const { provider, probesFor } = clusterAdaptersFor(io.env, logger, { kubeconfigDir: clusterCredentialsDir(config.dataDir) });
   const problem = await provider.preflight();
   if (problem) throw new UsageError(problem);
   const run = newClusterName('cks-exam-').slice(0, 20);

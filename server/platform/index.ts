@@ -19,8 +19,8 @@ import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 import { ExamManager, loadExams } from '../exams/index.js';
 import { PlatformMetrics, readiness } from './operator.js';
 
-/** Cluster-facing adapters built from a runner: shared by the server and the CLI. */
-export function buildClusterAdapters(opts: {
+/** Cluster-facing adapters built from a runner (see clusterAdaptersFor). */
+function buildClusterAdapters(opts: {
   runner: CommandRunner;
   logger: Logger;
   /** Per-cluster kubeconfigs and the credentials captured at creation. */
@@ -45,6 +45,20 @@ export function buildClusterAdapters(opts: {
   const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
     new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[]) => provider.nodeExec(cluster, argv) });
   return { provider, probesFor };
+}
+
+/**
+ * The cluster adapters for an environment: kind and the engine CLI run with `env` (told to use
+ * Podman when CKS_ENGINE/KIND_EXPERIMENTAL_PROVIDER say so). Used by the server and every CLI
+ * command that reaches clusters; `env` is the environment the tools run with, as passed back.
+ */
+export function clusterAdaptersFor(
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  opts: { kubeconfigDir: string; readyTimeoutMs?: number; readLiveKubeconfig?: boolean },
+): ReturnType<typeof buildClusterAdapters> & { env: NodeJS.ProcessEnv } {
+  const toolEnv = engineEnv(env);
+  return { ...buildClusterAdapters({ runner: new ExecRunner(logger, toolEnv), logger, engine: engineFromEnv(toolEnv), ...opts }), env: toolEnv };
 }
 
 /** Where the kubeconfigs kind writes and the credentials captured at creation live. */
@@ -108,9 +122,7 @@ export async function startPlatform(
   const { catalog, labs } = loadContent(config, logger);
   if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);
   const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
-  const toolEnv = engineEnv(overrides.env ?? process.env);
-  const runner = new ExecRunner(logger, toolEnv);
-  const { provider, probesFor } = buildClusterAdapters({ runner, logger, kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs, engine: engineFromEnv(toolEnv) });
+  const { provider, probesFor, env: toolEnv } = clusterAdaptersFor(overrides.env ?? process.env, logger, { kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
   const hostCapacity = clusterCapacityOfHost(config, toolEnv, overrides.procDir);
   if (hostCapacity.warning) logger.warn('cluster capacity capped by the host', { problem: hostCapacity.warning });
   // Terminals a killed server left running are ended before any new one opens.

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSilentLogger, type Logger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { cleanupFakeClusters, fakeEnv } from '../fakes/lib/env.mjs';
 
 /**
@@ -14,10 +13,11 @@ export function fakeClusterWorld(opts: { phaseDelayMs?: number; extra?: Record<s
   const env = fakeEnv({ apiserver: 'real', phaseDelayMs: opts.phaseDelayMs ?? 5, ...(opts.extra ? { extra: opts.extra } : {}) });
   const logger = opts.logger ?? createSilentLogger();
   const kubeconfigDir = mkdtempSync(join(tmpdir(), 'cks-kc-'));
-  const adapters = buildClusterAdapters({ runner: new ExecRunner(logger, env), logger, kubeconfigDir, readyTimeoutMs: 30_000 });
+  const { provider, probesFor } = clusterAdaptersFor(env, logger, { kubeconfigDir, readyTimeoutMs: 30_000 });
   return {
     env,
-    ...adapters,
+    provider,
+    probesFor,
     /** What a pty needs to reach the fakes (PATH and their state dir). */
     terminalEnv: { PATH: env.PATH, CKS_FAKE_HOME: env.CKS_FAKE_HOME },
     async cleanup(): Promise<void> {

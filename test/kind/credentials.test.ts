@@ -12,8 +12,7 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { packageRoot } from '../../server/config/index.js';
 import { isAppError } from '../../server/errors.js';
 import { createJsonLogger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
 
 const logger = createJsonLogger({ level: 'warn' });
@@ -23,8 +22,8 @@ describe('cluster credentials on a real kind node', () => {
     const work = mkdtempSync(join(tmpdir(), 'cks-kind-cred-'));
     const marker = join(work, 'PWNED');
     const lab = loadLabs(join(packageRoot(), 'labs')).get('default')!;
-    const server = buildClusterAdapters({ runner: new ExecRunner(logger), logger, kubeconfigDir: join(work, 'kc'), readyTimeoutMs: 300_000 });
-    const cli = buildClusterAdapters({ runner: new ExecRunner(logger), logger, kubeconfigDir: join(work, 'other'), readLiveKubeconfig: true });
+    const server = clusterAdaptersFor(process.env, logger, { kubeconfigDir: join(work, 'kc'), readyTimeoutMs: 300_000 });
+    const cli = clusterAdaptersFor(process.env, logger, { kubeconfigDir: join(work, 'other'), readLiveKubeconfig: true });
     const name = newClusterName('cks-test-');
     try {
       await server.provider.create(name, lab, () => undefined);

@@ -12,8 +12,7 @@ import { loadConfig, packageRoot } from '../../server/config/index.js';
 import { loadExams, planExam, seededPick } from '../../server/exams/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createJsonLogger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { proveExam } from '../../server/proving/exam.js';
 import { loadCatalog, ScenarioCatalog } from '../../server/scenarios/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
@@ -28,7 +27,7 @@ describe('mock exams on real kind clusters', () => {
   for (const exam of exams) {
     it(`${exam.id}: every question fails after setup and passes after its solution, on the exam's cluster layout`, async function () {
       const plan = planExam(exam, catalog, { clusterMemoryMiB: loadConfig({}, {}).clusterMemoryMiB, pick: seededPick(1) });
-      const { provider, probesFor } = buildClusterAdapters({ runner: new ExecRunner(logger), logger, kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-exam-')), readyTimeoutMs: 300_000 });
+      const { provider, probesFor } = clusterAdaptersFor(process.env, logger, { kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-exam-')), readyTimeoutMs: 300_000 });
       for (const c of plan.clusters) {
         const why = await provider.labSupport(labs.get(c.lab)!);
         if (why) {

@@ -16,8 +16,7 @@ import { promisify } from 'node:util';
 import { loadLabs, runNodeScript, waitForNodeReady, type ClusterProvider, type Lab } from '../../server/clusters/index.js';
 import { packageRoot } from '../../server/config/index.js';
 import { createJsonLogger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
 import { ABSENT_ON_KIND_NODE, PRESENT_ON_KIND_NODE, labCommands } from './kindNode.js';
 
@@ -28,7 +27,7 @@ const labs = loadLabs(join(root, 'labs'));
 const only = process.env.CKS_LABS?.split(',').filter(Boolean);
 
 function adapters(): { provider: ClusterProvider } {
-  return buildClusterAdapters({ runner: new ExecRunner(logger), logger, kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-img-')), readyTimeoutMs: 300_000 });
+  return clusterAdaptersFor(process.env, logger, { kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-img-')), readyTimeoutMs: 300_000 });
 }
 
 /** The host kernel's loaded AppArmor profiles (root-only on some hosts: then through sudo -n). */

@@ -11,8 +11,7 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { packageRoot } from '../../server/config/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createJsonLogger } from '../../server/log/index.js';
-import { buildClusterAdapters } from '../../server/platform/index.js';
-import { ExecRunner } from '../../server/process/index.js';
+import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { proveScenario } from '../../server/proving/index.js';
 import { loadCatalog } from '../../server/scenarios/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
@@ -30,12 +29,7 @@ describe('scenarios on real kind clusters', () => {
     it(`${scenario.id}: setup fails every task, the reference solution passes every task`, async function () {
       const lab = labs.get(scenario.lab);
       assert.ok(lab, `lab ${scenario.lab} exists`);
-      const { provider, probesFor } = buildClusterAdapters({
-        runner: new ExecRunner(logger),
-        logger,
-        kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-')),
-        readyTimeoutMs: 300_000,
-      });
+      const { provider, probesFor } = clusterAdaptersFor(process.env, logger, { kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-')), readyTimeoutMs: 300_000 });
       const preflight = await provider.preflight();
       assert.equal(preflight, null, 'Docker and kind are available');
       const unsupported = await provider.labSupport(lab);

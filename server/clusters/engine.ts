@@ -19,6 +19,10 @@ export interface EngineIsolation {
   cgroupVersion: string;
   /** One sentence for operators: what root in a node can reach on this host. */
   summary: string;
+  /** The host kernel enforces AppArmor, as the engine reports it. */
+  apparmor: boolean;
+  /** Docker's SecurityOptions as reported (empty for Podman). */
+  securityOptions: string[];
 }
 
 const SUMMARY: Record<IsolationLevel, string> = {
@@ -34,7 +38,7 @@ const SUMMARY: Record<IsolationLevel, string> = {
 /** The Go template for `docker info` that reads both facts in one call. */
 export const DOCKER_INFO_FORMAT = '{{json .SecurityOptions}} {{.CgroupVersion}}';
 /** The Go template for `podman info`. */
-export const PODMAN_INFO_FORMAT = '{{.Host.Security.Rootless}} {{.Host.CgroupsVersion}}';
+export const PODMAN_INFO_FORMAT = '{{.Host.Security.Rootless}} {{.Host.CgroupsVersion}} {{.Host.Security.AppArmorEnabled}}';
 
 /** Parse `docker info --format DOCKER_INFO_FORMAT` (SecurityOptions JSON, then the cgroup version). */
 export function parseDockerIsolation(stdout: string): EngineIsolation {
@@ -50,14 +54,14 @@ export function parseDockerIsolation(stdout: string): EngineIsolation {
   const cgroup = split > 0 ? text.slice(split + 1) : '';
   const names = new Set(options.map((o) => /(?:^|,)name=([a-z]+)/.exec(o)?.[1]).filter(Boolean));
   const level: IsolationLevel = names.has('rootless') ? 'rootless' : names.has('userns') ? 'userns-remap' : options.length > 0 ? 'rootful' : 'unknown';
-  return isolation('docker', level, cgroupVersion(cgroup));
+  return isolation('docker', level, cgroupVersion(cgroup), { apparmor: names.has('apparmor'), securityOptions: options });
 }
 
-/** Parse `podman info --format PODMAN_INFO_FORMAT` ("true v2"). */
+/** Parse `podman info --format PODMAN_INFO_FORMAT` ("true v2 false"). */
 export function parsePodmanIsolation(stdout: string): EngineIsolation {
-  const [rootless, cgroup] = stdout.trim().split(/\s+/);
+  const [rootless, cgroup, apparmor] = stdout.trim().split(/\s+/);
   const level: IsolationLevel = rootless === 'true' ? 'rootless' : rootless === 'false' ? 'rootful' : 'unknown';
-  return isolation('podman', level, cgroupVersion(cgroup ?? ''));
+  return isolation('podman', level, cgroupVersion(cgroup ?? ''), { apparmor: apparmor === 'true', securityOptions: [] });
 }
 
 function cgroupVersion(raw: string): string {
@@ -65,8 +69,8 @@ function cgroupVersion(raw: string): string {
   return v === '1' || v === '2' ? v : 'unknown';
 }
 
-function isolation(engine: EngineName, level: IsolationLevel, cgroup: string): EngineIsolation {
-  return { engine, level, rootless: level === 'rootless', cgroupVersion: cgroup, summary: SUMMARY[level] };
+function isolation(engine: EngineName, level: IsolationLevel, cgroup: string, security: Pick<EngineIsolation, 'apparmor' | 'securityOptions'>): EngineIsolation {
+  return { engine, level, rootless: level === 'rootless', cgroupVersion: cgroup, summary: SUMMARY[level], ...security };
 }
 
 /** The engine named by settings: CKS_ENGINE, else kind's own KIND_EXPERIMENTAL_PROVIDER. */

@@ -83,24 +83,25 @@ export class KindProvider implements ClusterProvider {
   }
 
   async labSupport(lab: Lab): Promise<string | null> {
+    // One look at the engine serves every requirement that needs it.
+    let iso: Promise<EngineIsolation | string> | undefined;
+    const engineFacts = (): Promise<EngineIsolation | string> => (iso ??= this.isolation().catch((e: unknown) => (isAppError(e) ? e.message : String(e))));
     for (const need of lab.requires) {
-      if (need === 'apparmor') {
-        const info = await this.runner.run(this.engine, ['info', '--format', '{{json .SecurityOptions}}'], { timeoutMs: 15_000 });
-        if (info.code !== 0) return explainKindFailure(info.stderr).message;
-        if (this.engine === 'docker' && !/name=apparmor/.test(info.stdout)) {
-          return `The "${lab.id}" lab needs AppArmor on the Docker host, and this host's Docker reports none (docker info: SecurityOptions ${info.stdout.trim() || '[]'}). Profiles could not really be enforced, so this lab will not start here. Run CKS Lab on a host with AppArmor enabled (e.g. Ubuntu or Debian with the apparmor service).`;
-        }
-      } else if (need === 'kvm' && !existsSync('/dev/kvm')) {
-        return `The "${lab.id}" lab needs hardware virtualization (/dev/kvm) on the host, and this host has none.`;
-      } else if (need === 'rootful' || need === 'cgroup2') {
-        const iso = await this.isolation().catch((e: unknown) => (isAppError(e) ? e.message : String(e)));
-        if (typeof iso === 'string') return iso;
-        if (need === 'rootful' && iso.rootless) {
-          return `The "${lab.id}" lab changes the host kernel's state (it loads AppArmor profiles or installs a sandbox runtime), which a rootless ${this.engine} cannot do: this host runs kind on a rootless engine, so the lab is not offered here. Use a rootful engine on a dedicated VM for it.`;
-        }
-        if (need === 'cgroup2' && iso.cgroupVersion === '1') {
-          return `The "${lab.id}" lab needs cgroup v2 on the host, and this host's ${this.engine} reports cgroup v1. Boot the host with systemd.unified_cgroup_hierarchy=1.`;
-        }
+      if (need === 'kvm') {
+        if (!existsSync('/dev/kvm')) return `The "${lab.id}" lab needs hardware virtualization (/dev/kvm) on the host, and this host has none.`;
+        continue;
+      }
+      const facts = await engineFacts();
+      if (typeof facts === 'string') return facts;
+      if (need === 'apparmor' && !facts.apparmor) {
+        const reported = this.engine === 'docker' ? `docker info: SecurityOptions ${JSON.stringify(facts.securityOptions)}` : 'podman info: AppArmorEnabled false';
+        return `The "${lab.id}" lab needs AppArmor on the ${this.engine === 'docker' ? 'Docker' : 'Podman'} host, and this host's ${this.engine === 'docker' ? 'Docker' : 'Podman'} reports none (${reported}). Profiles could not really be enforced, so this lab will not start here. Run CKS Lab on a host with AppArmor enabled (e.g. Ubuntu or Debian with the apparmor service).`;
+      }
+      if (need === 'rootful' && facts.rootless) {
+        return `The "${lab.id}" lab changes the host kernel's state (it loads AppArmor profiles or installs a sandbox runtime), which a rootless ${this.engine} cannot do: this host runs kind on a rootless engine, so the lab is not offered here. Use a rootful engine on a dedicated VM for it.`;
+      }
+      if (need === 'cgroup2' && facts.cgroupVersion === '1') {
+        return `The "${lab.id}" lab needs cgroup v2 on the host, and this host's ${this.engine} reports cgroup v1. Boot the host with systemd.unified_cgroup_hierarchy=1.`;
       }
     }
     return null;

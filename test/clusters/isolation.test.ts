@@ -21,6 +21,7 @@ describe('engine isolation, parsed from the engine’s own report', () => {
     const rootful = parseDockerIsolation('["name=apparmor","name=seccomp,profile=builtin","name=cgroupns"] 2');
     assert.deepEqual([rootful.level, rootful.rootless, rootful.cgroupVersion], ['rootful', false, '2']);
     assert.match(rootful.summary, /root on this host/);
+    assert.equal(rootful.apparmor, true, 'AppArmor read from the same report');
     const rootless = parseDockerIsolation('["name=seccomp,profile=builtin","name=rootless","name=cgroupns"] 2');
     assert.deepEqual([rootless.level, rootless.rootless], ['rootless', true]);
     assert.match(rootless.summary, /unprivileged user/);
@@ -32,6 +33,8 @@ describe('engine isolation, parsed from the engine’s own report', () => {
   it('podman: rootless or not, cgroups v1/v2', () => {
     assert.deepEqual(Object.values(parsePodmanIsolation('true v2')).slice(0, 4), ['podman', 'rootless', true, '2']);
     assert.equal(parsePodmanIsolation('false v1').level, 'rootful');
+    assert.equal(parsePodmanIsolation('false v2 true').apparmor, true);
+    assert.equal(parsePodmanIsolation('false v2 false').apparmor, false);
   });
 });
 

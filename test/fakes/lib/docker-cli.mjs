@@ -80,7 +80,7 @@ function securityOptions(env) {
 /** What `podman info` reports (the fake `podman` is this CLI under another name; FAKE_PODMAN_ROOTLESS=0 for a rootful one). */
 function podmanInfoObject(env) {
   return {
-    Host: { Security: { Rootless: !(env.FAKE_PODMAN_ROOTLESS === '0'), SELinuxEnabled: false, SECCOMPEnabled: true }, CgroupsVersion: cgroupV1(env) ? 'v1' : 'v2', CgroupManager: 'systemd', Arch: 'amd64', Hostname: 'cks-lab-fake' },
+    Host: { Security: { Rootless: !(env.FAKE_PODMAN_ROOTLESS === '0'), SELinuxEnabled: false, SECCOMPEnabled: true, AppArmorEnabled: knob(env, 'FAKE_DOCKER_APPARMOR') }, CgroupsVersion: cgroupV1(env) ? 'v1' : 'v2', CgroupManager: 'systemd', Arch: 'amd64', Hostname: 'cks-lab-fake' },
     Version: { Version: '5.4.2', APIVersion: '5.4.2', GoVersion: 'go1.23.6', OsArch: 'linux/amd64' },
   };
 }

@@ -359,6 +359,11 @@ export class ExamManager {
     for (const id of Object.values(this.planOf(a).sessions)) void this.deps.sessions.stop(id, message).catch(() => undefined);
   }
 
+  /** The exam's title (its id when the definition is gone). */
+  titleOf(examId: string): string {
+    return this.definition(examId)?.title ?? examId;
+  }
+
   private definition(examId: string): ExamDefinition | undefined {
     return this.deps.exams().find((e) => e.id === examId);
   }

@@ -85,6 +85,7 @@ export function examRouter(deps: ExamRouteDeps): Router {
     return {
       id: a.id,
       exam: a.examId,
+      title: exams.titleOf(a.examId),
       state: a.state,
       error: a.error,
       startedAt: a.startedAt,

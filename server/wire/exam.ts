@@ -25,6 +25,7 @@ export interface StartExamDto {
 export interface ExamAttemptDto {
   id: string;
   exam: string;
+  title: string;
   state: 'provisioning' | 'running' | 'grading' | 'finished' | 'failed';
   error: string | null;
   startedAt: string | null;

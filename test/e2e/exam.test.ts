@@ -57,6 +57,7 @@ describe('mock exam on the real platform (fakes)', function () {
 
     await waitFor(async () => (await attempt(learner, id)).state === 'running', 'exam running', 120_000);
     const a = await attempt(learner, id);
+    assert.equal(a.title, 'Starter mock exam (fixed questions)');
     assert.ok(a.remainingMs !== null && a.remainingMs <= 40 * 60_000 && a.remainingMs > 39 * 60_000, `server clock: ${a.remainingMs}`);
     assert.deepEqual(a.questions.map((q) => [q.number, q.cluster]), [[1, 'cks1'], [2, 'cks1'], [3, 'cks2'], [4, 'cks1']]);
     assert.ok(a.questions.every((q) => q.instructions.length > 0 && q.result === undefined), 'no results during the exam');

@@ -237,10 +237,8 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
 
   void (async () => {
     try {
-      const list0 = await ctx.api.exams().catch(() => null);
       const a = await ctx.api.examAttempt(attemptId);
-      const t = list0?.exams.find((e) => e.id === a.exam)?.title;
-      title.textContent = t ?? a.exam;
+      title.textContent = a.title;
       document.title = `${title.textContent} · CKS Lab`;
       show(a);
       // The server owns the clock: re-read it now and then (and the clusters while they are prepared).

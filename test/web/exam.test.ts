@@ -5,49 +5,24 @@
  * reload that keeps the clock.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { loadConfig } from '../../server/config/index.js';
-import { createSilentLogger } from '../../server/log/index.js';
-import { startPlatform, type Platform } from '../../server/platform/index.js';
-import { fakeClusterWorld } from '../helpers/fakeCluster.js';
-import { ROOT } from '../helpers/testServer.js';
-import { TERMINAL, launchBrowser, terminalShows, typeInTerminal, type LaunchedBrowser } from './browser.js';
-
-const run = promisify(execFile);
+import { TERMINAL, terminalShows, typeInTerminal } from './browser.js';
+import { realPlatformInChromium } from './realPlatform.js';
 
 describe('mock exam in Chromium against the real server (fakes)', function () {
   this.timeout(180_000);
-  const world = fakeClusterWorld({ phaseDelayMs: 5 });
-  const work = mkdtempSync(join(tmpdir(), 'cks-web-exam-'));
-  const examsDir = join(work, 'exams');
-  let platform: Platform;
-  let b: LaunchedBrowser;
-
-  before(async function () {
-    await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
-    mkdirSync(examsDir);
-    writeFileSync(
-      join(examsDir, 'short.yaml'),
-      'id: short\ntitle: Short mock exam\ndescription: Two questions on one cluster.\ndurationMinutes: 20\nmaxClusters: 1\nquestions:\n  - scenario: init-containers\n  - scenario: encryption-at-rest\n',
-    );
-    platform = await startPlatform(loadConfig({ port: '0', dataDir: join(work, 'data') }, { CKS_EXAMS_DIR: examsDir }), createSilentLogger(), {
-      env: world.env,
-      terminalEnv: world.terminalEnv,
-    });
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await platform?.close();
-    await world.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const examsDir = mkdtempSync(join(tmpdir(), 'cks-web-exams-'));
+  writeFileSync(
+    join(examsDir, 'short.yaml'),
+    'id: short\ntitle: Short mock exam\ndescription: Two questions on one cluster.\ndurationMinutes: 20\nmaxClusters: 1\nquestions:\n  - scenario: init-containers\n  - scenario: encryption-at-rest\n',
+  );
+  const t = realPlatformInChromium({ dataDirPrefix: 'cks-web-exam-', phaseDelayMs: 5, env: { CKS_EXAMS_DIR: examsDir } });
+  after(() => rmSync(examsDir, { recursive: true, force: true }));
 
   it('start from the catalog → timer and questions → flag → terminal → Finish → results per question', async () => {
+    const { platform, b } = t;
     const page = b.page;
     await page.goto(platform.server.url);
     const card = page.locator('[data-testid="exam-card"][data-exam-id="short"]');
@@ -76,7 +51,7 @@ describe('mock exam in Chromium against the real server (fakes)', function () {
     const attemptId = new URL(page.url()).pathname.split('/').pop()!;
     const cluster = (await (await fetch(`${platform.server.url}/api/exams/attempts/${attemptId}`, { headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).json()) as { clusters: { sessionId: string }[] };
     const node = platform.sessions.get(cluster.clusters[0]!.sessionId)!.clusterName;
-    await world.provider.nodeExec(node, ['bash', '-c', 'cat > /root/q1.sh'], { input: readFileSync(join(ROOT, 'scenarios/init-containers/solution.sh'), 'utf8') });
+    await t.copyToNode(node, 'scenarios/init-containers/solution.sh', '/root/q1.sh');
     await typeInTerminal(page, 'bash /root/q1.sh >/dev/null && echo answered-$((40+2))');
     await terminalShows(page, TERMINAL, 'answered-42', 60_000);
 

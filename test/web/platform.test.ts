@@ -4,42 +4,16 @@
  * node → Check (fails) → fix in the terminal → Check (passes) → reload keeps everything.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { loadConfig } from '../../server/config/index.js';
-import { createSilentLogger } from '../../server/log/index.js';
-import { startPlatform, type Platform } from '../../server/platform/index.js';
-import { fakeClusterWorld } from '../helpers/fakeCluster.js';
-import { ROOT } from '../helpers/testServer.js';
-import { TERMINAL, launchBrowser, terminalShows, typeInTerminal, type LaunchedBrowser } from './browser.js';
-
-const run = promisify(execFile);
+import { TERMINAL, terminalShows, typeInTerminal } from './browser.js';
+import { realPlatformInChromium } from './realPlatform.js';
 
 describe('learner in Chromium against the real server (fakes for kind/docker/API)', function () {
   this.timeout(120_000);
-  const world = fakeClusterWorld({ phaseDelayMs: 150 });
-  const dataDir = mkdtempSync(join(tmpdir(), 'cks-web-'));
-  let platform: Platform;
-  let b: LaunchedBrowser;
-
-  before(async function () {
-    await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
-    // Two Checks in a row, then one per 10 minutes: the third Check in this test is refused.
-    const env = { CKS_CHECK_BURST: '2', CKS_CHECKS_PER_MINUTE: '0.1' };
-    platform = await startPlatform(loadConfig({ port: '0', dataDir }, env), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await platform?.close();
-    await world.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  // Two Checks in a row, then one per 10 minutes: the third Check in this test is refused.
+  const t = realPlatformInChromium({ dataDirPrefix: 'cks-web-', phaseDelayMs: 150, env: { CKS_CHECK_BURST: '2', CKS_CHECKS_PER_MINUTE: '0.1' } });
 
   it('opens the catalog, starts init-containers, works in the terminal and is graded by the cluster', async () => {
+    const { platform, b } = t;
     const page = b.page;
     await page.goto(platform.server.url);
     const card = page.locator('[data-testid="scenario-card"][data-scenario-id="init-containers"]');
@@ -73,7 +47,7 @@ describe('learner in Chromium against the real server (fakes for kind/docker/API
     // Fix it from the terminal, as the learner would (the reference solution, put on the node).
     const sessionId = new URL(page.url()).pathname.split('/').pop()!;
     const cluster = platform.sessions.get(sessionId)!.clusterName;
-    await world.provider.nodeExec(cluster, ['bash', '-c', 'cat > /root/fix.sh'], { input: readFileSync(join(ROOT, 'scenarios/init-containers/solution.sh'), 'utf8') });
+    await t.copyToNode(cluster, 'scenarios/init-containers/solution.sh', '/root/fix.sh');
     await typeInTerminal(page, 'bash /root/fix.sh && echo fixed-$((7*3))');
     await terminalShows(page, TERMINAL, 'fixed-21', 60_000);
     await check.click();

@@ -9,20 +9,12 @@
  * `CKS_SCREENSHOTS=dir` also saves a screenshot of each page on the way.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { loadConfig } from '../../server/config/index.js';
-import { createSilentLogger } from '../../server/log/index.js';
-import { startPlatform, type Platform } from '../../server/platform/index.js';
-import { fakeClusterWorld } from '../helpers/fakeCluster.js';
-import { ROOT } from '../helpers/testServer.js';
-import { launchBrowser, type LaunchedBrowser, terminalShows, typeInTerminal } from './browser.js';
+import { terminalShows, typeInTerminal } from './browser.js';
+import { realPlatformInChromium } from './realPlatform.js';
 
-const run = promisify(execFile);
 const TOKEN = 'workshop-browser-test-token';
 const SHOTS = process.env['CKS_SCREENSHOTS'];
 const INIT_TASKS = 4;
@@ -52,25 +44,10 @@ async function waitForCells(page: Page, learner: string, scenario: string, attr:
 
 describe('workshop in Chromium against the real server (instructor + 3 learners)', function () {
   this.timeout(240_000);
-  const world = fakeClusterWorld({ phaseDelayMs: 100 });
-  const dataDir = mkdtempSync(join(tmpdir(), 'cks-web-ws-'));
-  let platform: Platform;
-  let b: LaunchedBrowser;
-
-  before(async function () {
-    await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
-    const config = loadConfig({ port: '0', dataDir }, { CKS_INSTRUCTOR_TOKEN: TOKEN, CKS_MAX_CLUSTERS: '6', CKS_MAX_PROVISIONING: '3' });
-    platform = await startPlatform(config, createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await platform?.close();
-    await world.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const t = realPlatformInChromium({ dataDirPrefix: 'cks-web-ws-', phaseDelayMs: 100, env: { CKS_INSTRUCTOR_TOKEN: TOKEN, CKS_MAX_CLUSTERS: '6', CKS_MAX_PROVISIONING: '3' } });
 
   it('create → join ×3 → checks on the live board → shadow → broadcast → end with summaries', async () => {
+    const { platform, b } = t;
     const url = platform.server.url;
     // The second scenario's size, from the catalog (its tasks are columns and summary lines too).
     const enc = (await (await fetch(`${url}/api/scenarios/encryption-at-rest`)).json()) as { tasks: { weight: number }[] };
@@ -177,7 +154,7 @@ describe('workshop in Chromium against the real server (instructor + 3 learners)
     // Ada fixes it from her terminal (the reference solution put on her node) and checks again.
     const adaSession = new URL(ada.url()).pathname.split('/').pop()!;
     const cluster = platform.sessions.get(adaSession)!.clusterName;
-    await world.provider.nodeExec(cluster, ['bash', '-c', 'cat > /root/fix.sh'], { input: readFileSync(join(ROOT, 'scenarios/init-containers/solution.sh'), 'utf8') });
+    await t.copyToNode(cluster, 'scenarios/init-containers/solution.sh', '/root/fix.sh');
     await typeInTerminal(ada, 'bash /root/fix.sh && echo fixed-$((7*3))');
     await terminalShows(ada, '[data-testid="terminal"]', 'fixed-21', 60_000);
     await ada.getByTestId('check-button').click();

@@ -5,7 +5,7 @@ import { applyParams, ParamError, resolveParams, scriptEnv } from '../scenarios/
 import { WARM_HIT } from '../clusters/pool.js';
 import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
-import type { GradeResult } from '../grading/types.js';
+import type { ClusterProbes, GradeResult } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { AttemptSource, SessionRecord } from '../store/types.js';
@@ -158,8 +158,12 @@ export class SessionManager {
   async gradeScenario(sessionId: string, scenario: Scenario): Promise<GradeResult> {
     const session = this.require(sessionId);
     if (session.state !== 'ready') throw new AppError('conflict', `The cluster is ${session.state}.`);
-    const probes = this.deps.probesFor(session.clusterName, await this.deps.provider.kubeconfig(session.clusterName));
-    return this.deps.grader.grade(scenario, probes);
+    return this.deps.grader.grade(scenario, await this.probesOf(session));
+  }
+
+  /** Probes of the session's cluster, with the credentials captured at its creation. */
+  private async probesOf(session: SessionRecord): Promise<ClusterProbes> {
+    return this.deps.probesFor(session.clusterName, await this.deps.provider.kubeconfig(session.clusterName));
   }
 
   /** Re-provision a failed session on a fresh cluster. */
@@ -245,9 +249,7 @@ export class SessionManager {
     if (live.grading) return live.grading;
     const run = (async () => {
       const scenario = this.scenarioOf(session);
-      const kubeconfig = await this.deps.provider.kubeconfig(session.clusterName);
-      const probes = this.deps.probesFor(session.clusterName, kubeconfig);
-      const result = await this.deps.grader.grade(scenario, probes);
+      const result = await this.deps.grader.grade(scenario, await this.probesOf(session));
       this.deps.store.addAttempt(session.id, result, source);
       if (source === 'learner') this.touch(session.id);
       this.events.emit('graded', session.id, result, source);
@@ -387,11 +389,15 @@ export class SessionManager {
     return this.require(sessionId);
   }
 
-  /** One round of live auto-checks: every ready practice lab that asked for it, a few at a time. */
+  /** One round of live auto-checks: every ready practice lab that asked for it. */
   async autoCheckNow(): Promise<void> {
-    const due = this.deps.store.listSessions({ states: ['ready'] }).filter((s) => s.autoCheck && s.examAttemptId === null);
-    for (let i = 0; i < due.length; i += 5) {
-      await Promise.all(due.slice(i, i + 5).map((s) => this.grade(s.id, 'background').catch(() => undefined)));
+    await this.gradeInBackground(this.deps.store.listSessions({ states: ['ready'] }).filter((s) => s.autoCheck && s.examAttemptId === null));
+  }
+
+  /** Background checks of many labs, a few at a time: a 30-seat workshop must not hammer the host every interval. */
+  async gradeInBackground(sessions: readonly SessionRecord[]): Promise<void> {
+    for (let i = 0; i < sessions.length; i += 5) {
+      await Promise.all(sessions.slice(i, i + 5).map((s) => this.grade(s.id, 'background').catch(() => undefined)));
     }
   }
 

@@ -358,11 +358,7 @@ export class WorkshopManager {
   }
 
   private async backgroundCheck(w: WorkshopRecord): Promise<void> {
-    const ready = this.deps.store.listSeats(w.id).flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: ['ready'] }));
-    // A few at a time: a 30-seat workshop must not hammer the host every interval.
-    for (let i = 0; i < ready.length; i += 5) {
-      await Promise.all(ready.slice(i, i + 5).map((s) => this.deps.sessions.grade(s.id, 'background').catch(() => undefined)));
-    }
+    await this.deps.sessions.gradeInBackground(this.deps.store.listSeats(w.id).flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: ['ready'] })));
   }
 
   private async closeSession(s: SessionRecord, reason: string): Promise<void> {

@@ -198,13 +198,7 @@ export class ExamManager {
       else this.schedule(a);
     }
     // Finished attempts whose clusters are still up (their review period had not ended at the stop).
-    for (const a of this.deps.store.list({ states: ['finished'] })) {
-      const live = Object.values(this.planOf(a).sessions).some((id) => {
-        const st = this.deps.sessions.get(id)?.state;
-        return st === 'ready' || st === 'provisioning';
-      });
-      if (live) this.scheduleReviewEnd(a);
-    }
+    for (const a of this.deps.store.list({ states: ['finished'] })) if (this.liveSessions(a).length > 0) this.scheduleReviewEnd(a);
   }
 
   dispose(): void {
@@ -271,10 +265,23 @@ export class ExamManager {
 
   private schedule(a: ExamAttemptRecord): void {
     if (this.disposed || !a.endsAt) return;
-    clearTimeout(this.timers.get(a.id));
-    const t = setTimeout(() => void this.end(a.id, 'timeout'), Math.max(0, Date.parse(a.endsAt) - this.now()));
+    this.timerAt(a.id, Date.parse(a.endsAt), () => void this.end(a.id, 'timeout'));
+  }
+
+  /** The attempt's one timer (its clock, then its review period), at `at` by the server's clock. */
+  private timerAt(attemptId: string, at: number, fn: () => void): void {
+    clearTimeout(this.timers.get(attemptId));
+    const t = setTimeout(fn, Math.max(0, at - this.now()));
     t.unref();
-    this.timers.set(a.id, t);
+    this.timers.set(attemptId, t);
+  }
+
+  /** The attempt's clusters that are still up (provisioning or ready). */
+  private liveSessions(a: ExamAttemptRecord): string[] {
+    return Object.values(this.planOf(a).sessions).filter((id) => {
+      const st = this.deps.sessions.get(id)?.state;
+      return st === 'ready' || st === 'provisioning';
+    });
   }
 
   private end(attemptId: string, endedBy: 'finish' | 'timeout'): Promise<ExamResult | null> {
@@ -340,16 +347,9 @@ export class ExamManager {
     if (this.disposed || !a.finishedAt) return;
     const exam = this.definition(a.examId);
     const at = Date.parse(a.finishedAt) + (exam?.reviewMinutes ?? 30) * this.minuteMs;
-    const stop = (): void => {
-      for (const id of Object.values(this.planOf(a).sessions)) {
-        const s = this.deps.sessions.get(id);
-        if (s && (s.state === 'ready' || s.state === 'provisioning')) void this.deps.sessions.stop(id, 'The review period of your mock exam is over. Your results are kept.').catch(() => undefined);
-      }
-    };
-    clearTimeout(this.timers.get(a.id));
-    const t = setTimeout(stop, Math.max(0, at - this.now()));
-    t.unref();
-    this.timers.set(a.id, t);
+    this.timerAt(a.id, at, () => {
+      for (const id of this.liveSessions(a)) void this.deps.sessions.stop(id, 'The review period of your mock exam is over. Your results are kept.').catch(() => undefined);
+    });
   }
 
   private fail(attemptId: string, message: string): void {

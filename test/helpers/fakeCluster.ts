@@ -22,7 +22,7 @@ export function fakeClusterWorld(opts: { phaseDelayMs?: number; extra?: Record<s
     terminalEnv: { PATH: env.PATH, CKS_FAKE_HOME: env.CKS_FAKE_HOME },
     async cleanup(): Promise<void> {
       await cleanupFakeClusters(env);
-      rmSync(kubeconfigDir, { recursive: true, force: true });
+      rmSync(kubeconfigDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       // Processes of a cluster that was still being created may write for a moment longer.
       rmSync(env.CKS_FAKE_HOME, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },

@@ -194,7 +194,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
   app.delete('/api/sessions/:id', (req, res) => {
     const s = sessionFor(req, res);
     if (!s) return;
-    dispose(s);
+    void dispose(s);
     s.dto.state = 'ended';
     emitState(s);
     res.status(204).end();
@@ -227,11 +227,12 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     });
   });
 
-  function dispose(s: MockSession): void {
+  async function dispose(s: MockSession): Promise<void> {
     for (const t of s.timers) clearTimeout(t);
     s.timers.clear();
-    s.shell?.dispose();
+    const shell = s.shell;
     s.shell = null;
+    await shell?.dispose();
   }
 
   await new Promise<void>((resolve) => http.listen(opts.port ?? 0, '127.0.0.1', resolve));
@@ -241,10 +242,10 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     acked: (id) => sessions.get(id)?.acked ?? 0,
     dropConnections: () => nsp.sockets.forEach((sock) => sock.conn.close()),
     async close() {
-      sessions.forEach(dispose);
+      await Promise.all([...sessions.values()].map(dispose));
       await new Promise<void>((resolve) => io.close(() => resolve()));
       http.closeAllConnections();
-      rmSync(home, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

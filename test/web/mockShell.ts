@@ -10,7 +10,8 @@ export interface MockShell {
   write(data: string): void;
   resize(size: { cols: number; rows: number }): void;
   replay(): string;
-  dispose(): void;
+  /** Ends bash and resolves once it has exited (or after 2 s), so its home can be removed. */
+  dispose(): Promise<void>;
 }
 
 /** Starts `bash --noprofile --norc -i` in `cwd`; `onOutput` gets every chunk. */
@@ -22,18 +23,22 @@ export function startShell(cwd: string, onOutput: (data: string) => void): MockS
     cols,
     rows,
     cwd,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, TERM: 'xterm-256color', PS1: 'root@cks-control-plane:~# ', LANG: 'C.UTF-8' },
+    // HISTFILE empty: bash writes no history into the home the server removes on close.
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, HISTFILE: '', TERM: 'xterm-256color', PS1: 'root@cks-control-plane:~# ', LANG: 'C.UTF-8' },
   });
   const mirror = new headless.Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
   const serializer = new SerializeAddon();
   mirror.loadAddon(serializer as unknown as headless.ITerminalAddon);
   let alive = true;
+  let markExited: () => void = () => {};
+  const exited = new Promise<void>((resolve) => (markExited = resolve));
   pty.onData((data) => {
     mirror.write(data);
     onOutput(data);
   });
   pty.onExit(() => {
     alive = false;
+    markExited();
   });
   return {
     write: (data) => alive && pty.write(data),
@@ -43,10 +48,12 @@ export function startShell(cwd: string, onOutput: (data: string) => void): MockS
       mirror.resize(c, r);
     },
     replay: () => serializer.serialize(),
-    dispose() {
+    async dispose() {
+      const wasAlive = alive;
       if (alive) pty.kill();
       alive = false;
       mirror.dispose();
+      if (wasAlive) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     },
   };
 }

@@ -47,7 +47,7 @@ export function realPlatformInChromium(opts: { dataDirPrefix: string; phaseDelay
     await t.b?.close();
     await t.platform?.close();
     await world.cleanup();
-    rmSync(t.dataDir, { recursive: true, force: true });
+    rmSync(t.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
   return t;
 }

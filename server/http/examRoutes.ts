@@ -14,6 +14,8 @@ export interface ExamRouteDeps {
   sessions: SessionManager;
   catalog: ScenarioCatalog;
   secureCookies: boolean;
+  /** Milliseconds in an exam minute, as the ExamManager was given (default 60 000). */
+  minuteMs?: number;
 }
 
 /** ⚑ Exam mode: the exams a learner may take, starting one, its state, flags, Finish and results. */
@@ -91,6 +93,7 @@ export function examRouter(deps: ExamRouteDeps): Router {
       startedAt: a.startedAt,
       endsAt: a.endsAt,
       remainingMs: exams.remainingMs(a),
+      minuteMs: deps.minuteMs ?? 60_000,
       clusters: plan.clusters.map((c) => {
         const sessionId = plan.sessions[c.name];
         const s = sessionId ? sessions.get(sessionId) : null;

@@ -20,6 +20,8 @@ export interface HttpDeps {
   /** Workshops (instructor API, join, live board); optional so small test servers can leave it out. */
   workshops?: { manager: WorkshopManager; auth: InstructorAuth };
   exams?: ExamManager;
+  /** Milliseconds in an exam minute (tests shrink it; the exam pages count in it). */
+  examMinuteMs?: number;
   /** Operators' endpoints: /metrics and /api/ready. */
   operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   catalog: ScenarioCatalog;
@@ -54,7 +56,7 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     origins,
     checkLimiter,
     ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
-    ...(deps.exams ? { examRoutes: examRouter({ exams: deps.exams, sessions: deps.sessions, catalog: deps.catalog, secureCookies: deps.secureCookies }) } : {}),
+    ...(deps.exams ? { examRoutes: examRouter({ exams: deps.exams, sessions: deps.sessions, catalog: deps.catalog, secureCookies: deps.secureCookies, ...(deps.examMinuteMs ? { minuteMs: deps.examMinuteMs } : {}) }) } : {}),
   });
   const http = createServer(app);
   const io = new Server(http, {

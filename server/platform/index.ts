@@ -202,6 +202,7 @@ export async function startPlatform(
       checkLimit: config.checkLimit,
       workshops: { manager: workshops, auth },
       exams,
+      ...(overrides.examMinuteMs ? { examMinuteMs: overrides.examMinuteMs } : {}),
       operator: {
         metrics: () => metrics.registry.render(),
         ready: readiness(store, provider, { warnings: () => (hostCapacity.warning ? [hostCapacity.warning] : []) }),

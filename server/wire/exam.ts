@@ -32,6 +32,11 @@ export interface ExamAttemptDto {
   endsAt: string | null;
   /** By the server's clock (null before every cluster is ready). */
   remainingMs: number | null;
+  /**
+   * Milliseconds in one exam minute by the server's clock: 60 000, shorter only when tests speed
+   * the clock up. The page's 30/15/5-minute alerts and its timer count in these minutes.
+   */
+  minuteMs: number;
   clusters: { name: string; lab: string; context: string; node: string | null; state: string; sessionId?: string; token?: string }[];
   questions: {
     number: number;

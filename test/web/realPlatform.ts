@@ -28,8 +28,11 @@ export interface RealPlatformInChromium {
   copyToNode(cluster: string, repoFile: string, nodePath: string): Promise<void>;
 }
 
-/** Registers the block's before/after hooks; `env` is the platform's settings (CKS_*). */
-export function realPlatformInChromium(opts: { dataDirPrefix: string; phaseDelayMs: number; env?: Record<string, string> }): RealPlatformInChromium {
+/**
+ * Registers the block's before/after hooks; `env` is the platform's settings (CKS_*), `examMinuteMs`
+ * the length of an exam minute (a short one makes a mock exam's clock run fast).
+ */
+export function realPlatformInChromium(opts: { dataDirPrefix: string; phaseDelayMs: number; env?: Record<string, string>; examMinuteMs?: number }): RealPlatformInChromium {
   const world = fakeClusterWorld({ phaseDelayMs: opts.phaseDelayMs });
   const t = {
     world,
@@ -40,7 +43,11 @@ export function realPlatformInChromium(opts: { dataDirPrefix: string; phaseDelay
   } as RealPlatformInChromium;
   before(async () => {
     await run(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT });
-    t.platform = await startPlatform(loadConfig({ port: '0', dataDir: t.dataDir }, opts.env ?? {}), createSilentLogger(), { env: world.env, terminalEnv: world.terminalEnv });
+    t.platform = await startPlatform(loadConfig({ port: '0', dataDir: t.dataDir }, opts.env ?? {}), createSilentLogger(), {
+      env: world.env,
+      terminalEnv: world.terminalEnv,
+      ...(opts.examMinuteMs ? { examMinuteMs: opts.examMinuteMs } : {}),
+    });
     t.b = await launchBrowser();
   });
   after(async () => {

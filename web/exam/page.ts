@@ -1,6 +1,7 @@
 /**
  * The mock exam page (`/exam/:id`, ⚑ test ids): while the clusters are prepared, their progress;
- * then the server-owned timer with alerts at 30, 15 and 5 minutes, the question list (number,
+ * then the server-owned timer with alerts at 30, 15 and 5 minutes (`exam-alert`, see alerts.ts for
+ * when each shows), the question list (number,
  * weight, flag), one question at a time with the context and node it runs on, a notepad, and the
  * terminal of that question's cluster; Finish (listing flagged questions) or the clock's end shows
  * the results page.
@@ -12,9 +13,18 @@ import { renderMarkdown } from '../session/markdown.js';
 import { connectTerminal, type TerminalSocket } from '../session/socket.js';
 import { createTerminalView, type TerminalView } from '../session/terminal.js';
 import type { ExamAttemptDto } from '../../server/wire/exam.js';
+import { ExamAlerts } from './alerts.js';
 import { renderResults } from './results.js';
 
-const ALERT_MINUTES = [30, 15, 5];
+/** The marks this browser already announced for an attempt (so a reload does not announce them again). */
+function storedAlerts(key: string): number[] {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(key) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+  } catch {
+    return [];
+  }
+}
 
 /** Renders exam attempt `attemptId` into `root`. */
 export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: string): Page {
@@ -25,15 +35,31 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
   let deadline = 0;
   let tick = 0;
   let poll = 0;
-  /** Remaining time at the last draw: an alert fires when the clock crosses its mark, not on load. */
-  let lastLeft: number | null = null;
+  /** Milliseconds in an exam minute by the server's clock (60 000 unless tests speed it up). */
+  let minuteMs = 60_000;
+  /** The exam's whole length (ms), once the clock runs. */
+  let totalMs: number | undefined;
+  /** When the page last asked the server whether an exam at 0 has ended (ask at most once a second). */
+  let endAsked = 0;
+  const alertsKey = `cks-exam-alerts:${attemptId}`;
+  const alerts = new ExamAlerts(storedAlerts(alertsKey), (marks) => {
+    try {
+      localStorage.setItem(alertsKey, JSON.stringify(marks));
+    } catch {
+      // No storage: a reload may announce the current mark once more.
+    }
+  });
   let terminal: { cluster: string; view: TerminalView; socket: TerminalSocket } | null = null;
 
   const timer = h('span', { class: 'exam-timer', 'data-testid': 'exam-timer', role: 'timer', 'aria-live': 'off' }, '--:--');
   const finish = h('button', { type: 'button', class: 'btn danger', 'data-testid': 'exam-finish', disabled: true }, 'Finish exam');
   const title = h('h1', { class: 'session-title' }, 'Mock exam');
   const body = h('div', { class: 'exam-body' });
-  replaceChildren(root, h('div', { class: 'session exam' }, h('header', { class: 'session-header' }, h('a', { href: '/', 'data-link': true, class: 'home' }, 'CKS Lab'), title, timer, finish), body));
+  const alertText = h('span', { class: 'exam-alert-text' });
+  const alertOk = h('button', { type: 'button', class: 'btn', 'aria-label': 'Dismiss the time alert' }, 'OK');
+  const alertBox = h('div', { class: 'exam-alert', 'data-testid': 'exam-alert', role: 'status', hidden: true }, alertText, alertOk);
+  alertOk.addEventListener('click', () => (alertBox.hidden = true));
+  replaceChildren(root, h('div', { class: 'session exam' }, h('header', { class: 'session-header' }, h('a', { href: '/', 'data-link': true, class: 'home' }, 'CKS Lab'), title, timer, finish), alertBox, body));
 
   const list = h('nav', { class: 'exam-questions', 'aria-label': 'Questions' });
   const question = h('article', { class: 'instructions markdown exam-question', 'aria-live': 'polite' });
@@ -188,27 +214,53 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
 
   function drawTimer(): void {
     const left = Math.max(0, deadline - Date.now());
-    const m = Math.floor(left / 60_000);
-    const s = Math.floor((left % 60_000) / 1000);
-    timer.textContent = `${m}:${String(s).padStart(2, '0')} left`;
+    // In exam minutes and seconds: the same as real ones unless a test sped the clock up.
+    const examSeconds = Math.floor((left / minuteMs) * 60);
+    timer.textContent = `${Math.floor(examSeconds / 60)}:${String(examSeconds % 60).padStart(2, '0')} left`;
     timer.dataset.remainingMs = String(left);
-    for (const a of ALERT_MINUTES) {
-      if (lastLeft !== null && lastLeft > a * 60_000 && left <= a * 60_000 && left > 0) ctx.banner.show(`${a} minutes left in the exam.`);
+    const change = alerts.update(left, minuteMs, totalMs);
+    if (change) showAlert(change.minutes, change.fresh);
+    // At 0 the server grades by itself: ask for the result (once a second, not at every tick).
+    if (left === 0 && Date.now() - endAsked >= 1000) {
+      endAsked = Date.now();
+      void refresh();
     }
-    lastLeft = left;
-    if (left === 0) void refresh();
+  }
+
+  /** A fresh mark is an alert (announced, highlighted); one already announced is shown quietly. */
+  function showAlert(minutes: number, fresh: boolean): void {
+    alertText.textContent = `Less than ${minutes} minutes left in the exam.`;
+    alertBox.setAttribute('role', fresh ? 'alert' : 'status');
+    alertBox.classList.toggle('fresh', fresh);
+    alertBox.classList.toggle('urgent', minutes <= 5);
+    alertBox.dataset.fresh = String(fresh);
+    alertBox.dataset.minutes = String(minutes);
+    alertBox.hidden = false;
   }
 
   function show(a: ExamAttemptDto): void {
     if (disposed) return;
     attempt = a;
+    minuteMs = a.minuteMs > 0 ? a.minuteMs : 60_000;
+    if (a.startedAt && a.endsAt) totalMs = Date.parse(a.endsAt) - Date.parse(a.startedAt);
     if (a.state === 'finished' || a.state === 'failed') {
       clearInterval(tick);
       clearInterval(poll);
       detachTerminal();
       finish.hidden = true;
+      alertBox.hidden = true;
       timer.textContent = a.state === 'finished' ? 'Ended' : 'Failed';
       replaceChildren(body, a.state === 'finished' ? renderResults(a) : h('section', { class: 'panel narrow' }, h('h2', {}, 'The exam could not start'), h('p', {}, a.error ?? ''), h('a', { class: 'btn primary', href: '/', 'data-link': true }, 'Back to the catalog')));
+      return;
+    }
+    if (a.state === 'grading') {
+      // The time ran out (or Finish was pressed, here or in another tab): the server is grading.
+      clearInterval(tick);
+      detachTerminal();
+      finish.disabled = true;
+      alertBox.hidden = true;
+      timer.textContent = '0:00 left';
+      replaceChildren(body, h('section', { class: 'panel narrow', 'data-testid': 'exam-grading' }, h('h2', {}, 'Grading your exam'), h('p', {}, 'Every question is being graded on its own cluster; the results follow in a moment.')));
       return;
     }
     if (a.state !== 'running' || a.remainingMs === null) {
@@ -222,7 +274,8 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
       replaceChildren(body, confirmBox, workspace);
       showQuestion(current);
       clearInterval(tick);
-      tick = window.setInterval(drawTimer, 1000);
+      // One exam second per tick (a real second, unless a test sped the clock up), so no mark is skipped.
+      tick = window.setInterval(drawTimer, Math.max(50, Math.min(1000, Math.round(minuteMs / 60))));
     }
     drawTimer();
   }

@@ -2,4 +2,4 @@
 export type * from './types.js';
 export { loadExams } from './loader.js';
 export { planExam, seededPick, type PlanOptions } from './planner.js';
-export { ExamManager, type ExamManagerDeps, type ExamResult, type QuestionResult, type StoredPlan } from './manager.js';
+export { ExamManager, type EndedBy, type ExamManagerDeps, type ExamResult, type QuestionResult, type SeatClock, type StoredPlan } from './manager.js';

@@ -5,6 +5,7 @@
  * then. After the end the clusters stay up for the exam's review period, then they are stopped.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { AppError } from '../errors.js';
 import { toGradeJson, type GradeJson } from '../grading/index.js';
 import type { ClusterProvider } from '../clusters/types.js';
@@ -46,8 +47,19 @@ export interface ExamResult {
   passed: boolean;
   byDomain: { domain: string; score: number; maxScore: number }[];
   questions: QuestionResult[];
-  /** `finish` (the learner) or `timeout` (the server's clock). */
-  endedBy: 'finish' | 'timeout';
+  /** `finish` (the learner), `timeout` (the server's clock) or `workshop` (the instructor ended the workshop). */
+  endedBy: EndedBy;
+}
+
+export type EndedBy = 'finish' | 'timeout' | 'workshop';
+
+/** An attempt that belongs to a workshop seat and runs on the workshop's shared clock. */
+export interface SeatClock {
+  seatId: string;
+  /** The clock starts no earlier than this (the workshop's start)… */
+  opensAt: string;
+  /** …and ends here for every seat (late joiners get less time). */
+  closesAt: string;
 }
 
 export interface ExamManagerDeps {
@@ -80,6 +92,7 @@ export class ExamManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly grading = new Map<string, Promise<ExamResult | null>>();
   private readonly preparing = new Set<string>();
+  private readonly events = new EventEmitter();
   private readonly minuteMs: number;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -102,17 +115,37 @@ export class ExamManager {
     });
   }
 
-  /** Start an attempt: plan it, create its clusters; the clock starts when they are all ready. */
-  start(learnerId: string, examId: unknown): ExamAttemptRecord {
+  /** `fn` runs whenever an attempt's state changes (its clock started, it was graded, it failed). */
+  onChange(fn: (attempt: ExamAttemptRecord) => void): () => void {
+    this.events.on('change', fn);
+    return () => this.events.off('change', fn);
+  }
+
+  /** When a clock that starts at `startsAt` runs out for `exam` (the shared end of a workshop's exam). */
+  clockEnd(exam: ExamDefinition, startsAt: string): string {
+    return new Date(Date.parse(startsAt) + exam.durationMinutes * this.minuteMs).toISOString();
+  }
+
+  /** A seat's attempts, newest first. */
+  listForSeat(seatId: string): ExamAttemptRecord[] {
+    return this.deps.store.list({ seatId });
+  }
+
+  /**
+   * Start an attempt: plan it, create its clusters; the clock starts when they are all ready —
+   * or, for a workshop seat (`seat`), at the workshop's start, and it ends at the shared end.
+   */
+  start(learnerId: string, examId: unknown, seat?: SeatClock): ExamAttemptRecord {
     if (typeof examId !== 'string' || !examId) throw new AppError('bad_request', 'exam is required: the id of a mock exam from GET /api/exams.', { field: 'exam' });
     const exam = this.deps.exams().find((e) => e.id === examId);
     if (!exam) throw new AppError('not_found', `Unknown exam "${examId}". Exams: ${this.deps.exams().map((e) => e.id).join(', ') || '(none)'}`, { field: 'exam' });
-    const open = this.deps.store.list({ learnerId, states: ['provisioning', 'running', 'grading'] });
+    // A workshop seat is its own limit (the learner's own exams do not block the instructor's).
+    const open = seat ? [] : this.deps.store.list({ learnerId, states: ['provisioning', 'running', 'grading'] });
     if (open.length > 0) throw new AppError('conflict', 'You already have a mock exam in progress: finish it before starting another.');
     const plan = planExam(exam, this.deps.catalog, { clusterMemoryMiB: this.deps.clusterMemoryMiB });
     const id = randomBytes(9).toString('base64url');
     const stored: StoredPlan = { ...plan, sessions: {} };
-    this.deps.store.create({ id, learnerId, examId: exam.id, plan: JSON.stringify(stored) });
+    this.deps.store.create({ id, learnerId, examId: exam.id, plan: JSON.stringify(stored), ...(seat ? { seatId: seat.seatId, opensAt: seat.opensAt, closesAt: seat.closesAt } : {}) });
     try {
       for (const c of plan.clusters) {
         const setups = plan.questions.filter((q) => q.cluster === c.name).map((q) => applyParams(this.deps.catalog.require(q.scenarioId), q.params));
@@ -124,6 +157,10 @@ export class ExamManager {
       throw e;
     }
     return this.require(id);
+  }
+
+  get(attemptId: string): ExamAttemptRecord | null {
+    return this.deps.store.get(attemptId);
   }
 
   /** The attempt, or 404; only its learner may see it. */
@@ -190,6 +227,23 @@ export class ExamManager {
     return a.state === 'finished' && a.result ? (JSON.parse(a.result) as ExamResult) : null;
   }
 
+  /**
+   * End an attempt because its workshop ended: a running one is graded once (`workshop`; a Finish
+   * or the timer racing it still grades once), one still being prepared is called off; then its
+   * clusters stop (the results stay).
+   */
+  async endForWorkshop(attemptId: string, reason: string): Promise<ExamResult | null> {
+    const a = this.require(attemptId);
+    let result: ExamResult | null = null;
+    if (a.state === 'provisioning') this.fail(attemptId, reason);
+    else if (a.state !== 'failed') result = await this.end(attemptId, 'workshop');
+    clearTimeout(this.timers.get(attemptId));
+    this.timers.delete(attemptId);
+    const after = this.require(attemptId);
+    await Promise.all(this.liveSessions(after).map((id) => this.deps.sessions.stop(id, reason).catch(() => undefined)));
+    return result;
+  }
+
   /** After a restart: running clocks go on (an exam whose time ran out meanwhile is graded now). */
   resume(): void {
     for (const a of this.deps.store.list({ states: ['running', 'grading', 'provisioning'] })) {
@@ -204,6 +258,7 @@ export class ExamManager {
   dispose(): void {
     this.disposed = true;
     this.unsubscribe();
+    this.events.removeAllListeners();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -232,13 +287,27 @@ export class ExamManager {
       .catch((e: unknown) => this.deps.logger.warn('exam contexts could not be written', { attempt: attemptId, err: e }))
       .finally(() => {
         this.preparing.delete(attemptId);
-        const start = this.now();
-        const exam = this.definition(a.examId);
-        if (this.deps.store.startClock(attemptId, new Date(start), new Date(start + (exam?.durationMinutes ?? 120) * this.minuteMs))) {
-          this.deps.logger.info('exam started', { attempt: attemptId, exam: a.examId });
-          this.schedule(this.require(attemptId));
-        }
+        this.startClock(attemptId);
       });
+  }
+
+  /** Start the clock now — or, on a shared clock, at its opening (and always end at its close). */
+  private startClock(attemptId: string): void {
+    const a = this.deps.store.get(attemptId);
+    if (this.disposed || !a || a.state !== 'provisioning') return;
+    const start = this.now();
+    const opens = a.opensAt ? Date.parse(a.opensAt) : start;
+    if (start < opens) {
+      this.timerAt(attemptId, opens, () => this.startClock(attemptId));
+      return;
+    }
+    const ends = a.closesAt ? Date.parse(a.closesAt) : start + (this.definition(a.examId)?.durationMinutes ?? 120) * this.minuteMs;
+    if (this.deps.store.startClock(attemptId, new Date(start), new Date(ends))) {
+      this.deps.logger.info('exam started', { attempt: attemptId, exam: a.examId });
+      const started = this.require(attemptId);
+      this.schedule(started);
+      this.events.emit('change', started);
+    }
   }
 
   /**
@@ -284,7 +353,7 @@ export class ExamManager {
     });
   }
 
-  private end(attemptId: string, endedBy: 'finish' | 'timeout'): Promise<ExamResult | null> {
+  private end(attemptId: string, endedBy: EndedBy): Promise<ExamResult | null> {
     const a = this.require(attemptId);
     if (a.state === 'finished') return Promise.resolve(this.resultOf(a));
     if (a.state === 'grading') return this.grading.get(attemptId) ?? this.grade(attemptId, endedBy);
@@ -293,7 +362,7 @@ export class ExamManager {
   }
 
   /** Grade every question on its own cluster, once; store the result; keep the clusters for review. */
-  private grade(attemptId: string, endedBy: 'finish' | 'timeout'): Promise<ExamResult | null> {
+  private grade(attemptId: string, endedBy: EndedBy): Promise<ExamResult | null> {
     const running = this.grading.get(attemptId);
     if (running) return running;
     const run = (async () => {
@@ -334,7 +403,9 @@ export class ExamManager {
       };
       this.deps.store.finish(attemptId, JSON.stringify(result));
       this.deps.logger.info('exam graded', { attempt: attemptId, exam: a.examId, score, maxScore, endedBy });
-      this.scheduleReviewEnd(this.require(attemptId));
+      const finished = this.require(attemptId);
+      this.scheduleReviewEnd(finished);
+      this.events.emit('change', finished);
       return result;
     })();
     this.grading.set(attemptId, run);
@@ -357,6 +428,7 @@ export class ExamManager {
     const a = this.deps.store.get(attemptId);
     if (!a) return;
     for (const id of Object.values(this.planOf(a).sessions)) void this.deps.sessions.stop(id, message).catch(() => undefined);
+    this.events.emit('change', a);
   }
 
   /** The exam's title (its id when the definition is gone). */

@@ -73,7 +73,7 @@ export function workshopRouter(deps: WorkshopRouteDeps): Router {
     res
       .type('text/csv')
       .attachment(`${w.title.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'workshop'}-results.csv`)
-      .send(toCsv(workshops.exportRows(w.id)));
+      .send(toCsv(workshops.exportRows(w.id), { exam: w.examId !== null }));
   });
 
   // Learners.
@@ -83,8 +83,8 @@ export function workshopRouter(deps: WorkshopRouteDeps): Router {
 
   r.post('/join', (req, res) => {
     const learner = ensureLearner(req, res, deps.secureCookies);
-    const { seat, session, token, rejoined } = workshops.join(learner, req.body);
-    const out: JoinDto = { workshopId: seat.workshopId, seatId: seat.id, displayName: seat.displayName, sessionId: session.id, token, rejoined };
+    const { seat, session, token, rejoined, exam } = workshops.join(learner, req.body);
+    const out: JoinDto = { workshopId: seat.workshopId, seatId: seat.id, displayName: seat.displayName, sessionId: session.id, token, rejoined, ...(exam ? { exam } : {}) };
     res.status(rejoined ? 200 : 201).json(out);
   });
 

@@ -43,7 +43,7 @@ function buildClusterAdapters(opts: {
     ...(opts.engine ? { engine: opts.engine } : {}),
   });
   const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
-    new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[]) => provider.nodeExec(cluster, argv) });
+    new ClientNodeProbes({ kubeconfig, logger: opts.logger, nodeExec: (argv: string[], node?: string) => provider.nodeExec(cluster, argv, node ? { node } : {}) });
   return { provider, probesFor };
 }
 
@@ -180,13 +180,13 @@ export async function startPlatform(
   const { auth, generated } = InstructorAuth.init(store, config.instructorToken);
   if (generated) overrides.announce?.(`Instructor token (shown once; only its hash is stored): ${generated}`);
   let publicUrl = config.publicUrl ?? '';
-  const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl });
   const { exams: examDefinitions, problems: examProblems } = loadExams(config.examsDir, catalog);
   for (const p of examProblems) logger.error('exam problem', { problem: formatProblem(p) });
   const exams = new ExamManager({ store: store.exams, provider, sessions, catalog, exams: () => examDefinitions, logger: logger.child({ module: 'exams' }),
     clusterMemoryMiB: config.clusterMemoryMiB,
     ...(overrides.examMinuteMs ? { minuteMs: overrides.examMinuteMs } : {}),
   });
+  const workshops = new WorkshopManager({ store, sessions, catalog, labs, pool, logger, publicUrl: () => publicUrl, exams });
   const metrics = new PlatformMetrics();
   const server = await startHttpServer(
     {

@@ -23,6 +23,12 @@ export interface ExamAttemptRecord {
   flags: string;
   /** `[question, epoch ms]` pairs: which question the candidate opened when (JSON array). */
   views: string;
+  /** The workshop seat this attempt belongs to (null: a learner's own exam). */
+  seatId: string | null;
+  /** A shared clock (workshop exams): the clock starts no earlier than this… */
+  opensAt: string | null;
+  /** …and ends at this moment for everyone, whenever the attempt's clusters were ready. */
+  closesAt: string | null;
 }
 
 interface Row {
@@ -39,6 +45,9 @@ interface Row {
   result: string | null;
   flags: string;
   views: string;
+  seat_id: string | null;
+  opens_at: string | null;
+  closes_at: string | null;
 }
 
 /** The exam_attempts table. State changes that must happen once are compare-and-set. */
@@ -46,13 +55,13 @@ export class ExamTables {
   constructor(private readonly db: Database.Database) {}
 
   /** A new attempt in `provisioning` (the learner is recorded if this is their first visit). */
-  create(rec: Pick<ExamAttemptRecord, 'id' | 'learnerId' | 'examId' | 'plan'>): ExamAttemptRecord {
+  create(rec: Pick<ExamAttemptRecord, 'id' | 'learnerId' | 'examId' | 'plan'> & Partial<Pick<ExamAttemptRecord, 'seatId' | 'opensAt' | 'closesAt'>>): ExamAttemptRecord {
     const at = new Date().toISOString();
     this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO learners (id, created_at) VALUES (?, ?)').run(rec.learnerId, at);
       this.db
-        .prepare(`INSERT INTO exam_attempts (id, learner_id, exam_id, state, plan, created_at, flags) VALUES (?, ?, ?, 'provisioning', ?, ?, '[]')`)
-        .run(rec.id, rec.learnerId, rec.examId, rec.plan, at);
+        .prepare(`INSERT INTO exam_attempts (id, learner_id, exam_id, state, plan, created_at, flags, seat_id, opens_at, closes_at) VALUES (?, ?, ?, 'provisioning', ?, ?, '[]', ?, ?, ?)`)
+        .run(rec.id, rec.learnerId, rec.examId, rec.plan, at, rec.seatId ?? null, rec.opensAt ?? null, rec.closesAt ?? null);
     })();
     return this.get(rec.id) as ExamAttemptRecord;
   }
@@ -62,9 +71,13 @@ export class ExamTables {
     return row ? toRecord(row) : null;
   }
 
-  list(filter: { learnerId?: string; states?: ExamAttemptState[] } = {}): ExamAttemptRecord[] {
+  list(filter: { learnerId?: string; seatId?: string; states?: ExamAttemptState[] } = {}): ExamAttemptRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (filter.seatId) {
+      where.push('seat_id = ?');
+      args.push(filter.seatId);
+    }
     if (filter.learnerId) {
       where.push('learner_id = ?');
       args.push(filter.learnerId);
@@ -126,5 +139,8 @@ function toRecord(r: Row): ExamAttemptRecord {
     result: r.result,
     flags: r.flags,
     views: r.views,
+    seatId: r.seat_id,
+    opensAt: r.opens_at,
+    closesAt: r.closes_at,
   };
 }

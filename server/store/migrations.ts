@@ -90,4 +90,12 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE exam_attempts ADD COLUMN views TEXT NOT NULL DEFAULT '[]';`,
   // Live auto-check of a practice lab (opt-in): graded in the background, results pushed.
   `ALTER TABLE sessions ADD COLUMN auto_check INTEGER NOT NULL DEFAULT 0;`,
+  // A workshop whose content is a mock exam: its exam and the shared end of the exam's clock; each
+  // seat's attempt belongs to the seat and may run only between the workshop's start and that end.
+  `ALTER TABLE workshops ADD COLUMN exam_id TEXT;
+   ALTER TABLE workshops ADD COLUMN exam_ends_at TEXT;
+   ALTER TABLE exam_attempts ADD COLUMN seat_id TEXT REFERENCES seats(id);
+   ALTER TABLE exam_attempts ADD COLUMN opens_at TEXT;
+   ALTER TABLE exam_attempts ADD COLUMN closes_at TEXT;
+   CREATE INDEX exam_attempts_seat ON exam_attempts(seat_id, created_at);`,
 ];

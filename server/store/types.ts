@@ -50,6 +50,10 @@ export interface WorkshopRecord {
   timeLimitMinutes: number | null;
   /** Periodic background check interval, null = off. */
   backgroundCheckSeconds: number | null;
+  /** The mock exam every seat takes (`exams/<id>.yaml`), instead of `scenarios`; null for practice workshops. */
+  examId: string | null;
+  /** The exam's shared end: its duration counted from `startsAt`, the same for every seat. */
+  examEndsAt: string | null;
   state: 'open' | 'ended';
   createdAt: string;
   endedAt: string | null;
@@ -78,7 +82,7 @@ export interface PoolClusterRecord {
 export interface WorkshopStore {
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
-  createWorkshop(rec: Omit<WorkshopRecord, 'createdAt' | 'endedAt' | 'state'>): WorkshopRecord;
+  createWorkshop(rec: Omit<WorkshopRecord, 'createdAt' | 'endedAt' | 'state' | 'examId' | 'examEndsAt'> & { examId?: string | null; examEndsAt?: string | null }): WorkshopRecord;
   getWorkshop(id: string): WorkshopRecord | null;
   getWorkshopByCode(code: string): WorkshopRecord | null;
   listWorkshops(): WorkshopRecord[];

@@ -11,6 +11,8 @@ interface WorkshopRow {
   ends_at: string;
   time_limit_minutes: number | null;
   background_check_seconds: number | null;
+  exam_id: string | null;
+  exam_ends_at: string | null;
   state: 'open' | 'ended';
   created_at: string;
   ended_at: string | null;
@@ -47,13 +49,13 @@ export class WorkshopTables implements WorkshopStore {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  createWorkshop(rec: Omit<WorkshopRecord, 'createdAt' | 'endedAt' | 'state'>): WorkshopRecord {
+  createWorkshop(rec: Omit<WorkshopRecord, 'createdAt' | 'endedAt' | 'state' | 'examId' | 'examEndsAt'> & { examId?: string | null; examEndsAt?: string | null }): WorkshopRecord {
     this.db
       .prepare(
-        `INSERT INTO workshops (id, title, join_code, scenarios_json, seats, starts_at, ends_at, time_limit_minutes, background_check_seconds, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+        `INSERT INTO workshops (id, title, join_code, scenarios_json, seats, starts_at, ends_at, time_limit_minutes, background_check_seconds, exam_id, exam_ends_at, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
       )
-      .run(rec.id, rec.title, rec.joinCode, JSON.stringify(rec.scenarios), rec.seats, rec.startsAt, rec.endsAt, rec.timeLimitMinutes, rec.backgroundCheckSeconds, new Date().toISOString());
+      .run(rec.id, rec.title, rec.joinCode, JSON.stringify(rec.scenarios), rec.seats, rec.startsAt, rec.endsAt, rec.timeLimitMinutes, rec.backgroundCheckSeconds, rec.examId ?? null, rec.examEndsAt ?? null, new Date().toISOString());
     return this.getWorkshop(rec.id) as WorkshopRecord;
   }
 
@@ -141,6 +143,8 @@ function toWorkshop(r: WorkshopRow): WorkshopRecord {
     endsAt: r.ends_at,
     timeLimitMinutes: r.time_limit_minutes,
     backgroundCheckSeconds: r.background_check_seconds,
+    examId: r.exam_id,
+    examEndsAt: r.exam_ends_at,
     state: r.state,
     createdAt: r.created_at,
     endedAt: r.ended_at,

@@ -50,7 +50,7 @@ export interface ExamAttemptDto {
     result?: { passed: boolean; score: number; seconds: number; grade: GradeJson | null; error: string | null; hints: { id: string; hint: string }[]; solution: string };
   }[];
   /** Only after the exam has ended. */
-  result?: { score: number; maxScore: number; percent: number; passPercent: number; passed: boolean; byDomain: { domain: string; score: number; maxScore: number }[]; endedBy: 'finish' | 'timeout' };
+  result?: { score: number; maxScore: number; percent: number; passPercent: number; passed: boolean; byDomain: { domain: string; score: number; maxScore: number }[]; endedBy: 'finish' | 'timeout' | 'workshop' };
 }
 
 export type { GradeJson };

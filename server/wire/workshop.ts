@@ -21,6 +21,11 @@ export interface CreateWorkshopBody {
   backgroundCheckSeconds?: number;
   /** Clusters to have ready before learners arrive (default: seats, bounded by the host's capacity). */
   warmClusters?: number;
+  /**
+   * A mock exam id (`GET /api/exams`) instead of `scenarios`: every learner who joins takes that
+   * exam on their own clusters, on one clock — its duration counted from `startsAt` (default now).
+   */
+  exam?: string;
 }
 
 /** ⚑ POST /api/workshops answer (201). */
@@ -45,6 +50,45 @@ export interface WorkshopSummaryDto {
   timeLimitMinutes: number | null;
   backgroundCheckSeconds: number | null;
   state: 'open' | 'ended';
+  /** Exam workshops only: the mock exam every seat takes and its shared clock. */
+  exam?: WorkshopExamDto;
+}
+
+/** The mock exam of an exam workshop: one clock for everyone, from the workshop's start. */
+export interface WorkshopExamDto {
+  id: string;
+  title: string;
+  durationMinutes: number;
+  passPercent: number;
+  /** Questions per attempt. */
+  questions: number;
+  /** The shared clock: it starts at the workshop's `startsAt` and ends here for every seat. */
+  startsAt: string;
+  endsAt: string;
+}
+
+/** One seat's exam attempt on the board: its state; results only once that attempt ended. */
+export interface SeatExamDto {
+  attemptId: string;
+  /** provisioning (clusters being prepared, or waiting for the start) → running → grading → finished; or failed. */
+  state: 'provisioning' | 'running' | 'grading' | 'finished' | 'failed';
+  error: string | null;
+  /** The shared deadline once the seat's clock runs. */
+  endsAt: string | null;
+  remainingMs: number | null;
+  /** Clusters ready / planned (while provisioning). */
+  clustersReady: number;
+  clusters: number;
+  /** Only after the seat's exam ended. */
+  result?: {
+    score: number;
+    maxScore: number;
+    percent: number;
+    passPercent: number;
+    passed: boolean;
+    endedBy: 'finish' | 'timeout' | 'workshop';
+    questions: { number: number; scenarioId: string; domain: string; weight: number; score: number; passed: boolean }[];
+  };
 }
 
 /** One learner row of the board. */
@@ -67,6 +111,8 @@ export interface BoardLearnerDto {
   maxScore: number;
   /** Learner-pressed Checks per scenario id. */
   attempts: Record<string, number>;
+  /** Exam workshops only: the seat's exam attempt (null until one was started). */
+  exam?: SeatExamDto | null;
 }
 
 /** One learner × task cell. `passed` null = not checked yet. */
@@ -100,6 +146,11 @@ export interface JoinDto {
   token: string;
   /** True when this learner already had the seat (another tab, a reload): same seat, same shell. */
   rejoined: boolean;
+  /**
+   * Exam workshops only: the seat's exam attempt and its page (`/exam/<attemptId>`); then
+   * `sessionId`/`token` are those of the attempt's first cluster.
+   */
+  exam?: { attemptId: string; url: string };
 }
 
 /** GET /api/join/:code — public facts about a workshop before joining. */
@@ -110,6 +161,8 @@ export interface JoinInfoDto {
   endsAt: string;
   seatsLeft: number;
   scenarios: { id: string; title: string }[];
+  /** Exam workshops only: the mock exam every seat takes, and its shared clock. */
+  exam?: WorkshopExamDto;
 }
 
 /** GET /api/workshops/:id/me (learner cookie): the learner's own seat, and at the end their summary. */
@@ -127,6 +180,8 @@ export interface SeatDto {
   scenarioDeadline: string | null;
   endsAt: string;
   summary: { scenarioId: string; taskId: string; title: string; weight: number; passed: boolean }[];
+  /** Exam workshops only: the seat's exam attempt and its page. */
+  exam?: { attemptId: string; url: string } | null;
 }
 
 /** One row of the CSV/JSON export (one per learner per task). */
@@ -139,6 +194,18 @@ export interface ExportRow {
   score: number;
   attempts: number;
   timeSeconds: number;
+  /**
+   * Exam workshops: one row per seat per question (`scenario` is the question's scenario, `task`
+   * is `q<number>`, `passed`/`score` the question's verdict and points, `timeSeconds` the time on
+   * it), with the seat's exam result; null until the seat's exam ended.
+   */
+  question?: number;
+  maxPoints?: number;
+  examState?: string;
+  examScore?: number | null;
+  examMaxScore?: number | null;
+  examPercent?: number | null;
+  examPassed?: boolean | null;
 }
 
 /** socket.io namespace `/workshop` (instructor). */

@@ -99,15 +99,24 @@ export function exportRows(store: Store, workshop: WorkshopRecord, scenarios: Sc
   return rows;
 }
 
-/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are defused with a quote. */
-export function toCsv(rows: ExportRow[]): string {
-  const header = ['workshop', 'learner', 'scenario', 'task', 'passed', 'score', 'attempts', 'time_seconds'];
-  const cell = (v: string | number | boolean): string => {
-    let s = String(v);
+/**
+ * RFC 4180 CSV; cells that a spreadsheet would run as a formula are defused with a quote. An exam
+ * workshop's export (`exam`) adds, per question row, the question, its points and the seat's exam result.
+ */
+export function toCsv(rows: ExportRow[], opts: { exam?: boolean } = {}): string {
+  const base = ['workshop', 'learner', 'scenario', 'task', 'passed', 'score', 'attempts', 'time_seconds'];
+  const examColumns = ['question', 'max_points', 'exam_state', 'exam_score', 'exam_max_score', 'exam_percent', 'exam_passed'];
+  const header = opts.exam ? [...base, ...examColumns] : base;
+  const cell = (v: string | number | boolean | null | undefined): string => {
+    let s = v === null || v === undefined ? '' : String(v);
     if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = [header.join(',')];
-  for (const r of rows) lines.push([r.workshop, r.learner, r.scenario, r.task, r.passed, r.score, r.attempts, r.timeSeconds].map(cell).join(','));
+  for (const r of rows) {
+    const values: (string | number | boolean | null | undefined)[] = [r.workshop, r.learner, r.scenario, r.task, r.passed, r.score, r.attempts, r.timeSeconds];
+    if (opts.exam) values.push(r.question, r.maxPoints, r.examState, r.examScore, r.examMaxScore, r.examPercent, r.examPassed);
+    lines.push(values.map(cell).join(','));
+  }
   return lines.join('\r\n') + '\r\n';
 }

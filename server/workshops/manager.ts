@@ -10,6 +10,7 @@ import { newId, type SessionManager } from '../sessions/index.js';
 import type { SeatRecord, SessionRecord, Store, WorkshopRecord } from '../store/types.js';
 import type { BoardDto, JoinInfoDto, SeatDto, WorkshopSummaryDto } from '../wire/workshop.js';
 import { boardRows, exportRows, seatFacts } from './board.js';
+import { clustersPerLab, examExportRows, examUrl, liveExamSessions, openAttempts, seatAttempt, seatExam, workshopExam, type WorkshopExams } from './examSeats.js';
 import { parseCreateWorkshop, parseDisplayName, parseJoinCode, type WorkshopSpec } from './validate.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -28,6 +29,16 @@ export interface WorkshopManagerDeps {
   publicUrl: () => string;
   /** How often timers (end, time limits, background checks) are looked at. */
   tickMs?: number;
+  /** Mock exams, for workshops whose content is an exam (absent: only practice workshops). */
+  exams?: WorkshopExams;
+}
+
+/** Warm clusters a workshop asked for: of `lab` (with `scenario`'s setup done, if set), `perSeat` per learner to come. */
+interface WarmAsk {
+  lab: string;
+  scenario: string | undefined;
+  count: number;
+  perSeat: number;
 }
 
 /**
@@ -40,7 +51,7 @@ export class WorkshopManager {
   private readonly log: Logger;
   private readonly lastBackground = new Map<string, number>();
   /** Warm clusters each open workshop asked for, per lab and first scenario (pool targets are their sum). */
-  private readonly warmAsks = new Map<string, { lab: string; scenario: string; count: number }>();
+  private readonly warmAsks = new Map<string, WarmAsk[]>();
   /** The last reset queued per seat (resets of one seat never overlap). */
   private readonly seatQueue = new Map<string, Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
@@ -52,6 +63,7 @@ export class WorkshopManager {
     deps.sessions.on('graded', (sessionId) => this.changedBySession(sessionId));
     deps.sessions.on('state', (sessionId) => this.changedBySession(sessionId));
     deps.sessions.on('progress', (sessionId) => this.changedBySession(sessionId));
+    deps.exams?.onChange((attempt) => this.changedBySeat(attempt.seatId));
   }
 
   /** `changed` fires (debounce it) whenever a workshop's board may look different. */
@@ -61,7 +73,8 @@ export class WorkshopManager {
   }
 
   create(body: unknown): { workshop: WorkshopRecord; capacityNote: string | null } {
-    const spec = parseCreateWorkshop(body, this.deps.catalog);
+    const exams = this.deps.exams;
+    const spec = parseCreateWorkshop(body, this.deps.catalog, new Date(), exams && { list: () => exams.list(), clockEnd: (exam, startsAt) => exams.clockEnd(exam, startsAt) });
     const workshop = this.deps.store.createWorkshop({
       id: newId(),
       title: spec.title,
@@ -72,9 +85,11 @@ export class WorkshopManager {
       endsAt: spec.endsAt,
       timeLimitMinutes: spec.timeLimitMinutes,
       backgroundCheckSeconds: spec.backgroundCheckSeconds,
+      examId: spec.exam?.id ?? null,
+      examEndsAt: spec.examEndsAt,
     });
     const capacityNote = this.warm(workshop, spec);
-    this.log.info('workshop created', { workshop: workshop.id, seats: spec.seats, scenarios: spec.scenarios });
+    this.log.info('workshop created', { workshop: workshop.id, seats: spec.seats, scenarios: spec.scenarios, exam: spec.exam?.id });
     return { workshop, capacityNote };
   }
 
@@ -102,6 +117,7 @@ export class WorkshopManager {
       timeLimitMinutes: w.timeLimitMinutes,
       backgroundCheckSeconds: w.backgroundCheckSeconds,
       state: w.state,
+      ...(this.deps.exams && w.examId ? { exam: workshopExam(this.deps.exams, w) } : {}),
     };
   }
 
@@ -114,10 +130,11 @@ export class WorkshopManager {
     const scenarios = this.scenariosOf(w);
     const { learners, cells } = boardRows(this.deps.store, this.deps.sessions, w, scenarios);
     const pool = this.deps.pool.status();
+    const exams = this.deps.exams;
     return {
       workshop: this.summary(w),
       columns: scenarios.flatMap((s) => s.tasks.map((t) => ({ scenarioId: s.id, taskId: t.id, title: t.title, weight: t.weight }))),
-      learners,
+      learners: exams && w.examId ? learners.map((l) => ({ ...l, exam: seatExam(exams, this.deps.sessions, this.deps.store.getSeat(l.seatId) as SeatRecord) })) : learners,
       cells,
       pool: {
         capacity: pool.capacity,
@@ -138,11 +155,12 @@ export class WorkshopManager {
       endsAt: w.endsAt,
       seatsLeft: Math.max(0, w.seats - this.deps.store.listSeats(w.id).length),
       scenarios: this.scenariosOf(w).map((s) => ({ id: s.id, title: s.title })),
+      ...(this.deps.exams && w.examId ? { exam: workshopExam(this.deps.exams, w) } : {}),
     };
   }
 
   /** A learner takes a seat (or gets their seat back) and lands in their current scenario. */
-  join(learnerId: string, body: unknown): { seat: SeatRecord; session: SessionRecord; token: string; rejoined: boolean } {
+  join(learnerId: string, body: unknown): { seat: SeatRecord; session: SessionRecord; token: string; rejoined: boolean; exam: { attemptId: string; url: string } | null } {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const w = this.byCode(b.joinCode);
     const now = Date.now();
@@ -151,9 +169,9 @@ export class WorkshopManager {
       throw new AppError('conflict', `The workshop "${w.title}" opens for joining at ${new Date(Date.parse(w.startsAt) - EARLY_JOIN_MS).toISOString().slice(11, 16)} UTC.`, { field: 'joinCode' });
     }
     const existing = this.deps.store.findSeat(w.id, learnerId);
-    if (existing) {
-      const { session, token } = this.sessionOf(existing, w, learnerId);
-      return { seat: existing, session, token, rejoined: true };
+    if (existing) return { seat: existing, ...this.sessionOf(existing, w, learnerId), rejoined: true };
+    if (w.examId && now >= Date.parse(w.examEndsAt ?? '')) {
+      throw new AppError('gone', `The exam of "${w.title}" has ended: there is no time left to take it.`, { field: 'joinCode' });
     }
     const displayName = parseDisplayName(b.displayName);
     if (this.deps.store.findSeatByName(w.id, displayName)) {
@@ -171,14 +189,14 @@ export class WorkshopManager {
     }
     this.log.info('learner joined', { workshop: w.id, seat: seat.id });
     // One seat fewer to keep warm: the pool does not refill beyond the seats left.
-    const ask = this.warmAsks.get(w.id);
-    if (ask && ask.count > 0) {
-      ask.count--;
+    for (const ask of this.warmAsks.get(w.id) ?? []) {
+      if (ask.count <= 0) continue;
+      ask.count = Math.max(0, ask.count - ask.perSeat);
       this.applyWarm(ask.lab, ask.scenario);
     }
-    const { session, token } = this.sessionOf(seat, w, learnerId);
+    const started = this.sessionOf(seat, w, learnerId);
     this.changed(w.id);
-    return { seat, session, token, rejoined: false };
+    return { seat, ...started, rejoined: false };
   }
 
   /** The learner's own view of their seat (the summary once the workshop ended). */
@@ -190,6 +208,8 @@ export class WorkshopManager {
     const current = this.currentSession(seat, w);
     const scenario = scenarios[seat.scenarioIndex];
     const deadline = w.timeLimitMinutes && current ? new Date(Date.parse(current.createdAt) + (w.timeLimitMinutes + seat.extraMinutes) * 60_000).toISOString() : null;
+    const attempt = this.deps.exams && w.examId ? (this.deps.exams.listForSeat(seat.id)[0] ?? null) : undefined;
+    const examSession = attempt ? this.examSessionOf(attempt.id) : null;
     return {
       workshopId: w.id,
       title: w.title,
@@ -198,15 +218,24 @@ export class WorkshopManager {
       displayName: seat.displayName,
       scenarioIndex: seat.scenarioIndex,
       scenarios: scenarios.map((s) => ({ id: s.id, title: s.title })),
-      sessionId: current?.id ?? null,
-      token: current ? this.deps.sessions.tokenFor(current) : null,
+      sessionId: current?.id ?? examSession?.id ?? null,
+      token: current ? this.deps.sessions.tokenFor(current) : examSession ? this.deps.sessions.tokenFor(examSession) : null,
       scenarioDeadline: scenario ? deadline : null,
       endsAt: w.endsAt,
       summary: scenarios.flatMap((s) => {
         const latest = seatFacts(this.deps.store, seat, s.id).latest;
         return s.tasks.map((t) => ({ scenarioId: s.id, taskId: t.id, title: t.title, weight: t.weight, passed: latest?.result.tasks.find((x) => x.id === t.id)?.passed ?? false }));
       }),
+      ...(attempt !== undefined ? { exam: attempt ? { attemptId: attempt.id, url: examUrl(attempt.id) } : null } : {}),
     };
+  }
+
+  /** The first cluster's session of an exam attempt. */
+  private examSessionOf(attemptId: string): SessionRecord | null {
+    const a = this.deps.exams?.get(attemptId);
+    if (!a || !this.deps.exams) return null;
+    const plan = this.deps.exams.planOf(a);
+    return this.deps.sessions.get(plan.sessions[plan.clusters[0]?.name ?? ''] ?? '');
   }
 
   /** Move a learner on to the workshop's next scenario (their current lab is graded and closed). */
@@ -215,6 +244,7 @@ export class WorkshopManager {
     const seat = learnerId ? this.deps.store.findSeat(w.id, learnerId) : null;
     if (!seat) throw new AppError('unauthorized', 'You have no seat in this workshop.');
     if (this.isOver(w, Date.now())) throw new AppError('gone', 'The workshop has ended.');
+    if (w.examId) throw new AppError('conflict', 'This workshop is a mock exam: its questions are all on your exam page.');
     if (seat.scenarioIndex + 1 >= w.scenarios.length) throw new AppError('conflict', 'This is the last scenario of the workshop.');
     const current = this.currentSession(seat, w);
     if (current && (ACTIVE as readonly string[]).includes(current.state)) await this.closeSession(current, 'Moved on to the next scenario.');
@@ -230,7 +260,9 @@ export class WorkshopManager {
     if (typeof message !== 'string' || message.trim() === '' || message.length > 500) {
       throw new AppError('bad_request', 'message must be 1 to 500 characters.', { field: 'message' });
     }
-    const ids = this.deps.store.listSeats(w.id).flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: [...ACTIVE] }).map((s) => s.id));
+    const seats = this.deps.store.listSeats(w.id);
+    const ids = seats.flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: [...ACTIVE] }).map((s) => s.id));
+    if (this.deps.exams) ids.push(...liveExamSessions(this.deps.exams, this.deps.sessions, seats));
     this.deps.sessions.notify(ids, message.trim());
     this.log.info('broadcast', { workshop: w.id, to: ids.length });
     return ids.length;
@@ -241,7 +273,8 @@ export class WorkshopManager {
    * starts afresh. Resets of one seat run one after the other, so two clicks never leave two clusters.
    */
   async reset(workshopId: string, seatId: unknown): Promise<void> {
-    const { seat } = this.seatOf(workshopId, seatId);
+    const { w, seat } = this.seatOf(workshopId, seatId);
+    if (w.examId) throw new AppError('conflict', 'An exam seat cannot be reset: as in the real exam, the candidate keeps their clusters until the end.');
     const previous = this.seatQueue.get(seat.id) ?? Promise.resolve();
     const run = previous.then(() => this.resetNow(workshopId, seat.id));
     const settled = run.catch(() => undefined);
@@ -271,6 +304,7 @@ export class WorkshopManager {
 
   extend(workshopId: string, seatId: unknown, minutes: unknown): SeatRecord {
     const { w, seat } = this.seatOf(workshopId, seatId);
+    if (w.examId) throw new AppError('conflict', "The exam's clock is shared by the whole workshop: one seat cannot get more time.");
     if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 240) {
       throw new AppError('bad_request', 'minutes must be a whole number from 1 to 240.', { field: 'minutes' });
     }
@@ -286,15 +320,23 @@ export class WorkshopManager {
     const w = this.require(workshopId);
     this.deps.store.endWorkshop(w.id);
     this.releaseWarm(w.id);
-    const running = this.deps.store.listSeats(w.id).flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: [...ACTIVE] }));
-    await Promise.all(running.map((s) => this.closeSession(s, reason)));
+    const seats = this.deps.store.listSeats(w.id);
+    const running = seats.flatMap((seat) => this.deps.store.listSessions({ seatId: seat.id, states: [...ACTIVE] }));
+    const exams = this.deps.exams;
+    // Every exam still open is graded once (or called off while its clusters were being prepared).
+    const attempts = exams ? openAttempts(exams, seats) : [];
+    await Promise.all([
+      ...running.map((s) => this.closeSession(s, reason)),
+      ...attempts.map((a) => exams?.endForWorkshop(a.id, reason).catch((e: unknown) => this.log.error('exam end failed', { attempt: a.id, err: e }))),
+    ]);
     for (const s of running) this.deps.sessions.seatChanged(s.id, { workshopId: w.id, state: 'ended', reason });
-    this.log.info('workshop ended', { workshop: w.id, sessions: running.length });
+    this.log.info('workshop ended', { workshop: w.id, sessions: running.length, exams: attempts.length });
     this.changed(w.id);
   }
 
   exportRows(workshopId: string) {
     const w = this.require(workshopId);
+    if (w.examId && this.deps.exams) return examExportRows(this.deps.exams, w, this.deps.store.listSeats(w.id));
     return exportRows(this.deps.store, w, this.scenariosOf(w));
   }
 
@@ -367,7 +409,16 @@ export class WorkshopManager {
   }
 
   /** The seat's session for its current scenario, started when it has none. */
-  private sessionOf(seat: SeatRecord, w: WorkshopRecord, learnerId: string): { session: SessionRecord; token: string } {
+  private sessionOf(seat: SeatRecord, w: WorkshopRecord, learnerId: string): { session: SessionRecord; token: string; exam: { attemptId: string; url: string } | null } {
+    if (w.examId) {
+      if (!this.deps.exams) throw new AppError('conflict', 'This server has no mock exams: it cannot run this workshop.');
+      const { attempt, session, token } = seatAttempt(this.deps.exams, this.deps.sessions, w, seat);
+      return { session, token, exam: { attemptId: attempt.id, url: examUrl(attempt.id) } };
+    }
+    return { ...this.practiceSessionOf(seat, w, learnerId), exam: null };
+  }
+
+  private practiceSessionOf(seat: SeatRecord, w: WorkshopRecord, learnerId: string): { session: SessionRecord; token: string } {
     const scenarioId = w.scenarios[seat.scenarioIndex];
     if (!scenarioId) throw new AppError('conflict', 'This seat has finished every scenario.');
     const current = this.currentSession(seat, w);
@@ -411,28 +462,41 @@ export class WorkshopManager {
 
   /** Ask the pool for warm clusters for the first scenario's lab; say so when the host is too small. */
   private warm(w: WorkshopRecord, spec: Pick<WorkshopSpec, 'warmClusters'>): string | null {
+    if (spec.warmClusters <= 0) return null;
+    if (w.examId) {
+      // An exam attempt takes plain clusters of its labs (each gets the setups of its questions).
+      const perLab = this.deps.exams ? clustersPerLab(this.deps.exams, w.examId) : new Map<string, number>();
+      const asks = [...perLab].map(([lab, perSeat]) => ({ lab, scenario: undefined, perSeat, count: perSeat * spec.warmClusters }));
+      this.warmAsks.set(w.id, asks);
+      return asks.map((a) => this.applyWarm(a.lab, a.scenario)).filter((m) => m !== null).join(' ') || null;
+    }
     const first = this.deps.catalog.get(w.scenarios[0] ?? '');
-    if (!first || spec.warmClusters <= 0) return null;
+    if (!first) return null;
     // Seats are prepared with the first scenario's setup already run: a learner who joins only
     // gets the cluster handed over.
-    this.warmAsks.set(w.id, { lab: first.lab, scenario: first.id, count: spec.warmClusters });
+    this.warmAsks.set(w.id, [{ lab: first.lab, scenario: first.id, count: spec.warmClusters, perSeat: 1 }]);
     return this.applyWarm(first.lab, first.id);
   }
 
   private releaseWarm(workshopId: string): void {
-    const ask = this.warmAsks.get(workshopId);
-    if (!ask) return;
+    const asks = this.warmAsks.get(workshopId);
+    if (!asks) return;
     this.warmAsks.delete(workshopId);
-    this.applyWarm(ask.lab, ask.scenario);
+    for (const ask of asks) this.applyWarm(ask.lab, ask.scenario);
   }
 
-  private applyWarm(lab: string, scenario: string): string | null {
-    const total = [...this.warmAsks.values()].filter((a) => a.lab === lab && a.scenario === scenario).reduce((n, a) => n + a.count, 0);
+  private applyWarm(lab: string, scenario: string | undefined): string | null {
+    const total = [...this.warmAsks.values()].flat().filter((a) => a.lab === lab && a.scenario === scenario).reduce((n, a) => n + a.count, 0);
     return this.deps.pool.setTarget(lab, total, scenario).message;
   }
 
   private changedBySession(sessionId: string): void {
-    const seatId = this.deps.store.getSession(sessionId)?.seatId;
+    const session = this.deps.store.getSession(sessionId);
+    const attemptId = session?.examAttemptId;
+    this.changedBySeat(session?.seatId ?? (attemptId ? this.deps.exams?.get(attemptId)?.seatId : null));
+  }
+
+  private changedBySeat(seatId: string | null | undefined): void {
     if (!seatId) return;
     const seat = this.deps.store.getSeat(seatId);
     if (seat) this.changed(seat.workshopId);

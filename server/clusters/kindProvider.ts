@@ -6,9 +6,11 @@ import type { Logger } from '../log/index.js';
 import { assertName, type CommandRunner } from '../process/index.js';
 import { DOCKER_INFO_FORMAT, PODMAN_INFO_FORMAT, parseDockerIsolation, parsePodmanIsolation, type EngineIsolation, type EngineName } from './engine.js';
 import { KindStatusParser, explainKindFailure } from './kindProgress.js';
+import { CONTROL_PLANE, nodeContainer } from './nodes.js';
 import { runNodeScript, type NodeScriptOutcome } from './nodeScript.js';
+import { connectNodes } from './sshMesh.js';
 import { waitForNodeReady, type NodeReadyWaiter } from './readiness.js';
-import { KIND_PHASES, type ClusterInfo, type ClusterProvider, type Lab, type ProvisionProgress } from './types.js';
+import { KIND_PHASES, type ClusterInfo, type ClusterProvider, type Lab, type NodeExecOptions, type ProvisionProgress } from './types.js';
 
 export interface KindProviderOptions {
   runner: CommandRunner;
@@ -145,14 +147,23 @@ export class KindProvider implements ClusterProvider {
     try {
       // Nothing but kubeadm has touched the node yet: its credentials are taken now, once.
       const kubeconfig = await this.captureCredentials(name);
-      await this.waitReady(kubeconfig, { timeoutMs: this.opts.readyTimeoutMs ?? 180_000, ...(signal ? { signal } : {}) });
+      await this.waitReady(kubeconfig, { timeoutMs: this.opts.readyTimeoutMs ?? 180_000, nodes: (lab.nodes ?? [CONTROL_PLANE]).length, ...(signal ? { signal } : {}) });
     } catch (e) {
       await this.delete(name).catch(() => undefined);
       throw isAppError(e) ? e : new AppError('cluster_failed', `The cluster's node did not become Ready: ${(e as Error).message}`, { cause: e });
     }
     onProgress({ step: 'Waiting for node Ready', state: 'done', fraction: KIND_SHARE + 0.05 });
+    const nodes = lab.nodes ?? [CONTROL_PLANE];
+    if (nodes.length > 1) {
+      try {
+        await connectNodes(this, name, nodes);
+      } catch (e) {
+        await this.delete(name).catch(() => undefined);
+        throw isAppError(e) ? new AppError(e.code, `Lab "${lab.id}": ${e.message}`) : e;
+      }
+    }
     if (lab.bootstrapScript) await this.bootstrap(name, lab, onProgress);
-    return { name, controlPlaneNode: controlPlaneNode(name) };
+    return { name, controlPlaneNode: controlPlaneNode(name), nodes: nodes.map((n) => nodeContainer(name, n)) };
   }
 
   /** Build a lab's node image once (concurrent creates share the build). */
@@ -293,8 +304,9 @@ export class KindProvider implements ClusterProvider {
     return text;
   }
 
-  async nodeExec(name: string, argv: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecOutcome> {
+  async nodeExec(name: string, argv: string[], opts: NodeExecOptions = {}): Promise<ExecOutcome> {
     assertName(name, 'cluster name');
+    const node = nodeContainer(name, opts.node);
     if (argv.length === 0) throw new AppError('internal', 'nodeExec needs a command');
     const args = ['exec'];
     if (opts.input !== undefined) args.push('-i');
@@ -302,21 +314,21 @@ export class KindProvider implements ClusterProvider {
       if (!ENV_KEY.test(k)) throw new AppError('internal', `bad environment variable name ${k}`);
       args.push('-e', `${k}=${v}`);
     }
-    args.push(controlPlaneNode(name), ...argv);
+    args.push(node, ...argv);
     const res = await this.runner.run(this.engine, args, {
       timeoutMs: opts.timeoutMs ?? 60_000,
       ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
-    if (res.timedOut) throw new AppError('timeout', `Command on node ${controlPlaneNode(name)} timed out: ${argv[0]}`);
+    if (res.timedOut) throw new AppError('timeout', `Command on node ${node} timed out: ${argv[0]}`);
     if (res.code !== 0 && DOCKER_DAEMON_ERROR.test(res.stderr)) {
-      throw new AppError('cluster_unreachable', `Cannot run a command on node ${controlPlaneNode(name)}: ${res.stderr.trim().split('\n')[0]}`);
+      throw new AppError('cluster_unreachable', `Cannot run a command on node ${node}: ${res.stderr.trim().split('\n')[0]}`);
     }
     return { exitCode: res.code ?? -1, stdout: res.stdout, stderr: res.stderr };
   }
 
-  nodeShellArgv(name: string): string[] {
+  nodeShellArgv(name: string, node?: string): string[] {
     assertName(name, 'cluster name');
-    return [this.engine, 'exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', controlPlaneNode(name), 'bash', '-l'];
+    return [this.engine, 'exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', nodeContainer(name, node), 'bash', '-l'];
   }
 
   private kubeconfigPath(name: string): string {

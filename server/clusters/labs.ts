@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { didYouMean, parseYamlSource, type ScenarioProblem, type YamlSource } from '../scenarios/index.js';
 import { existsSync, statSync } from 'node:fs';
 import type { HostCapability, Lab } from './types.js';
+import { nodeNamesForRoles } from './nodes.js';
 
 /** A problem in labs/<id>/ (same shape as a scenario problem: file, line, field, message). */
 export type LabProblem = ScenarioProblem;
@@ -83,8 +84,8 @@ export function loadLab(dir: string): { lab: Lab } | { problems: LabProblem[] } 
   else if (nodeImage !== undefined) problems.push(...kindConfigProblems(kind.source, nodeImage));
 
   const extras = { ...labExtras(abs, doc, lab.source, problems), ...hostLimit(doc, lab.source, problems) };
-  if (problems.length > 0) return { problems };
-  return { lab: { id: String(id), kindConfig: kindFile, nodeImage: String(nodeImage), description: String(doc.description), ...extras } };
+  if (problems.length > 0 || 'problems' in kind) return { problems };
+  return { lab: { id: String(id), kindConfig: kindFile, nodeImage: String(nodeImage), description: String(doc.description), nodes: labNodes(kind.source), ...extras } };
 }
 
 /**
@@ -118,9 +119,21 @@ function kindConfigProblems(source: YamlSource, nodeImage: string): LabProblem[]
     if (image !== nodeImage)
       out.push(source.problem(['nodes', i, image === undefined ? 'role' : 'image'], `node image must equal lab.yaml nodeImage "${nodeImage}" (got ${JSON.stringify(image)})`));
   });
-  if (nodes.length > 0 && !nodes.some((n) => asRecord(n)?.role === 'control-plane'))
-    out.push(source.problem(['nodes'], 'one node must have role: control-plane'));
+  const roles = nodes.map((n) => asRecord(n)?.role);
+  if (nodes.length > 0 && roles.filter((r) => r === 'control-plane').length !== 1)
+    out.push(source.problem(['nodes'], 'exactly one node must have role: control-plane (CKS Lab does not run HA control planes)'));
+  roles.forEach((role, i) => {
+    if (role !== 'control-plane' && role !== 'worker') out.push(source.problem(['nodes', i, 'role'], `role must be control-plane or worker (got ${JSON.stringify(role)})`));
+  });
+  if (roles[0] !== undefined && roles[0] !== 'control-plane') out.push(source.problem(['nodes', 0, 'role'], 'list the control-plane node first'));
+  if (nodes.length > 5) out.push(source.problem(['nodes'], `at most 5 nodes per lab cluster (got ${nodes.length}): every node is a container with a kubelet`));
   return out;
+}
+
+/** The nodes' short names (`control-plane`, `worker`, `worker2` …) from a checked kind config. */
+function labNodes(source: YamlSource): string[] {
+  const nodes = asRecord(source.value)?.nodes;
+  return nodeNamesForRoles((Array.isArray(nodes) ? nodes : []).map((n) => String(asRecord(n)?.role)));
 }
 
 function readYaml(file: string): { source: YamlSource } | { problems: LabProblem[] } {

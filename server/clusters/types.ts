@@ -45,12 +45,28 @@ export interface Lab {
   maxClustersPerHost?: number;
   /** Why the limit exists, in a learner's words: what a learner waiting for it is told. */
   hostLimitReason?: string;
+  /**
+   * The cluster's nodes from the kind config, by short name (`control-plane`, `worker`, `worker2` …),
+   * the control plane first. Absent: the control-plane node alone.
+   */
+  nodes?: string[];
 }
 
 export interface ClusterInfo {
   name: string;
   /** The control-plane node's container name (`<name>-control-plane`). */
   controlPlaneNode: string;
+  /** Every node's container name, the control plane first (one-node labs: just it). */
+  nodes?: string[];
+}
+
+/** Options of a command run on a node. */
+export interface NodeExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Which node (`control-plane`, `worker`, `worker2` …); default the control plane. */
+  node?: string;
 }
 
 /**
@@ -66,10 +82,10 @@ export interface ClusterProvider {
   list(): Promise<string[]>;
   /** Kubeconfig YAML to reach the cluster's API from this host. */
   kubeconfig(name: string): Promise<string>;
-  /** Run argv on the control-plane node (`docker exec [-i] <node> argv…`). */
-  nodeExec(name: string, argv: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<ExecOutcome>;
-  /** argv (command first) that opens an interactive login shell on the node, for node-pty. */
-  nodeShellArgv(name: string): string[];
+  /** Run argv on a node, the control plane unless `opts.node` names another (`docker exec [-i] <cluster>-<node> argv…`). */
+  nodeExec(name: string, argv: string[], opts?: NodeExecOptions): Promise<ExecOutcome>;
+  /** argv (command first) that opens an interactive login shell on a node (default the control plane), for node-pty. */
+  nodeShellArgv(name: string, node?: string): string[];
   /** Is the tool chain usable at all? Resolves with a learner-fit problem, or null when fine. */
   preflight(): Promise<string | null>;
   /** Can this host run `lab` (its `requires`)? A learner-fit reason when not, else null. */

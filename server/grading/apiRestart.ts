@@ -66,10 +66,10 @@ export class ProbeTrace {
         return obj;
       },
       podExec: (ns, pod, container, command) => ((this.usedApi = true), probes.podExec(ns, pod, container, command)),
-      nodeExec: async (argv) => {
+      nodeExec: async (argv, node) => {
         const entry: { argv: string[]; outcome?: ExecOutcome } = { argv };
         this.nodeCommands.push(entry);
-        entry.outcome = await probes.nodeExec(argv);
+        entry.outcome = await probes.nodeExec(argv, node);
         return entry.outcome;
       },
       etcdGet: (key) => probes.etcdGet(key),

@@ -108,7 +108,7 @@ export class CheckEngine implements Grader {
 /** The condition of `skipUnless` decides whether the check runs at all. */
 async function skipOrRun(check: Check, runner: CheckRunner, probes: ClusterProbes, signal: AbortSignal): Promise<Omit<CheckResult, 'id'>> {
   if (check.skipUnless) {
-    const cond = await probes.nodeExec(check.skipUnless.command);
+    const cond = await probes.nodeExec(check.skipUnless.command, check.skipUnless.node);
     if (cond.exitCode !== 0) {
       return { status: 'skip', message: `${check.description}: not checked on this host — ${check.skipUnless.reason}`, expected: '', actual: 'skipped' };
     }

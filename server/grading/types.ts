@@ -47,7 +47,8 @@ export interface ExecOutcome {
 export interface ClusterProbes {
   getObject(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<Record<string, unknown> | null>;
   podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
-  nodeExec(command: string[]): Promise<ExecOutcome>;
+  /** A command on a node of the cluster: `node` is `control-plane` (default), `worker`, `worker2` … */
+  nodeExec(command: string[], node?: string): Promise<ExecOutcome>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
   /**

@@ -144,15 +144,15 @@ export class ClientNodeProbes implements ClusterProbes {
   }
 
   /** Delegates to the node-exec function; a failure to start is a ProbeError. */
-  async nodeExec(command: string[]): Promise<ExecOutcome> {
-    // One grade sees one snapshot of the node: checks asking the same thing (the same manifest,
+  async nodeExec(command: string[], node?: string): Promise<ExecOutcome> {
+    // One grade sees one snapshot of each node: checks asking the same thing (the same manifest,
     // the etcd container id) share one `docker exec` instead of paying for it each.
-    const key = JSON.stringify(command);
+    const key = JSON.stringify([node ?? 'control-plane', command]);
     let pending = this.nodeExecs.get(key);
     if (!pending) {
-      pending = this.nodeExecFn(command).catch((e: unknown) => {
+      pending = this.nodeExecFn(command, node).catch((e: unknown) => {
         if (e instanceof ProbeError) throw e;
-        throw new ProbeError(`cannot run a command on the node: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw new ProbeError(`cannot run a command on the node${node ? ` ${node}` : ''}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       });
       this.nodeExecs.set(key, pending);
     }

@@ -5,7 +5,8 @@
 import type { ExecOutcome } from '../grading/types.js';
 
 /** Runs argv on the control-plane node (the clusters module provides it via `docker exec`). */
-export type NodeExecFn = (argv: string[]) => Promise<ExecOutcome>;
+/** Runs argv on a node of the cluster (`node`: control-plane, worker … default the control plane). */
+export type NodeExecFn = (argv: string[], node?: string) => Promise<ExecOutcome>;
 
 /** Reference to one object (same shape as the scenarios' ObjectRef). */
 export interface KubeObjectRef {

@@ -1,5 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parse } from 'yaml';
+import { nodeNamesForRoles } from '../clusters/nodes.js';
 import type { ScenarioProblem } from './types.js';
 import type { YamlSource } from './yamlSource.js';
 import type { FieldPath } from './fieldPath.js';
@@ -43,6 +45,7 @@ export function lintScenario(dir: string, source: YamlSource, opts: LintOptions)
     out.push(source.problem(['lab'], `unknown lab '${doc.lab}' — known labs: ${known.length ? known.join(', ') : '(none)'} (in ${opts.labsDir})`));
   }
 
+  const labNodes = opts.labsDir !== undefined && typeof doc.lab === 'string' ? nodesOfLab(opts.labsDir, doc.lab) : undefined;
   const taskIds = new Map<string, number>();
   const checkIds = new Map<string, string>();
   list(doc.tasks).forEach((task, t) => {
@@ -61,9 +64,32 @@ export function lintScenario(dir: string, source: YamlSource, opts: LintOptions)
         else checkIds.set(check.id, `tasks[${t}].checks[${c}]`);
       }
       out.push(...lintCheck(check, at, source));
+      if (labNodes) out.push(...nodeProblems(check, at, source, String(doc.lab), labNodes));
     });
   });
   return out;
+}
+
+/** A check may only name a node its lab's cluster has. */
+function nodeProblems(check: Rec, at: FieldPath, source: YamlSource, lab: string, nodes: string[]): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const named: [unknown, FieldPath][] = [[check.node, [...at, 'node']], [isRec(check.skipUnless) ? check.skipUnless.node : undefined, [...at, 'skipUnless', 'node']]];
+  for (const [node, path] of named) {
+    if (typeof node === 'string' && !nodes.includes(node))
+      out.push(source.problem(path, `node '${node}' is not in lab '${lab}' — its nodes: ${nodes.join(', ')} (labs/${lab}/kind-config.yaml)`));
+  }
+  return out;
+}
+
+/** The nodes of a lab's kind config (short names), or undefined when it cannot be read (reported elsewhere). */
+function nodesOfLab(labsDir: string, lab: string): string[] | undefined {
+  try {
+    const cfg = parse(readFileSync(join(labsDir, lab, 'kind-config.yaml'), 'utf8')) as { nodes?: { role?: unknown }[] } | null;
+    const roles = Array.isArray(cfg?.nodes) ? cfg.nodes.map((n) => String(n?.role ?? 'control-plane')) : ['control-plane'];
+    return nodeNamesForRoles(roles);
+  } catch {
+    return undefined;
+  }
 }
 
 function lintCheck(check: Rec, at: FieldPath, source: YamlSource): ScenarioProblem[] {

@@ -68,7 +68,12 @@ interface CheckBase {
   /** Per-check timeout in ms (default 10 000). */
   timeoutMs?: number;
   /** Only run where this node command exits 0; otherwise the check is skipped with `reason`. */
-  skipUnless?: { command: string[]; reason: string };
+  skipUnless?: { command: string[]; reason: string; node?: string };
+}
+
+/** Checks that run on a node: `node` names it (`control-plane`, `worker`, `worker2` …; default the control plane). */
+interface OnNode {
+  node?: string;
 }
 
 /**
@@ -110,15 +115,15 @@ export interface PodExecCheck extends CheckBase {
   expect: CommandExpectation;
 }
 
-/** A command on the control-plane node (`docker exec <node> argv…`). */
-export interface NodeCommandCheck extends CheckBase {
+/** A command on a node (`docker exec <cluster>-<node> argv…`), the control plane by default. */
+export interface NodeCommandCheck extends CheckBase, OnNode {
   type: 'nodeCommand';
   command: string[];
   expect: CommandExpectation;
 }
 
-/** A file on the control-plane node. */
-export interface NodeFileCheck extends CheckBase {
+/** A file on a node, the control plane by default. */
+export interface NodeFileCheck extends CheckBase, OnNode {
   type: 'nodeFile';
   path: string;
   expect: { exists?: boolean; contains?: string[]; notContains?: string[]; matches?: string };
@@ -132,7 +137,7 @@ export interface EtcdValueCheck extends CheckBase {
 }
 
 /** A YAML file on the control-plane node (e.g. a static pod manifest), partially matched like an object. */
-export interface NodeYamlCheck extends CheckBase {
+export interface NodeYamlCheck extends CheckBase, OnNode {
   type: 'nodeYaml';
   path: string;
   match: unknown;
@@ -143,7 +148,7 @@ export interface NodeYamlCheck extends CheckBase {
  * for `resource` (which encrypts every write) is one of `firstProviderOneOf` with keys of a valid
  * size, and with `identityLast` the last provider is `identity`.
  */
-export interface EncryptionConfigCheck extends CheckBase {
+export interface EncryptionConfigCheck extends CheckBase, OnNode {
   type: 'encryptionConfig';
   path: string;
   /** Resource as the config names it, e.g. `secrets`. */

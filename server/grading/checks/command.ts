@@ -9,9 +9,9 @@ export const runPodExecCheck: CheckRunner<PodExecCheck> = async (check, probes) 
   return judgeCommand(check.description, check.expect, outcome);
 };
 
-/** A command on the control-plane node. */
+/** A command on a node (the control plane unless the check names another). */
 export const runNodeCommandCheck: CheckRunner<NodeCommandCheck> = async (check, probes) => {
-  const outcome = await probes.nodeExec(check.command);
+  const outcome = await probes.nodeExec(check.command, check.node);
   return judgeCommand(check.description, check.expect, outcome);
 };
 

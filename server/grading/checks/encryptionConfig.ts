@@ -22,7 +22,7 @@ export const runEncryptionConfigCheck: CheckRunner<EncryptionConfigCheck> = asyn
   const allowed = expect.firstProviderOneOf;
   const expected = `${path}: an EncryptionConfiguration whose first provider for ${resource} is ${allowed.join(' or ')} with a valid key${expect.identityLast ? ', identity last' : ''}`;
   const fail = (actual: string): Omit<CheckResult, 'id'> => ({ status: 'fail', message: `${check.description}: ${actual}`, expected, actual });
-  const text = await readNodeFile(probes, path);
+  const text = await readNodeFile(probes, path, check.node);
   if (text === null) return fail(`${path} not found`);
   const parsed = parseYamlFile(text);
   if ('error' in parsed) return fail(`${path} is ${parsed.error}`);

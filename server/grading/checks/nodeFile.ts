@@ -1,15 +1,17 @@
-/** `nodeFile` checks: a file on the control-plane node, read with `cat`. */
+/** `nodeFile` checks: a file on a node (the control plane unless the check names another), read with `cat`. */
 import type { NodeFileCheck } from '../../scenarios/types.js';
 import { ProbeError, type CheckResult, type CheckRunner } from '../types.js';
 import { authorRegex, quoted } from './describe.js';
 
 /** Existence and content of `check.path` on the node (`exists` defaults to true). */
 export const runNodeFileCheck: CheckRunner<NodeFileCheck> = async (check, probes) => {
-  const { path, expect } = check;
-  const outcome = await probes.nodeExec(['cat', '--', path]);
+  const { expect } = check;
+  const outcome = await probes.nodeExec(['cat', '--', check.path], check.node);
+  // Messages name the node when it is not the control plane ("/var/lib/kubelet/config.yaml on worker").
+  const path = check.node && check.node !== 'control-plane' ? `${check.path} on ${check.node}` : check.path;
   const missing = outcome.exitCode !== 0;
   if (missing && !/no such file|not a directory/i.test(outcome.stderr)) {
-    throw new ProbeError(`cannot read ${path} on the node: ${outcome.stderr.trim() || `cat exited with ${outcome.exitCode}`}`);
+    throw new ProbeError(`cannot read ${check.path} on the node${check.node ? ` ${check.node}` : ''}: ${outcome.stderr.trim() || `cat exited with ${outcome.exitCode}`}`);
   }
   const content = outcome.stdout;
   const fail = (expected: string, actual: string): Omit<CheckResult, 'id'> => ({

@@ -8,11 +8,11 @@ import { ProbeError } from '../types.js';
 import { excerpt } from './describe.js';
 
 /** The file's text, or null when it does not exist; other failures are ProbeErrors. */
-export async function readNodeFile(probes: ClusterProbes, path: string): Promise<string | null> {
-  const outcome = await probes.nodeExec(['cat', '--', path]);
+export async function readNodeFile(probes: ClusterProbes, path: string, node?: string): Promise<string | null> {
+  const outcome = await probes.nodeExec(['cat', '--', path], node);
   if (outcome.exitCode === 0) return outcome.stdout;
   if (/no such file|not a directory/i.test(outcome.stderr)) return null;
-  throw new ProbeError(`cannot read ${path} on the node: ${outcome.stderr.trim() || `cat exited with ${outcome.exitCode}`}`);
+  throw new ProbeError(`cannot read ${path} on the node${node ? ` ${node}` : ''}: ${outcome.stderr.trim() || `cat exited with ${outcome.exitCode}`}`);
 }
 
 /** Parses YAML for a check: the document, or a learner-readable reason it is not valid. */
@@ -29,7 +29,7 @@ export const runNodeYamlCheck: CheckRunner<NodeYamlCheck> = async (check, probes
   const { path } = check;
   const expected = `${path} with ${describeShape(check.match)}`;
   const fail = (actual: string, exp = expected): Omit<CheckResult, 'id'> => ({ status: 'fail', message: `${check.description}: ${actual}`, expected: exp, actual });
-  const text = await readNodeFile(probes, path);
+  const text = await readNodeFile(probes, path, check.node);
   if (text === null) return fail(`${path} not found`);
   const parsed = parseYamlFile(text);
   if ('error' in parsed) return fail(`${path} is ${parsed.error}`);

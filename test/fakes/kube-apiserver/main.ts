@@ -17,10 +17,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'latency-ms': { type: 'string' },
     'backoff-ms': { type: 'string' },
+    workers: { type: 'string' },
   },
 });
 if (!values.cluster || !values.dir) {
-  process.stderr.write('usage: main.ts --cluster <name> --dir <clusterDir> [--port 0] [--latency-ms N] [--backoff-ms N]\n');
+  process.stderr.write('usage: main.ts --cluster <name> --dir <clusterDir> [--port 0] [--latency-ms N] [--backoff-ms N] [--workers name@ip,…]\n');
   process.exit(2);
 }
 const logger = createJsonLogger({ level: 'warn' });
@@ -32,6 +33,7 @@ const server = await startFakeApiServer({
   logger,
   ...(values['latency-ms'] ? { latencyMs: Number(values['latency-ms']) } : {}),
   ...(values['backoff-ms'] ? { backoffMs: Number(values['backoff-ms']) } : {}),
+  ...(values.workers ? { workers: values.workers.split(',').map((w) => ({ name: w.split('@')[0] ?? w, ip: w.split('@')[1] ?? '' })) } : {}),
 });
 writeFileSync(`${join(values.dir, 'kubeconfig')}.tmp`, server.kubeconfig());
 renameSync(`${join(values.dir, 'kubeconfig')}.tmp`, join(values.dir, 'kubeconfig'));

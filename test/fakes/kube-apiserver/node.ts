@@ -1,5 +1,6 @@
 /**
- * The cluster's one Node, `<cluster>-control-plane`, as kind creates it; its Ready
+ * The cluster's Nodes as kind creates them: `<cluster>-control-plane` (tainted when the cluster
+ * has workers, as kubeadm leaves it and kind keeps it then) and `<cluster>-worker…`; the Ready
  * condition turns True after a delay (like a kubelet finishing start-up).
  */
 import { findResource } from './resources.js';
@@ -15,8 +16,19 @@ function readyCondition(ready: boolean, since: string): Record<string, string> {
     : { type: 'Ready', status: 'False', lastHeartbeatTime: since, lastTransitionTime: since, reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized' };
 }
 
-function nodeObject(name: string, ready: boolean): KubeObject {
+export interface NodeShape {
+  role?: 'control-plane' | 'worker';
+  /** InternalIP (default NODE_IP). */
+  ip?: string;
+  /** node-role.kubernetes.io/control-plane:NoSchedule (kind removes it on single-node clusters). */
+  taint?: boolean;
+}
+
+function nodeObject(name: string, ready: boolean, shape: NodeShape = {}): KubeObject {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const controlPlane = (shape.role ?? 'control-plane') === 'control-plane';
+  const roleLabels: Record<string, string> = controlPlane ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {};
+  const cluster = name.replace(/-(control-plane|worker)\d*$/, '');
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -24,14 +36,16 @@ function nodeObject(name: string, ready: boolean): KubeObject {
       name,
       labels: {
         'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-        'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '',
-        'node.kubernetes.io/exclude-from-external-load-balancers': '',
+        'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...roleLabels,
       },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
-    spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'], providerID: `kind://docker/${name.replace(/-control-plane$/, '')}/${name}` },
+    spec: {
+      podCIDR: `10.244.${podSubnet(name)}.0/24`, podCIDRs: [`10.244.${podSubnet(name)}.0/24`], providerID: `kind://docker/${cluster}/${name}`,
+      ...(shape.taint ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } : {}),
+    },
     status: {
-      addresses: [{ type: 'InternalIP', address: NODE_IP }, { type: 'Hostname', address: name }],
+      addresses: [{ type: 'InternalIP', address: shape.ip || NODE_IP }, { type: 'Hostname', address: name }],
       capacity: { cpu: '2', 'ephemeral-storage': '263174212Ki', memory: '8131776Ki', pods: '110' },
       allocatable: { cpu: '2', 'ephemeral-storage': '263174212Ki', memory: '8131776Ki', pods: '110' },
       conditions: [
@@ -49,11 +63,17 @@ function nodeObject(name: string, ready: boolean): KubeObject {
   };
 }
 
+/** kind's pod CIDRs: the control plane 10.244.0.0/24, worker N 10.244.N.0/24. */
+function podSubnet(name: string): number {
+  const m = /-worker(\d*)$/.exec(name);
+  return m ? Number(m[1] || 1) : 0;
+}
+
 /** Creates the node if missing and schedules its Ready transition; returns a cancel function. */
-export function ensureNode(store: ObjectStore, name: string, readyDelayMs: number): () => void {
+export function ensureNode(store: ObjectStore, name: string, readyDelayMs: number, shape: NodeShape = {}): () => void {
   const existing = store.get(NODES, '', name);
   if (existing) return () => undefined;
-  store.create(NODES, nodeObject(name, readyDelayMs <= 0));
+  store.create(NODES, nodeObject(name, readyDelayMs <= 0, shape));
   if (readyDelayMs <= 0) return () => undefined;
   const t = setTimeout(() => {
     const node = store.get(NODES, '', name);

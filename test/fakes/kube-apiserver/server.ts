@@ -51,6 +51,8 @@ export interface FakeApiServerOptions {
    * --encryption-provider-config), and a CRI endpoint serves the node's `crictl`. Default `<dir>/node`.
    */
   nodeRoot?: string;
+  /** Worker nodes joined to the cluster (kind's `<cluster>-worker`, `-worker2` …); pods are scheduled onto them. */
+  workers?: { name: string; ip: string }[];
   /** kube-apiserver's downtime when its static pod is replaced (default env FAKE_APISERVER_RESTART_MS or 1500). */
   restartMs?: number;
 }
@@ -97,8 +99,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   api.bootstrap();
   const nodeName = `${opts.cluster}-control-plane`;
   const readyDelay = opts.nodeReadyDelayMs ?? Number(process.env.FAKE_NODE_READY_DELAY_MS ?? 0);
-  const cancelNode = ensureNode(store, nodeName, readyDelay);
-  const kubeletOpts = { store, clusterDir: dir, nodeName, hostIP: NODE_IP, logger };
+  const workers = opts.workers ?? [];
+  // With workers, kind keeps the control-plane taint: workloads land on a worker.
+  const cancels = [ensureNode(store, nodeName, readyDelay, { taint: workers.length > 0 }), ...workers.map((w) => ensureNode(store, w.name, readyDelay, { role: 'worker', ip: w.ip }))];
+  const cancelNode = (): void => cancels.forEach((c) => c());
+  const kubeletOpts = { store, clusterDir: dir, nodeName: workers[0]?.name ?? nodeName, nodeNames: [nodeName, ...workers.map((w) => w.name)], hostIP: workers[0]?.ip || NODE_IP, logger };
   const kubelet = new FakeKubelet(opts.backoffMs === undefined ? kubeletOpts : { ...kubeletOpts, backoffMs: opts.backoffMs });
   kubelet.start();
   const pods = findResource('', 'v1', 'pods')!;

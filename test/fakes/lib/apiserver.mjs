@@ -24,11 +24,13 @@ export function apiserverEntry(env = process.env) {
 
 /**
  * Start the API server for `cluster` detached (stdio to <clusterDir>/apiserver.log) and wait for
- * it to write <clusterDir>/apiserver.json. Resolves with { port, pid, token, process:{pid,startTime} }.
+ * it to write <clusterDir>/apiserver.json (`workers`: the cluster's worker nodes, { name, ipAddress }). Resolves with { port, pid, token, process:{pid,startTime} }.
  */
-export async function startApiserver(cluster, dir, env = process.env) {
+export async function startApiserver(cluster, dir, env = process.env, workers = []) {
   const entry = apiserverEntry(env);
   const args = entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
+  // Worker nodes register themselves (kubeadm join): name@address, for the Node objects.
+  if (workers.length > 0) args.push('--workers', workers.map((w) => `${w.name}@${w.ipAddress}`).join(','));
   const log = fs.openSync(path.join(dir, 'apiserver.log'), 'a');
   const child = spawn(process.execPath, [...args, '--cluster', cluster, '--dir', dir], {
     cwd: dir,

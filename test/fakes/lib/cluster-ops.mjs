@@ -1,12 +1,13 @@
 // Lifecycle of a fake cluster: the node "container", its files, its API server; delete.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { clusterDir, nodeDir, nodeName } from './paths.mjs';
+import path from 'node:path';
+import { clusterDir, extraNodeDir, nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster, writeCluster } from './state.mjs';
 import { startNode, stopNode } from './node-runtime.mjs';
 import { startApiserver, stopApiserver } from './apiserver.mjs';
-import { prepareNodeDirs } from './node-files.mjs';
-import { applyNodeImage } from './node-image.mjs';
+import { prepareNodeDirs, writeWorkerFiles } from './node-files.mjs';
+import { applyNodeImage, writePeers } from './node-image.mjs';
 
 /** kind's default node image for v0.30.0. */
 export const DEFAULT_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
@@ -55,7 +56,7 @@ export async function provisionNode(name, image, env = process.env) {
 
 /** Start the cluster's API server and record it. */
 export async function bootApiserver(record, env = process.env) {
-  const info = await startApiserver(record.name, clusterDir(record.name, env), env);
+  const info = await startApiserver(record.name, clusterDir(record.name, env), env, record.nodes.filter((n) => n.role === 'worker'));
   record.apiserver = { port: info.port, token: info.token, process: info.process };
   if (info.httpsUrl && info.caData) Object.assign(record.apiserver, { httpsUrl: info.httpsUrl, caData: info.caData });
   if (info.criPort) record.apiserver.criPort = info.criPort;
@@ -72,4 +73,45 @@ export async function destroyCluster(name, env = process.env) {
   }
   fs.rmSync(clusterDir(name, env), { recursive: true, force: true });
   return Boolean(record);
+}
+
+/**
+ * kind's node names (its nodeNamer): the first node of a role is `<cluster>-<role>`, the next
+ * `<cluster>-<role>2`, `<cluster>-<role>3` …
+ */
+export function nodeNames(cluster, roles) {
+  const seen = new Map();
+  return roles.map((role) => {
+    const n = (seen.get(role) ?? 0) + 1;
+    seen.set(role, n);
+    return `${cluster}-${role}${n === 1 ? '' : n}`;
+  });
+}
+
+/**
+ * "docker run" of the worker nodes (after the control-plane node): each gets its own folder,
+ * files, address and namespace holder; then every node learns its peers (see writePeers).
+ */
+export async function provisionWorkers(record, workers, env = process.env) {
+  const names = nodeNames(record.name, workers.map(() => 'worker'));
+  for (const name of names) {
+    const dir = extraNodeDir(record.name, name, env);
+    fs.mkdirSync(dir, { recursive: true });
+    const createdAt = new Date().toISOString();
+    const id = crypto.createHash('sha256').update(`${name}/${Date.now()}/${process.pid}/${Math.random()}`).digest('hex');
+    const node = { name, id, role: 'worker', image: record.image, ipAddress: nextIp(env), createdAt, labels: { [CLUSTER_LABEL]: record.name, [ROLE_LABEL]: 'worker' }, dir };
+    record.nodes.push(node);
+    writeCluster(record, env);
+    prepareNodeDirs(path.join(dir, 'node'), { hostname: name, ip: node.ipAddress });
+    applyNodeImage(dir, record.image, env);
+    node.process = await startNode(record.name, name, env, dir);
+    writeCluster(record, env);
+  }
+  return record;
+}
+
+/** kubeadm join's files on each worker, once the API server runs (its kubelet.conf points there). */
+export function joinWorkers(record, api) {
+  for (const node of record.nodes.filter((n) => n.role === 'worker')) writeWorkerFiles(path.join(node.dir, 'node'), record.name, node.name, api);
+  writePeers(record);
 }

@@ -6,7 +6,7 @@ import { createStatus } from './kind-status.mjs';
 import { DAEMON_DOWN_MESSAGE, dockerDown, kindCommandError } from './docker-down.mjs';
 import { nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster } from './state.mjs';
-import { DEFAULT_IMAGE, bootApiserver, destroyCluster, provisionNode } from './cluster-ops.mjs';
+import { DEFAULT_IMAGE, bootApiserver, destroyCluster, joinWorkers, provisionNode, provisionWorkers } from './cluster-ops.mjs';
 import { writeCniConfig, writeControlPlane, writeCriTools, writeKubeadmConfig, writeKubeconfigs } from './node-files.mjs';
 import { exportKubeconfig, kindKubeconfigFromNode, kubeconfigPath, removeFromKubeconfig } from './kubeconfig.mjs';
 import { isAlive, sleep } from './proc.mjs';
@@ -58,6 +58,14 @@ function loadConfig(file, stdin) {
   const nodes = doc.nodes ?? [{ role: 'control-plane' }];
   if (!Array.isArray(nodes) || nodes.filter((n) => n?.role === 'control-plane' || n?.role === undefined).length < 1) {
     throw err('failed to create cluster: must have at least one control-plane node');
+  }
+  for (const n of nodes) {
+    const role = n?.role ?? 'control-plane';
+    if (role !== 'control-plane' && role !== 'worker') throw err(`failed to create cluster: invalid configuration: unknown role "${role}"`);
+  }
+  // A limit of this fake, not of kind: several control-plane nodes need kind's load balancer.
+  if (nodes.filter((n) => (n?.role ?? 'control-plane') === 'control-plane').length > 1) {
+    throw err('failed to create cluster: fake kind: more than one control-plane node (HA) is not simulated');
   }
   return doc;
 }
@@ -156,13 +164,17 @@ async function createCluster(argv, env, io) {
   let record = null;
   const steps = [
     ['image', async () => ensureNodeImage(image, env)],
-    ['prepare', async () => (record = await provisionNode(name, image, env))],
+    ['prepare', async () => {
+      record = await provisionNode(name, image, env);
+      await provisionWorkers(record, (config.nodes ?? []).filter((n) => n?.role === 'worker'), env);
+    }],
     ['config', async () => writeKubeadmConfig(root, { cluster: name, ip: record.nodes[0].ipAddress, image })],
     ['controlPlane', async () => {
       writeControlPlane(root, { cluster: name, ip: record.nodes[0].ipAddress, image });
       const api = await bootApiserver(record, env);
       writeKubeconfigs(root, name, api);
       writeCriTools(root, api);
+      joinWorkers(record, api);
     }],
     ['cni', async () => writeCniConfig(root)],
     ['storage', async () => {}],

@@ -89,3 +89,9 @@ export function writeCriTools(root, api) {
   write(root, 'usr/local/bin/crictl', `#!/usr/bin/env node\n${source.replace("'__CRI_ENDPOINT__'", `'http://127.0.0.1:${api.criPort}'`)}`, 0o755);
   write(root, 'etc/crictl.yaml', 'runtime-endpoint: unix:///run/containerd/containerd.sock\n');
 }
+
+/** What `kubeadm join` leaves on a worker: the kubelet's kubeconfig and the cluster CA. */
+export function writeWorkerFiles(root, cluster, node, api) {
+  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`), 0o600);
+  write(root, 'etc/kubernetes/pki/ca.crt', '# placeholder ca.crt (fake node: no real TLS)\n');
+}

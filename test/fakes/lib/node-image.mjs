@@ -4,6 +4,7 @@
 // securityfs (bind-mounted at /sys/kernel/security in the node). AppArmor state lives in the fake
 // host's kernel ($CKS_FAKE_HOME/kernel/securityfs), shared by every AppArmor node of that host and
 // kept when a cluster is deleted, as profiles loaded by a real kind node live in the host kernel.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,7 @@ export function applyNodeImage(dir, image, env = process.env) {
   const root = path.join(dir, 'node');
   write(root, 'etc/containerd/config.toml', KIND_CONTAINERD_CONFIG);
   const img = findImage(image, env);
+  if (!labelList(img?.labels, 'io.cks-lab.ssh').includes('openssh')) hideHostOpenssh(root);
   if (!img) return;
   if (fs.existsSync(img.layerDir)) fs.cpSync(img.layerDir, root, { recursive: true });
   const runtimes = labelList(img.labels, 'io.cks-lab.runtimes');
@@ -90,6 +92,11 @@ export function applyNodeImage(dir, image, env = process.env) {
     write(root, 'usr/local/bin/containerd-shim-runsc-v1', '#!/bin/sh\n# fake gVisor containerd shim (CKS Lab test fake)\necho "containerd-shim-runsc-v1: started by containerd, not by hand" >&2\nexit 1\n', 0o755);
     fs.appendFileSync(path.join(root, 'etc/containerd/config.toml'), RUNSC_HANDLER);
   }
+  if (labelList(img.labels, 'io.cks-lab.ssh').includes('openssh')) {
+    // openssh-client + openssh-server from Debian: the fake client does what ssh and sshd would.
+    write(root, 'usr/local/bin/ssh', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'ssh.cjs'), 'utf8')}`, 0o755);
+    write(root, 'usr/sbin/sshd', '#!/bin/sh\n# fake sshd (CKS Lab test fake): the fake ssh client enters the node itself\necho "sshd: run by ssh.service, not by hand" >&2\nexit 1\n', 0o755);
+  }
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);
     const kernel = hostSecurityfsDir(env);
@@ -98,6 +105,35 @@ export function applyNodeImage(dir, image, env = process.env) {
     fs.writeFileSync(path.join(kernel, 'apparmor', 'profiles'), '', { flag: 'a' });
     // <clusterDir>/securityfs → the host's: the node mounts it, the simulated kubelet reads it.
     fs.symlinkSync(kernel, path.join(dir, 'securityfs'));
+  }
+}
+
+/**
+ * kindest/node has no OpenSSH, but a fake node's /usr is the host's (an overlay): overlayfs
+ * whiteouts (0/0 character devices in the upper layer) hide the host's ssh tools from the node.
+ */
+function hideHostOpenssh(root) {
+  for (const rel of ['usr/bin/ssh', 'usr/bin/ssh-keygen', 'usr/bin/scp', 'usr/bin/sftp', 'usr/sbin/sshd']) {
+    if (!fs.existsSync(`/${rel}`)) continue;
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    const res = spawnSync('mknod', [path.join(root, rel), 'c', '0', '0']);
+    if (res.status !== 0) throw new Error(`fake node image: cannot hide /${rel}: ${String(res.stderr).trim()}`);
+  }
+}
+
+/**
+ * Every node of the cluster learns its peers (/etc/cks-fake/peers.json: name, address and the
+ * namespace holder's pid), which is how the fake ssh client finds a node by name, as Docker's
+ * embedded DNS resolves container names on the kind network. Written through /proc/<pid>/root,
+ * i.e. into the running node's view.
+ */
+export function writePeers(record) {
+  const peers = record.nodes.filter((n) => n.process?.pid).map((n) => ({ name: n.name, ip: n.ipAddress, pid: n.process.pid }));
+  for (const node of record.nodes) {
+    if (!node.process?.pid) continue;
+    const dir = `/proc/${node.process.pid}/root/etc/cks-fake`;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'peers.json'), JSON.stringify(peers, null, 2) + '\n');
   }
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { identify, isAlive, pidsInMountNs, signal, sleep, terminate } from './proc.mjs';
-import { clusterDir, fakeHome, nodeDir } from './paths.mjs';
+import { clusterDir, fakeHome } from './paths.mjs';
 import { securityfsDir } from './node-image.mjs';
 
 const INIT_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-init.sh');
@@ -15,11 +15,11 @@ const INIT_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nod
 export const NODE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Start the node's namespace holder. Resolves with its { pid, startTime } once the root is
+ * Start the node's namespace holder (`dir`: the node's folder, holding `node/` with its files;
+ * the cluster dir for the control-plane node). Resolves with its { pid, startTime } once the root is
  * assembled; rejects with the init log when it fails.
  */
-export async function startNode(cluster, hostname, env = process.env) {
-  const dir = clusterDir(cluster, env);
+export async function startNode(cluster, hostname, env = process.env, dir = clusterDir(cluster, env)) {
   const rootfs = path.join(dir, 'rootfs');
   const work = path.join(dir, 'overlay-work');
   fs.mkdirSync(rootfs, { recursive: true });
@@ -29,7 +29,7 @@ export async function startNode(cluster, hostname, env = process.env) {
   const skip = topLevelDirOf(fs.realpathSync(fakeHome(env)));
   const child = spawn(
     'unshare',
-    ['--mount', '--uts', '--propagation', 'private', '/bin/sh', INIT_SCRIPT, rootfs, nodeDir(cluster, env), work, hostname, skip,
+    ['--mount', '--uts', '--propagation', 'private', '/bin/sh', INIT_SCRIPT, rootfs, path.join(dir, 'node'), work, hostname, skip,
       securityfsDir(dir) ?? '', env.FAKE_NODE_KVM === '0' ? 'nokvm' : ''],
     { detached: true, stdio: ['ignore', log, log], env: { PATH: NODE_PATH } },
   );

@@ -33,3 +33,11 @@ export function nodeDir(name, env = process.env) {
 export function nodeName(cluster) {
   return `${cluster}-control-plane`;
 }
+
+/**
+ * A worker (or extra control-plane) node's own folder: its files at `<dir>/node`, its rootfs and
+ * overlay work dirs beside them (the control-plane node keeps the cluster dir's own layout).
+ */
+export function extraNodeDir(cluster, node, env = process.env) {
+  return path.join(clusterDir(cluster, env), 'nodes', node);
+}

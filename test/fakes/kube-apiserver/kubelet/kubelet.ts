@@ -20,7 +20,13 @@ import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from 
 export interface KubeletOptions {
   store: ObjectStore;
   clusterDir: string;
+  /** Where pods without a nodeName are scheduled (a worker when the cluster has one). */
   nodeName: string;
+  /**
+   * Every node of the cluster: this one simulated kubelet runs the pods bound to any of them
+   * (their processes run on the host either way; node-level effects are the control plane's).
+   */
+  nodeNames?: string[];
   hostIP: string;
   logger: Logger;
   /** First CrashLoopBackOff delay (doubles per restart, capped at 5 min). Real kubelet: 10 s. */
@@ -80,7 +86,7 @@ export class FakeKubelet {
   }
 
   private begin(pod: KubeObject): void {
-    if (pod.spec?.nodeName && pod.spec.nodeName !== this.opts.nodeName) return;
+    if (pod.spec?.nodeName && pod.spec.nodeName !== this.opts.nodeName && !this.opts.nodeNames?.includes(pod.spec.nodeName)) return;
     const rec = (c: Record<string, any>, reason: string): ContainerRecord => ({
       name: c.name, image: c.image, containerID: '', restartCount: 0, state: { waiting: { reason } }, lastState: {}, ready: false, started: false,
     });

@@ -53,7 +53,8 @@ export interface Api {
   scenario(id: string): Promise<ScenarioDetailDto>;
   /** The scenario as a session runs it (rendered with its parameter values). */
   sessionScenario(id: string): Promise<ScenarioDetailDto>;
-  createSession(scenarioId: string): Promise<CreateSessionDto>;
+  /** Starts a lab; `randomize` draws the scenario's parameters from their choices (catalog `randomizable`). */
+  createSession(scenarioId: string, opts?: { randomize?: boolean }): Promise<CreateSessionDto>;
   sessions(): Promise<SessionListDto>;
   session(id: string): Promise<SessionDto>;
   grade(id: string): Promise<GradeJson>;
@@ -118,7 +119,7 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
   return {
     catalog: () => call('GET', '/api/scenarios'),
     scenario: (id) => call('GET', `/api/scenarios/${enc(id)}`),
-    createSession: (scenarioId) => call('POST', '/api/sessions', { body: { scenarioId } }),
+    createSession: (scenarioId, opts = {}) => call('POST', '/api/sessions', { body: opts.randomize ? { scenarioId, randomize: true } : { scenarioId } }),
     sessions: () => call('GET', '/api/sessions'),
     session: (id) => call('GET', `/api/sessions/${enc(id)}`, bySession(id)),
     sessionScenario: (id) => call('GET', `/api/sessions/${enc(id)}/scenario`, bySession(id)),

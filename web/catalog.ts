@@ -3,7 +3,7 @@ import { messageOf, storeSessionToken } from './api.js';
 import type { Page, PageContext } from './context.js';
 import { h, replaceChildren } from './dom.js';
 import { sessionPath } from './router.js';
-import type { ScenarioSummary, SessionDto } from '../server/wire/types.js';
+import type { CatalogScenarioDto, SessionDto } from '../server/wire/types.js';
 
 /** Renders the catalog into `root`. */
 export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
@@ -47,15 +47,18 @@ export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
   };
 }
 
-function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageContext): HTMLElement {
+function card(s: CatalogScenarioDto, active: SessionDto | undefined, ctx: PageContext): HTMLElement {
   const titleId = `scenario-${s.id}-title`;
   const start = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'start-lab', 'aria-describedby': titleId }, active ? 'Start again' : 'Start lab');
+  // Only scenarios whose parameters have choices: the lab then uses drawn names and values, so
+  // the answer cannot be memorised (the README of the session shows them).
+  const randomize = s.randomizable ? h('input', { type: 'checkbox', 'data-testid': 'randomize-params' }) : null;
   start.addEventListener('click', async () => {
     start.disabled = true;
     start.textContent = 'Starting…';
     ctx.banner.clear();
     try {
-      const created = await ctx.api.createSession(s.id);
+      const created = await ctx.api.createSession(s.id, { randomize: randomize?.checked ?? false });
       storeSessionToken(created.session.id, created.token);
       ctx.navigate(sessionPath(created.session.id));
     } catch (err) {
@@ -83,6 +86,9 @@ function card(s: ScenarioSummary, active: SessionDto | undefined, ctx: PageConte
     ),
     h('p', { class: 'card-summary' }, s.summary),
     s.unavailable ? h('p', { class: 'card-unavailable', 'data-testid': 'scenario-unavailable', role: 'note' }, s.unavailable) : null,
+    randomize
+      ? h('label', { class: 'card-randomize', title: 'Namespaces, names and values are drawn for this lab instead of the usual ones: the instructions show them.' }, randomize, ' Randomise names and values')
+      : null,
     h(
       'div',
       { class: 'card-actions' },

@@ -110,7 +110,8 @@ function apiRouter(deps: AppDeps): Router {
     const body: CatalogDto = {
       scenarios: catalog.list().map((s) => {
         const reason = availability.get(s.lab);
-        return reason ? { ...s, unavailable: reason } : s;
+        const line = { ...s, randomizable: randomizable(catalog.get(s.id)) };
+        return reason ? { ...line, unavailable: reason } : line;
       }),
     };
     res.json(body);
@@ -188,6 +189,11 @@ function apiRouter(deps: AppDeps): Router {
     throw new AppError('not_found', `No API endpoint ${req.method} ${req.path}.`);
   });
   return r;
+}
+
+/** A parameter has more than one choice: a randomized start can differ from the defaults. */
+function randomizable(s: Scenario | undefined): boolean {
+  return (s?.parameters ?? []).some((p) => (p.choices?.length ?? 0) > 1);
 }
 
 function scenarioDetail(s: Scenario): ScenarioDetailDto {

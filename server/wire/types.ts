@@ -14,9 +14,18 @@ export interface ErrorDto {
   error: { code: string; message: string; field?: string };
 }
 
+/** One card of the catalog (GET /api/scenarios). */
+export interface CatalogScenarioDto extends ScenarioSummary {
+  /**
+   * Some parameter has choices to draw from: a start may ask `POST /api/sessions` for
+   * `randomize: true`, so names and values differ from the defaults.
+   */
+  randomizable: boolean;
+}
+
 /** GET /api/scenarios */
 export interface CatalogDto {
-  scenarios: ScenarioSummary[];
+  scenarios: CatalogScenarioDto[];
 }
 
 /** GET /api/scenarios/:id */

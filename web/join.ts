@@ -78,7 +78,8 @@ export function renderJoin(root: HTMLElement, ctx: PageContext, code: string): P
     try {
       const joined = await ctx.api.join(joinCode, displayName);
       storeSessionToken(joined.sessionId, joined.token);
-      ctx.navigate(sessionPath(joined.sessionId));
+      // An exam workshop: every learner takes the mock exam on its own page.
+      ctx.navigate(joined.exam ? joined.exam.url : sessionPath(joined.sessionId));
     } catch (err) {
       if (disposed) return;
       ctx.banner.show(messageOf(err));
@@ -111,7 +112,9 @@ function describe(facts: JoinInfoDto): HTMLElement {
     { class: 'join-facts' },
     h('h2', { 'data-testid': 'join-title' }, facts.title),
     h('p', { class: facts.state === 'ended' ? 'fail' : 'muted' }, when, ' · ', h('span', { 'data-testid': 'seats-left' }, `${facts.seatsLeft} ${facts.seatsLeft === 1 ? 'seat' : 'seats'} left`)),
-    h('ol', { class: 'join-scenarios', 'aria-label': 'Scenarios' }, ...facts.scenarios.map((s) => h('li', {}, s.title))),
+    facts.exam
+      ? h('p', { 'data-testid': 'join-exam' }, `Mock exam “${facts.exam.title}”: ${facts.exam.durationMinutes} minutes for everyone, from ${formatTime(facts.exam.startsAt)} to ${formatTime(facts.exam.endsAt)}. Join before the start so your clusters are ready.`)
+      : h('ol', { class: 'join-scenarios', 'aria-label': 'Scenarios' }, ...facts.scenarios.map((s) => h('li', {}, s.title))),
   );
 }
 

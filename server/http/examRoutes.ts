@@ -93,6 +93,7 @@ export function examRouter(deps: ExamRouteDeps): Router {
       startedAt: a.startedAt,
       endsAt: a.endsAt,
       remainingMs: exams.remainingMs(a),
+      ...(a.opensAt ? { opensAt: a.opensAt } : {}),
       minuteMs: deps.minuteMs ?? 60_000,
       clusters: plan.clusters.map((c) => {
         const sessionId = plan.sessions[c.name];

@@ -32,6 +32,8 @@ export interface ExamAttemptDto {
   endsAt: string | null;
   /** By the server's clock (null before every cluster is ready). */
   remainingMs: number | null;
+  /** A workshop's exam: the clock starts for everyone at this moment (null for a learner's own exam). */
+  opensAt?: string | null;
   /**
    * Milliseconds in one exam minute by the server's clock: 60 000, shorter only when tests speed
    * the clock up. The page's 30/15/5-minute alerts and its timer count in these minutes.

@@ -198,6 +198,7 @@ describe('a mock exam run by an instructor for a workshop (real platform, fakes)
     const annId = ann.joined.exam!.attemptId;
     const early = await attempt(ann.learner, annId);
     assert.equal(early.remainingMs, null, 'no clock before the workshop starts');
+    assert.equal(early.opensAt, startsAt, 'the exam page can say when the shared clock starts');
     await waitFor(async () => (await attempt(ann.learner, annId)).state === 'running', "Ann's exam running", 60_000);
     const running = await attempt(ann.learner, annId);
     assert.equal(running.endsAt, sharedEnd);

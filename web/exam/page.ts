@@ -265,7 +265,9 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
     }
     if (a.state !== 'running' || a.remainingMs === null) {
       const ready = a.clusters.filter((c) => c.state === 'ready').length;
-      replaceChildren(body, h('section', { class: 'panel narrow', 'data-testid': 'provision-progress' }, h('h2', {}, 'Preparing your exam'), h('p', {}, `${ready} of ${a.clusters.length} cluster(s) ready. The clock starts when all are.`)));
+      // A workshop's exam starts for everyone at once (opensAt), not when this learner's clusters are ready.
+      const startsLater = a.opensAt && Date.parse(a.opensAt) > Date.now() ? ` The exam starts for everyone at ${new Date(a.opensAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}.` : ' The clock starts when all are.';
+      replaceChildren(body, h('section', { class: 'panel narrow', 'data-testid': 'provision-progress' }, h('h2', {}, 'Preparing your exam'), h('p', {}, `${ready} of ${a.clusters.length} cluster(s) ready.${startsLater}`)));
       return;
     }
     deadline = Date.now() + a.remainingMs;

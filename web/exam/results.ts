@@ -13,7 +13,7 @@ export function renderResults(a: ExamAttemptDto): HTMLElement {
     'section',
     { class: `panel exam-result ${r?.passed ? 'passed' : 'failed'}`, 'data-testid': 'exam-result', 'data-score': String(r?.score ?? 0), 'data-passed': String(r?.passed ?? false) },
     h('h2', {}, r?.passed ? 'Passed' : 'Not passed'),
-    h('p', { class: 'score' }, `${r?.score ?? 0} of ${r?.maxScore ?? 0} points (${r?.percent ?? 0} %; ${r?.passPercent ?? 67} % needed)${r?.endedBy === 'timeout' ? ' · the time ran out' : ''}`),
+    h('p', { class: 'score' }, `${r?.score ?? 0} of ${r?.maxScore ?? 0} points (${r?.percent ?? 0} %; ${r?.passPercent ?? 67} % needed)${r?.endedBy === 'timeout' ? ' · the time ran out' : r?.endedBy === 'workshop' ? ' · your instructor ended the workshop' : ''}`),
     h(
       'table',
       { class: 'exam-domains' },

@@ -8,6 +8,7 @@ import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../join.js';
 import type { BoardDto, BoardLearnerDto } from '../../server/wire/workshop.js';
 import { isUnauthorized } from './api.js';
+import { renderExamGrid } from './examGrid.js';
 import { renderGrid, tickGrid } from './grid.js';
 import { withInstructor, type InstructorContext } from './login.js';
 import { createShadowPanel } from './shadow.js';
@@ -71,8 +72,9 @@ function board(root: HTMLElement, ictx: InstructorContext, workshopId: string): 
         'span',
         { class: 'muted' },
         `${w.seatsTaken} / ${w.seats} seats taken · ${formatTime(w.startsAt)} – ${formatTime(w.endsAt)}`,
+        w.exam ? ` · mock exam “${w.exam.title}”: ${w.exam.durationMinutes} min for everyone, ${formatTime(w.exam.startsAt)} – ${formatTime(w.exam.endsAt)}; results after each exam ends` : '',
         w.timeLimitMinutes ? ` · ${w.timeLimitMinutes} min per scenario` : '',
-        w.backgroundCheckSeconds ? ` · checked every ${w.backgroundCheckSeconds} s` : ' · no background check',
+        w.exam ? '' : w.backgroundCheckSeconds ? ` · checked every ${w.backgroundCheckSeconds} s` : ' · no background check',
       ),
     );
     replaceChildren(
@@ -92,7 +94,7 @@ function board(root: HTMLElement, ictx: InstructorContext, workshopId: string): 
     if (followed?.sessionId && followed.sessionState === 'ready' && (followed.sessionId !== shadow.sessionId || shadow.ended)) shadow.open(followed.seatId, followed.sessionId, followed.displayName);
     const focused = document.activeElement as HTMLElement | null;
     const refocus = focused?.closest('.board-grid') ? [focused.dataset['testid'], focused.dataset['seat']] : null;
-    replaceChildren(gridBox, renderGrid(b, actions, shadow.seatId));
+    replaceChildren(gridBox, w.exam ? renderExamGrid(b) : renderGrid(b, actions, shadow.seatId));
     if (refocus) gridBox.querySelector<HTMLElement>(`[data-testid="${refocus[0]}"][data-seat="${refocus[1]}"]`)?.focus();
   }
 

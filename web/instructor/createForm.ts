@@ -1,17 +1,19 @@
 /**
- * The create-workshop form: title, scenarios in the order learners take them, seats, start and
- * end time, optional time limit, background check interval and warm clusters. On success it
- * shows the join code and URL (and the host's capacity note, if any).
+ * The create-workshop form: title, scenarios in the order learners take them — or a mock exam
+ * every learner takes on one clock from the start — seats, start and end time, optional time
+ * limit, background check interval and warm clusters. On success it shows the join code and URL
+ * (and the host's capacity note, if any).
  */
 import { messageOf } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { boardPath } from '../router.js';
 import type { CreateWorkshopBody, CreateWorkshopDto } from '../../server/wire/workshop.js';
 import type { ScenarioSummary } from '../../server/wire/types.js';
+import type { ExamListDto } from '../../server/wire/exam.js';
 import type { InstructorContext } from './login.js';
 
 /** Builds the form; `onCreated` runs after a workshop was created (to refresh the list). */
-export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioSummary[], onCreated: () => void): HTMLElement {
+export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioSummary[], onCreated: () => void, exams: ExamListDto['exams'] = []): HTMLElement {
   const chosen: string[] = [];
   const now = new Date();
   const title = input('workshop-title', { required: true, maxlength: 120, placeholder: 'CKS prep — cluster hardening' });
@@ -21,6 +23,12 @@ export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioS
   const timeLimit = input('workshop-time-limit', { type: 'number', min: 1, max: 600, placeholder: 'none' });
   const checkEvery = input('workshop-check-interval', { type: 'number', min: 10, max: 3600, placeholder: 'off' });
   const warm = input('workshop-warm', { type: 'number', min: 0, max: 200, placeholder: 'one per seat' });
+  const exam = h(
+    'select',
+    { id: 'workshop-exam', name: 'workshop-exam', class: 'input', 'data-testid': 'workshop-exam-select' },
+    h('option', { value: '' }, 'No: practice scenarios (pick them below)'),
+    ...exams.map((e) => h('option', { value: e.id, disabled: e.unavailable !== undefined, title: e.unavailable ?? '' }, `${e.title} — ${e.durationMinutes} min${e.unavailable ? ' (unavailable on this host)' : ''}`)),
+  );
   const order = h('ol', { class: 'chosen-scenarios', 'data-testid': 'chosen-scenarios', 'aria-label': 'Scenarios in order' });
   const result = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'create-workshop' }, 'Create workshop');
@@ -53,12 +61,21 @@ export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioS
   }
   renderOrder();
 
+  const picker = h('fieldset', { class: 'scenario-picker' }, h('legend', {}, 'Scenarios'), h('div', { class: 'options' }, ...options), order);
+  exam.addEventListener('change', () => {
+    // An exam workshop has no scenario list, no per-scenario limit and no background checks.
+    picker.hidden = exam.value !== '';
+    timeLimit.disabled = exam.value !== '';
+    checkEvery.disabled = exam.value !== '';
+  });
+
   const form = h(
     'form',
     { class: 'panel form create-form', 'data-testid': 'create-workshop-form', novalidate: true },
     h('h2', {}, 'New workshop'),
     field('workshop-title', 'Title', title),
-    h('fieldset', { class: 'scenario-picker' }, h('legend', {}, 'Scenarios'), h('div', { class: 'options' }, ...options), order),
+    exams.length ? field('workshop-exam', 'Mock exam (every learner takes it, one clock from the start)', exam) : null,
+    picker,
     h(
       'div',
       { class: 'field-row' },
@@ -98,10 +115,11 @@ export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioS
   function readBody(): CreateWorkshopBody | string {
     const name = title.value.trim();
     if (!name) return 'Give the workshop a title.';
-    if (chosen.length === 0) return 'Pick at least one scenario.';
+    const examId = exam.value;
+    if (!examId && chosen.length === 0) return 'Pick at least one scenario, or a mock exam.';
     const seatCount = Number(seats.value);
     if (!Number.isInteger(seatCount) || seatCount < 1) return 'Seats must be a whole number of at least 1.';
-    const body: CreateWorkshopBody = { title: name, scenarios: [...chosen], seats: seatCount };
+    const body: CreateWorkshopBody = examId ? { title: name, scenarios: [], exam: examId, seats: seatCount } : { title: name, scenarios: [...chosen], seats: seatCount };
     const start = isoOf(startsAt.value);
     const end = isoOf(endsAt.value);
     if (start) body.startsAt = start;
@@ -113,7 +131,7 @@ export function createWorkshopForm(ictx: InstructorContext, scenarios: ScenarioS
       [warm, 'warmClusters'],
     ];
     for (const [el, key] of optional) {
-      if (el.value.trim() === '') continue;
+      if (el.value.trim() === '' || el.disabled) continue;
       const n = Number(el.value);
       if (!Number.isInteger(n) || n < 0) return `${el.labels?.[0]?.textContent ?? key} must be a whole number.`;
       body[key] = n;

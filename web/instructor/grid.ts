@@ -125,4 +125,8 @@ export function tickGrid(grid: HTMLElement, elapsedMs: number): void {
     el.textContent = formatElapsed(seconds * 1000);
     if (el.dataset['testid'] === 'idle-time') el.closest('tr')?.classList.toggle('idle', el.dataset['running'] === 'true' && seconds > IDLE_HIGHLIGHT_SECONDS);
   }
+  // Countdowns (an exam's time left on the shared clock).
+  for (const el of grid.querySelectorAll<HTMLElement>('.tick-down')) {
+    el.textContent = formatElapsed(Math.max(0, Number(el.dataset['base'] ?? 0) * 1000 - elapsedMs));
+  }
 }

@@ -38,8 +38,8 @@ function home(root: HTMLElement, ictx: InstructorContext): Page {
   void refresh();
   void (async () => {
     try {
-      const { scenarios } = await ictx.api.catalog();
-      if (!disposed) replaceChildren(formBox, createWorkshopForm(ictx, scenarios, () => void refresh()));
+      const [{ scenarios }, { exams }] = await Promise.all([ictx.api.catalog(), ictx.api.exams().catch(() => ({ exams: [] }))]);
+      if (!disposed) replaceChildren(formBox, createWorkshopForm(ictx, scenarios, () => void refresh(), exams));
     } catch (err) {
       if (!disposed) ictx.banner.show(messageOf(err));
     }
@@ -66,7 +66,7 @@ function workshopTable(workshops: WorkshopSummaryDto[]): HTMLElement {
           h('td', {}, h('a', { href: boardPath(w.id), 'data-link': true }, w.title)),
           h('td', {}, h('code', {}, w.joinCode)),
           h('td', {}, `${w.seatsTaken} / ${w.seats}`),
-          h('td', {}, w.scenarios.map((s) => s.title).join(' → ')),
+          h('td', {}, w.exam ? `Mock exam: ${w.exam.title}` : w.scenarios.map((s) => s.title).join(' → ')),
           h('td', {}, `${formatTime(w.startsAt)} – ${formatTime(w.endsAt)}`),
           h('td', {}, h('span', { class: `badge state-${w.state}` }, w.state)),
         ),

@@ -52,6 +52,8 @@ export class WorkshopManager {
   private readonly lastBackground = new Map<string, number>();
   /** Warm clusters each open workshop asked for, per lab and first scenario (pool targets are their sum). */
   private readonly warmAsks = new Map<string, WarmAsk[]>();
+  /** The pool's target per key before any workshop asked (the operator's CKS_WARM_POOL), kept under the asks. */
+  private readonly warmBase = new Map<string, number>();
   /** The last reset queued per seat (resets of one seat never overlap). */
   private readonly seatQueue = new Map<string, Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
@@ -486,8 +488,10 @@ export class WorkshopManager {
   }
 
   private applyWarm(lab: string, scenario: string | undefined): string | null {
+    const key = scenario ? `${lab}/${scenario}` : lab;
+    if (!this.warmBase.has(key)) this.warmBase.set(key, this.deps.pool.status().labs.find((l) => l.lab === key)?.target ?? 0);
     const total = [...this.warmAsks.values()].flat().filter((a) => a.lab === lab && a.scenario === scenario).reduce((n, a) => n + a.count, 0);
-    return this.deps.pool.setTarget(lab, total, scenario).message;
+    return this.deps.pool.setTarget(lab, (this.warmBase.get(key) ?? 0) + total, scenario).message;
   }
 
   private changedBySession(sessionId: string): void {

@@ -38,9 +38,9 @@ describe('a mock exam run by an instructor for a workshop (real platform, fakes)
   );
   let platform: Platform | undefined;
   let dataDir = '';
-  const start = (minuteMs = 60_000) =>
+  const start = (minuteMs = 60_000, env: Record<string, string> = {}) =>
     startPlatform(
-      loadConfig({ port: '0', dataDir }, { CKS_EXAMS_DIR: examsDir, CKS_LOG_LEVEL: 'error', CKS_INSTRUCTOR_TOKEN: TOKEN, CKS_MAX_CLUSTERS: '8' }),
+      loadConfig({ port: '0', dataDir }, { CKS_EXAMS_DIR: examsDir, CKS_LOG_LEVEL: 'error', CKS_INSTRUCTOR_TOKEN: TOKEN, CKS_MAX_CLUSTERS: '8', ...env }),
       createSilentLogger(),
       { env: world.env, examMinuteMs: minuteMs },
     );
@@ -99,6 +99,16 @@ describe('a mock exam run by an instructor for a workshop (real platform, fakes)
     assert.equal(Date.parse(summary.exam!.endsAt) - Date.parse(summary.startsAt), 10 * 60_000, 'the shared clock: the exam duration from the workshop start');
     const info = (await instructor().request('GET', `/api/join/${made.json.joinCode}`)).json;
     assert.equal(info.exam.title, 'Duo');
+  });
+
+  it("warm clusters for an exam workshop come on top of the operator's warm pool, which stays when the workshop ends", async () => {
+    platform = await start(60_000, { CKS_WARM_POOL: 'default=1' });
+    const target = () => platform!.pool.status().labs.find((l) => l.lab === 'default')?.target;
+    assert.equal(target(), 1);
+    const w = (await create({ title: 'Warm', exam: 'duo', seats: 2 })).json as { id: string };
+    assert.equal(target(), 3, 'one plain cluster per seat (the exam needs one) on top of the configured one');
+    assert.equal((await instructor().request('POST', `/api/workshops/${w.id}/end`, undefined, AUTH)).status, 204);
+    assert.equal(target(), 1, "the operator's warm pool is kept");
   });
 
   it('two learners: own attempts on one shared deadline, results hidden until the end, the end grades each once, the export has the scores', async () => {

@@ -4,6 +4,8 @@
  * own exam page, the board shows each seat's exam in progress with no result, and after the
  * instructor ends the workshop the board shows each seat's score and per-question verdicts while
  * each learner's page shows their results.
+ *
+ * `CKS_SCREENSHOTS=dir` also saves a screenshot of the board during and after the exam.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,13 @@ import type { Page } from 'playwright-core';
 import { realPlatformInChromium } from './realPlatform.js';
 
 const TOKEN = 'workshop-exam-browser-token';
+const SHOTS = process.env['CKS_SCREENSHOTS'];
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
 const examsDir = mkdtempSync(join(tmpdir(), 'cks-web-wsexam-exams-'));
 mkdirSync(examsDir, { recursive: true });
 writeFileSync(join(examsDir, 'duo.yaml'), 'id: duo\ntitle: Duo\ndurationMinutes: 30\nquestions:\n  - scenario: init-containers\n  - scenario: encryption-at-rest\n');
@@ -67,6 +76,7 @@ describe('an exam workshop in Chromium against the real server (instructor + 2 l
     assert.deepEqual(await attr(teacher, '[data-testid="board-exam-cell"]', 'data-checked'), ['false', 'false', 'false', 'false']);
     assert.deepEqual(await teacher.locator('[data-testid="exam-score"]').allInnerTexts(), ['hidden', 'hidden']);
     assert.equal(await teacher.getByTestId('exam-time-left').count(), 2);
+    await shot(teacher, 'exam-board-during');
 
     await teacher.getByTestId('end-workshop').click();
     await teacher.waitForFunction(() => {
@@ -77,6 +87,7 @@ describe('an exam workshop in Chromium against the real server (instructor + 2 l
     assert.deepEqual(await attr(teacher, '[data-testid="exam-passed"]', 'data-passed'), ['false', 'false']);
     assert.deepEqual(await attr(teacher, '[data-testid="board-exam-cell"]', 'data-checked'), ['true', 'true', 'true', 'true']);
     assert.deepEqual(await attr(teacher, '[data-testid="board-exam-cell"]', 'data-passed'), ['false', 'false', 'false', 'false']);
+    await shot(teacher, 'exam-board-after');
 
     for (const page of learners) {
       await page.getByTestId('exam-result').waitFor({ timeout: 30_000 });

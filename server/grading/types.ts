@@ -49,6 +49,11 @@ export interface ClusterProbes {
   podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
   /** A command on a node of the cluster: `node` is `control-plane` (default), `worker`, `worker2` … */
   nodeExec(command: string[], node?: string): Promise<ExecOutcome>;
+  /**
+   * RBAC's (the authorizer's) answer: may `who` do `attrs`? A SubjectAccessReview, what
+   * `kubectl auth can-i --as` asks. Optional: probes without it cannot run `canI` checks.
+   */
+  accessReview?(who: AccessReviewSubject, attrs: AccessAttributes): Promise<AccessVerdict>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
   /**
@@ -57,6 +62,29 @@ export interface ClusterProbes {
    * (without it only an ApiUnavailableError counts as a restart).
    */
   apiHealth?(): Promise<ApiHealth>;
+}
+
+/** A user as the authenticator would present it (a ServiceAccount with its implicit groups). */
+export interface AccessReviewSubject {
+  user: string;
+  groups: string[];
+}
+
+/** A resource request to authorise; namespace absent = cluster-wide (or all namespaces). */
+export interface AccessAttributes {
+  verb: string;
+  resource: string;
+  group?: string;
+  subresource?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export interface AccessVerdict {
+  allowed: boolean;
+  /** The authorizer's reason (RBAC names the binding that allowed it). */
+  reason?: string;
+  evaluationError?: string;
 }
 
 /** What the grader found out about kube-apiserver (its /readyz and, on the node, its container). */

@@ -1,8 +1,8 @@
 /** ClusterProbes over @kubernetes/client-node: objects from the API, pod exec, node exec. */
-import { Exec, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
 import { API_RESTARTING } from '../grading/apiRestart.js';
-import { ApiUnavailableError, ProbeError, type ApiHealth, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
+import { ApiUnavailableError, ProbeError, type AccessAttributes, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
 import { isNotFound, isRestarting, toProbeError } from './apiErrors.js';
 import { judgeApiHealth, readyz } from './apiHealth.js';
 import { execInPod } from './podExec.js';
@@ -73,12 +73,39 @@ export class ClientNodeProbes implements ClusterProbes {
 
   /** The object as JSON, `null` when it (or its API group/version) does not exist. */
   async getObject(ref: KubeObjectRef): Promise<Record<string, unknown> | null> {
+    return this.withApiRetry(
+      async () => {
+        try {
+          return await this.objects.readObject(ref);
+        } catch (e) {
+          if (isNotFound(e)) return null;
+          throw e;
+        }
+      },
+      { kind: ref.kind, name: ref.name, namespace: ref.namespace },
+    );
+  }
+
+  /** RBAC's answer for a user (SubjectAccessReview: what `kubectl auth can-i --as` asks). */
+  async accessReview(who: AccessReviewSubject, attrs: AccessAttributes): Promise<AccessVerdict> {
+    const api = this.kc.makeApiClient(AuthorizationV1Api);
+    const resourceAttributes = { verb: attrs.verb, group: attrs.group ?? '', resource: attrs.resource, ...(attrs.subresource ? { subresource: attrs.subresource } : {}), ...(attrs.name ? { name: attrs.name } : {}), ...(attrs.namespace ? { namespace: attrs.namespace } : {}) };
+    const review = await this.withApiRetry(
+      () => api.createSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: who.user, groups: who.groups, resourceAttributes } } }),
+      { kind: 'SubjectAccessReview', name: who.user },
+    );
+    const status = review.status;
+    if (!status) throw new ProbeError(`the cluster API answered a SubjectAccessReview without a status (user ${who.user})`);
+    return { allowed: status.allowed === true && status.denied !== true, ...(status.reason ? { reason: status.reason } : {}), ...(status.evaluationError ? { evaluationError: status.evaluationError } : {}) };
+  }
+
+  /** Runs an API call, waiting up to apiRetryMs while kube-apiserver restarts; other failures are ProbeErrors. */
+  private async withApiRetry<T>(call: () => Promise<T>, what: Record<string, unknown>): Promise<T> {
     const deadline = Date.now() + this.apiRetryMs;
     for (let delay = 250; ; delay = Math.min(delay * 2, 1000)) {
       try {
-        return await this.objects.readObject(ref);
+        return await call();
       } catch (e) {
-        if (isNotFound(e)) return null;
         const err = toProbeError(e, this.server);
         if (isRestarting(e)) {
           if (Date.now() + delay < deadline) {
@@ -89,7 +116,7 @@ export class ClientNodeProbes implements ClusterProbes {
           const waited = Math.max(1, Math.round(this.apiRetryMs / 1000));
           throw new ApiUnavailableError(`${API_RESTARTING} (${err.message}; waited ${waited} s)`, `${answer} (for ${waited} s)`, { cause: e });
         }
-        this.logger.debug('getObject failed', { kind: ref.kind, name: ref.name, namespace: ref.namespace, error: err.message });
+        this.logger.debug('API request failed', { ...what, error: err.message });
         throw err;
       }
     }

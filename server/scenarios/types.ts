@@ -156,7 +156,32 @@ export interface EncryptionConfigCheck extends CheckBase, OnNode {
   expect: { firstProviderOneOf: string[]; identityLast?: boolean };
 }
 
+/** One request in a `canI` matrix, as `kubectl auth can-i VERB RESOURCE[.GROUP][/SUB] [NAME] -n NS` asks it. */
+export interface AccessRequest {
+  verb: string;
+  resource: string;
+  /** API group ('' = core; '*' = every group). */
+  group?: string;
+  subresource?: string;
+  name?: string;
+  /** Absent: cluster-wide (cluster-scoped resources, or every namespace). */
+  namespace?: string;
+}
+
+/**
+ * RBAC as the API server decides it for a user or ServiceAccount (SubjectAccessReview, i.e.
+ * `kubectl auth can-i --as`): every `allowed` request is allowed and every `denied` one denied.
+ */
+export interface CanICheck extends CheckBase {
+  type: 'canI';
+  /** `system:serviceaccount:<ns>:<name>` gets the ServiceAccount groups the authenticator adds. */
+  as: { user: string; groups?: string[] } | { serviceAccount: { namespace: string; name: string } };
+  allowed?: AccessRequest[];
+  denied?: AccessRequest[];
+}
+
 export type Check =
+  | CanICheck
   | ObjectCheck
   | ObjectAbsentCheck
   | JsonPathCheck

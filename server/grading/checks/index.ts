@@ -1,6 +1,7 @@
 /** The check runners by check type. Add entries to register TypeScript-defined check types. */
 import type { Check } from '../../scenarios/types.js';
 import type { CheckRunner } from '../types.js';
+import { runCanICheck } from './canI.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
@@ -12,7 +13,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -24,6 +25,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'etcdValue', runEtcdValueCheck);
   register(registry, 'nodeYaml', runNodeYamlCheck);
   register(registry, 'encryptionConfig', runEncryptionConfigCheck);
+  register(registry, 'canI', runCanICheck);
   return registry;
 }
 

@@ -30,7 +30,7 @@ describe('fake kube-apiserver: REST semantics through @kubernetes/client-node', 
     const version = (await (await fetch(`${t.server.url}/version`)).json()) as { gitVersion: string };
     assert.equal(version.gitVersion, 'v1.33.1');
     const groups = (await (await fetch(`${t.server.url}/apis`, auth)).json()) as { groups: { name: string }[] };
-    assert.deepEqual(groups.groups.map((g) => g.name).sort(), ['apps', 'networking.k8s.io', 'node.k8s.io', 'rbac.authorization.k8s.io']);
+    assert.deepEqual(groups.groups.map((g) => g.name).sort(), ['apps', 'authorization.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'rbac.authorization.k8s.io']);
     const core1 = (await (await fetch(`${t.server.url}/api/v1`, auth)).json()) as { resources: { name: string }[] };
     assert.ok(core1.resources.some((r) => r.name === 'pods/exec'));
   });

@@ -13,6 +13,10 @@ export interface ResourceType {
   categories?: string[];
   /** Subresources served (`exec`, `log`, `status`). */
   subresources?: string[];
+  /** Verbs discovery lists (default: the eight of a stored resource); reviews are create-only. */
+  verbs?: string[];
+  /** Access reviews: answered by the authorizer, never stored. */
+  review?: 'subject' | 'self';
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -34,6 +38,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
   { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'], review: 'subject' },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'], review: 'self' },
 ];
 
 /** `v1` for the core group, `apps/v1` otherwise. */
@@ -62,7 +68,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of types) {
-    const r: Record<string, unknown> = { name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS };
+    const r: Record<string, unknown> = { name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? VERBS };
     if (t.shortNames) r.shortNames = t.shortNames;
     if (t.categories) r.categories = t.categories;
     resources.push(r);

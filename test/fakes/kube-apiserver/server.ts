@@ -17,10 +17,11 @@ import { ExecServer, rejectUpgrade } from './exec.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { podDir } from './kubelet/layout.js';
 import { ensureNode, NODE_IP } from './node.js';
+import { authorize, bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
 import { apiResourceList, findResource, groupVersion } from './resources.js';
 import { parseResourcePath, type ResourcePath } from './router.js';
 import { selectorFilter } from './selectors.js';
-import { badRequest, internal, pathNotFound, StatusError, unauthorized } from './status.js';
+import { badRequest, internal, methodNotAllowed, pathNotFound, StatusError, unauthorized } from './status.js';
 import { decodeKubeProtobuf, loadProtoSchema } from './protobuf.js';
 import { ObjectStore, objectsFile, type StoreEvent } from './store.js';
 import { toTable } from './table.js';
@@ -88,6 +89,26 @@ export interface FakeApiServer {
 
 const ANONYMOUS = new Set(['/version', '/healthz', '/readyz', '/livez']);
 
+/** Who the bearer token is: kubeadm's admin.conf user, in a group bound to cluster-admin. */
+const ADMIN: UserInfo = { user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+
+/** The authorizer's attributes of a resource request (kube-apiserver's RequestInfo: verb from the method). */
+function requestAttributes(method: string, rp: ResourcePath, q: URLSearchParams): Attributes {
+  const watching = ['true', '1'].includes(q.get('watch') ?? '');
+  const verb = method === 'GET' ? (rp.name === undefined ? (watching ? 'watch' : 'list') : 'get')
+    : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch'
+    : method === 'DELETE' ? (rp.name === undefined ? 'deletecollection' : 'delete') : method.toLowerCase();
+  return { verb, group: rp.rt.group, resource: rp.rt.resource, subresource: rp.subresource ?? '', name: rp.name ?? '', namespace: rp.namespace ?? '' };
+}
+
+function forbiddenStatus(message: string, rp: ResourcePath): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { ...(rp.name ? { name: rp.name } : {}), ...(rp.rt.group ? { group: rp.rt.group } : {}), kind: rp.rt.resource }, code: 403 });
+}
+
+function invalidReview(field: string, message: string): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `SubjectAccessReview.authorization.k8s.io "" is invalid: ${field}: Invalid value: ${message}`, reason: 'Invalid', code: 422 });
+}
+
 /** Starts a fake API server (in-process). */
 export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<FakeApiServer> {
   const dir = opts.dir ?? join((await import('node:os')).tmpdir(), `fake-kube-${opts.cluster}-${randomBytes(4).toString('hex')}`);
@@ -97,6 +118,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const store = new ObjectStore(objectsFile(dir));
   const api = new ResourceApi(store);
   api.bootstrap();
+  bootstrapPolicy(store);
   const nodeName = `${opts.cluster}-control-plane`;
   const readyDelay = opts.nodeReadyDelayMs ?? Number(process.env.FAKE_NODE_READY_DELAY_MS ?? 0);
   const workers = opts.workers ?? [];
@@ -158,6 +180,16 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       body = Buffer.from(JSON.stringify(decodeKubeProtobuf(protoSchema, body)));
       contentType = 'application/json';
     }
+    const acting = impersonatedUser(req.headers);
+    if (rp.rt.review) {
+      if (method !== 'POST' || rp.name !== undefined) throw methodNotAllowed();
+      return sendJson(res, 201, accessReview(rp.rt.review, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>, acting ?? ADMIN));
+    }
+    if (acting) {
+      // `kubectl --as=…`: the request runs as that user, so RBAC decides.
+      const attrs = requestAttributes(method, rp, url.searchParams);
+      if (!authorize(store, acting, attrs).allowed) throw forbiddenStatus(forbiddenMessage(acting, attrs), rp);
+    }
     const answer = api.handle({
       method,
       rt: rp.rt,
@@ -177,6 +209,22 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return sendJson(res, 200, toTable(rp.rt.kind, items as never, store.resourceVersion()), headers);
     }
     sendJson(res, answer.code, answer.body, headers);
+  };
+
+  /** A SubjectAccessReview (spec.user/groups) or SelfSubjectAccessReview (the caller), answered by RBAC. */
+  const accessReview = (kind: 'subject' | 'self', review: Record<string, any>, caller: UserInfo): Record<string, unknown> => {
+    const spec = (review.spec ?? {}) as Record<string, any>;
+    const who = kind === 'self' ? caller : { user: String(spec.user ?? ''), groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [] };
+    if (kind === 'subject' && who.user === '' && who.groups.length === 0) throw invalidReview('spec.user', 'at least one of user or group must be specified');
+    const ra = spec.resourceAttributes as Record<string, string> | undefined;
+    const nra = spec.nonResourceAttributes as Record<string, string> | undefined;
+    if (!ra && !nra) throw invalidReview('spec.resourceAttributes', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    const attrs: Attributes = ra
+      ? { verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '', namespace: ra.namespace ?? '' }
+      : { verb: nra!.verb ?? '', path: nra!.path ?? '' };
+    const verdict = authorize(store, who, attrs);
+    const kindName = kind === 'self' ? 'SelfSubjectAccessReview' : 'SubjectAccessReview';
+    return { kind: kindName, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: verdict.allowed, ...(verdict.reason ? { reason: verdict.reason } : {}) } };
   };
 
   const discoveryDoc = (path: string): unknown => {

@@ -75,6 +75,7 @@ export class ProbeTrace {
       etcdGet: (key) => probes.etcdGet(key),
     };
     if (probes.apiHealth) wrapped.apiHealth = () => probes.apiHealth!();
+    if (probes.dryRunCreate) wrapped.dryRunCreate = (obj) => ((this.usedApi = true), probes.dryRunCreate!(obj));
     if (probes.accessReview) wrapped.accessReview = (who, attrs) => ((this.usedApi = true), probes.accessReview!(who, attrs));
     return wrapped;
   }

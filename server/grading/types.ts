@@ -54,6 +54,12 @@ export interface ClusterProbes {
    * `kubectl auth can-i --as` asks. Optional: probes without it cannot run `canI` checks.
    */
   accessReview?(who: AccessReviewSubject, attrs: AccessAttributes): Promise<AccessVerdict>;
+  /**
+   * Create `object` with a server-side dry-run (dryRun=All): the whole admission chain runs and
+   * nothing is stored. Allowed → the object as admission left it; denied → the API's Status.
+   * Optional: probes without it cannot run `admission` checks.
+   */
+  dryRunCreate?(object: Record<string, unknown>): Promise<DryRunAnswer>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
   /**
@@ -63,6 +69,9 @@ export interface ClusterProbes {
    */
   apiHealth?(): Promise<ApiHealth>;
 }
+
+/** What a server-side dry-run create answered. */
+export type DryRunAnswer = { allowed: true; object: Record<string, unknown> } | { allowed: false; code: number; reason?: string; message: string };
 
 /** A user as the authenticator would present it (a ServiceAccount with its implicit groups). */
 export interface AccessReviewSubject {

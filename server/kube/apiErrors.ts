@@ -81,3 +81,22 @@ export function isRestarting(e: unknown): boolean {
   const code = errorCode(e);
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
 }
+
+/**
+ * An admission denial (or a validation failure) as a dry-run create answers it: 400, 403, 409, 422
+ * with the API's Status message; undefined for anything else (not found, auth, transport, 5xx).
+ */
+export function denialOf(e: unknown): { code: number; reason?: string; message: string } | undefined {
+  if (!(e instanceof ApiException) || ![400, 403, 409, 422].includes(e.code)) return undefined;
+  const body = typeof e.body === 'string' ? safeJson(e.body) : e.body;
+  const reason = typeof body === 'object' && body !== null && typeof (body as { reason?: unknown }).reason === 'string' ? (body as { reason: string }).reason : undefined;
+  return { code: e.code, ...(reason ? { reason } : {}), message: statusMessage(e.body) ?? `HTTP ${e.code}` };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

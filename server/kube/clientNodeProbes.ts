@@ -2,8 +2,8 @@
 import { AuthorizationV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
 import { API_RESTARTING } from '../grading/apiRestart.js';
-import { ApiUnavailableError, ProbeError, type AccessAttributes, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
-import { isNotFound, isRestarting, toProbeError } from './apiErrors.js';
+import { ApiUnavailableError, ProbeError, type AccessAttributes, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type DryRunAnswer, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
+import { denialOf, isNotFound, isRestarting, toProbeError } from './apiErrors.js';
 import { judgeApiHealth, readyz } from './apiHealth.js';
 import { execInPod } from './podExec.js';
 import { RawObjectApi } from './rawObjectApi.js';
@@ -97,6 +97,24 @@ export class ClientNodeProbes implements ClusterProbes {
     const status = review.status;
     if (!status) throw new ProbeError(`the cluster API answered a SubjectAccessReview without a status (user ${who.user})`);
     return { allowed: status.allowed === true && status.denied !== true, ...(status.reason ? { reason: status.reason } : {}), ...(status.evaluationError ? { evaluationError: status.evaluationError } : {}) };
+  }
+
+  /** Server-side dry-run create: the admitted object, or the API's denial (any 4xx but 404/401). */
+  async dryRunCreate(object: Record<string, unknown>): Promise<DryRunAnswer> {
+    const meta = (object.metadata ?? {}) as Record<string, unknown>;
+    return this.withApiRetry(
+      async () => {
+        try {
+          const admitted = await this.objects.createDryRun(object);
+          return { allowed: true as const, object: admitted };
+        } catch (e) {
+          const denial = denialOf(e);
+          if (denial) return { allowed: false as const, ...denial };
+          throw e;
+        }
+      },
+      { kind: String(object.kind), name: String(meta.name ?? meta.generateName ?? '') },
+    );
   }
 
   /** Runs an API call, waiting up to apiRetryMs while kube-apiserver restarts; other failures are ProbeErrors. */

@@ -21,6 +21,12 @@ export class RawObjectApi extends KubernetesObjectApi implements ObjectReader {
     return obj as Record<string, unknown>;
   }
 
+  /** Server-side dry-run create: nothing is stored; throws ApiException with the API's Status when refused. */
+  async createDryRun(object: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const obj: unknown = await this.create(object as unknown as KubernetesObject, undefined, 'All');
+    return obj as Record<string, unknown>;
+  }
+
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
     const ok = response.httpStatusCode >= 200 && response.httpStatusCode <= 299;
     if (!ok || type !== undefined) return super.processResponse<T>(response, type);

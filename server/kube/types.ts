@@ -19,6 +19,8 @@ export interface KubeObjectRef {
 /** Reads one object as the API server sent it (no typed-model conversion); throws on any non-2xx. */
 export interface ObjectReader {
   readObject(ref: KubeObjectRef): Promise<Record<string, unknown>>;
+  /** Server-side dry-run create (dryRun=All): the object as admission left it; throws the API's error. */
+  createDryRun(object: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** Minimal view of the socket client-node's Exec returns: enough to close it and see it close. */

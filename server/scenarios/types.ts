@@ -180,7 +180,21 @@ export interface CanICheck extends CheckBase {
   denied?: AccessRequest[];
 }
 
+/**
+ * Admission by its effect: `object` is created with a server-side dry-run (nothing is stored); the
+ * admission chain must allow it (optionally changing it as `match` says) or deny it (optionally
+ * with a message matching `messageMatches`).
+ */
+export interface AdmissionCheck extends CheckBase {
+  type: 'admission';
+  object: Record<string, unknown>;
+  expect: 'allowed' | 'denied';
+  match?: unknown;
+  messageMatches?: string;
+}
+
 export type Check =
+  | AdmissionCheck
   | CanICheck
   | ObjectCheck
   | ObjectAbsentCheck

@@ -1,6 +1,7 @@
 /** The check runners by check type. Add entries to register TypeScript-defined check types. */
 import type { Check } from '../../scenarios/types.js';
 import type { CheckRunner } from '../types.js';
+import { runAdmissionCheck } from './admission.js';
 import { runCanICheck } from './canI.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runJsonPathCheck } from './jsonpath.js';
@@ -13,7 +14,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -26,6 +27,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'nodeYaml', runNodeYamlCheck);
   register(registry, 'encryptionConfig', runEncryptionConfigCheck);
   register(registry, 'canI', runCanICheck);
+  register(registry, 'admission', runAdmissionCheck);
   return registry;
 }
 

@@ -2,6 +2,7 @@
  * The generic REST storage semantics of the API server for every served resource:
  * get, list, create, update, patch, delete, with the real error Statuses.
  */
+import { admitCreate } from './admission.js';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { applyDefaults, validate } from './defaults.js';
@@ -156,6 +157,7 @@ export class ResourceApi {
       throw invalid(req.rt.kind, req.rt.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
     this.admitRuntimeClass(req.rt, obj);
+    admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
       return obj;

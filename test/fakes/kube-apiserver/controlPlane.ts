@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import type { Logger } from '../../../server/log/index.js';
 import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
 import { etcdKey, plainValue } from './etcdValue.js';
+import { admissionFromFlags } from './admission.js';
 import type { ObjectStore } from './store.js';
 
 /** One container as the CRI reports it. */
@@ -55,7 +56,7 @@ const MANIFESTS = '/etc/kubernetes/manifests';
 const POLL_MS = 150;
 const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
 
-type Verdict = { ok: true; config: EncryptionConfig | undefined } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
+type Verdict = { ok: true; config: EncryptionConfig | undefined; plugins: Set<string> } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
 
 /** Simulates the kubelet's handling of the control-plane static pods. */
 export class StaticControlPlane {
@@ -89,7 +90,7 @@ export class StaticControlPlane {
     this.manifest = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
     const verdict = this.evaluate(this.manifest);
     if (verdict.ok === true) {
-      this.applyConfig(verdict.config);
+      this.applyConfig(verdict.config, verdict.plugins);
       const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
       this.log(c, startLines(this.opts.nodeName));
     } else {
@@ -132,7 +133,7 @@ export class StaticControlPlane {
     if (this.disposed) return;
     const verdict = this.evaluate(this.manifest);
     if (verdict.ok !== true) return this.afterFailedStart(verdict);
-    this.applyConfig(verdict.config);
+    this.applyConfig(verdict.config, verdict.plugins);
     const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
     this.log(c, startLines(this.opts.nodeName));
     await this.opts.listen();
@@ -170,6 +171,9 @@ export class StaticControlPlane {
     const container = (pod?.spec?.containers ?? []).find((c: any) => c?.name === 'kube-apiserver') ?? pod?.spec?.containers?.[0];
     if (!container) return { ok: 'no-pod', reason: 'the kube-apiserver manifest has no containers' };
     const args: string[] = [...(container.command ?? []), ...(container.args ?? [])].map(String);
+    const admission = admissionFromFlags(args);
+    if ('error' in admission) return { ok: false, error: admission.error };
+    const { plugins } = admission;
     let configPath: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const [flag, inline] = splitFlag(args[i]!);
@@ -177,7 +181,7 @@ export class StaticControlPlane {
       if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
       if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
     }
-    if (configPath === undefined) return { ok: true, config: undefined };
+    if (configPath === undefined) return { ok: true, config: undefined, plugins };
     const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
     if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
     const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
@@ -185,14 +189,15 @@ export class StaticControlPlane {
     const content = this.readNode(hostPath);
     if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
     try {
-      return { ok: true, config: parseEncryptionConfig(content, configPath) };
+      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins };
     } catch (e) {
       if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
       throw e;
     }
   }
 
-  private applyConfig(config: EncryptionConfig | undefined): void {
+  private applyConfig(config: EncryptionConfig | undefined, plugins: Set<string>): void {
+    this.opts.store.admissionPlugins = plugins;
     this.opts.store.encodeForStorage = config
       ? (rt, obj) => encryptValue(providersFor(config, rt.group, rt.resource), etcdKey(rt, obj.metadata.namespace ?? '', obj.metadata.name), plainValue(rt, obj))
       : undefined;

@@ -2,6 +2,7 @@
  * In-memory object storage with resourceVersions, watch events and optional
  * persistence to `<dir>/objects.json` so a restarted fake keeps its state.
  */
+import { KUBEADM_PLUGINS } from './admission.js';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ export class ObjectStore {
    * bytes to store for an object being written, or undefined to store it in plain text.
    */
   encodeForStorage: ((rt: ResourceType, obj: KubeObject) => Buffer | undefined) | undefined;
+  /** Set by the control-plane simulation from kube-apiserver's flags: the admission plugins it runs. */
+  admissionPlugins: ReadonlySet<string> = KUBEADM_PLUGINS;
 
   constructor(private readonly file?: string) {
     this.events.setMaxListeners(0);

@@ -26,6 +26,27 @@ export function planExam(exam: ExamDefinition, catalog: ScenarioCatalog, opts: P
     ? [...questionsByWeight(exam.drawByCurriculum.total)].flatMap(([domain, n]) => Array.from({ length: n }, () => ({ draw: { domain } })))
     : exam.questions;
   const named = new Set(specs.flatMap((s) => ('scenario' in s ? [s.scenario] : [])));
+  const draws = specs.some((s) => 'draw' in s);
+  // A draw whose questions need more clusters than the exam allows is drawn again (a fixed exam
+  // has one layout only); the candidate never sees a refused draw.
+  for (let tries = 1; ; tries++) {
+    const plan = layout(exam, specs, named, catalog, pick, opts);
+    if (plan.clusters.length <= exam.maxClusters) return plan;
+    if (!draws || tries >= MAX_DRAWS) {
+      const why = plan.clusters.map((c) => `${c.name}: lab ${c.lab}${c.touches.length ? `, ${c.touches.join('+')}` : ''} (questions ${c.questions.join(', ')})`).join('; ');
+      throw new AppError(
+        'invalid_scenario',
+        `Exam "${exam.id}" needs ${plan.clusters.length} clusters (questions of different labs, or changing the same shared state, cannot share one), more than its maxClusters ${exam.maxClusters}${draws ? ` in each of ${tries} draws` : ''}: ${why}.`,
+      );
+    }
+  }
+}
+
+/** Draws tried before an exam is refused as needing too many clusters. */
+const MAX_DRAWS = 200;
+
+/** One draw of the open questions and its placement on clusters (first fit). */
+function layout(exam: ExamDefinition, specs: QuestionSpec[], named: Set<string>, catalog: ScenarioCatalog, pick: (n: number) => number, opts: PlanOptions): ExamPlan {
   const used = new Set<string>();
   const chosen = specs.map((spec) => {
     const scenario = 'scenario' in spec ? catalog.require(spec.scenario) : draw(spec.draw.domain, catalog, named, used, pick, exam);
@@ -54,13 +75,6 @@ export function planExam(exam: ExamDefinition, catalog: ScenarioCatalog, opts: P
       params: resolveParams(scenario, given, { randomize: exam.randomizeParams, pick }),
     };
   });
-  if (clusters.length > exam.maxClusters) {
-    const why = clusters.map((c) => `${c.name}: lab ${c.lab}${c.touches.length ? `, ${c.touches.join('+')}` : ''} (questions ${c.questions.join(', ')})`).join('; ');
-    throw new AppError(
-      'invalid_scenario',
-      `Exam "${exam.id}" needs ${clusters.length} clusters (questions of different labs, or changing the same shared state, cannot share one), more than its maxClusters ${exam.maxClusters}: ${why}.`,
-    );
-  }
   return { exam: exam.id, questions, clusters, memoryMiB: clusters.length * opts.clusterMemoryMiB };
 }
 

@@ -98,6 +98,19 @@ describe('mock exams', () => {
     assert.throws(() => planExam(def, fakeCatalog(2), { clusterMemoryMiB: 1024 }), /draws more "Cluster Setup" questions than the catalog has scenarios for \(2\); add scenarios of that domain/);
   });
 
+  it('draws again when a draw would need more clusters than the exam allows; a fixed exam that cannot fit is refused', () => {
+    // Half the scenarios of each domain change kube-apiserver: a draw with two of those needs two clusters.
+    const catalog = fakeCatalog(4, (_domain, i) => (i < 2 ? ['kube-apiserver'] : []));
+    const def = exam({ drawByCurriculum: { total: 6 }, maxClusters: 1 });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const plan = planExam(def, catalog, { clusterMemoryMiB: 1024, pick: seededPick(seed) });
+      assert.equal(plan.clusters.length, 1, `seed ${seed}: a draw that fits one cluster`);
+      assert.ok(plan.questions.filter((q) => Number(q.scenarioId.split('-')[1]) < 2).length <= 1, 'at most one kube-apiserver question');
+    }
+    const fixed = exam({ questions: [{ scenario: 's0-0' }, { scenario: 's1-0' }], maxClusters: 1 });
+    assert.throws(() => planExam(fixed, catalog, { clusterMemoryMiB: 1024 }), /needs 2 clusters .*more than its maxClusters 1: cks1: lab default, kube-apiserver \(questions 1\); cks2/);
+  });
+
   it('refuses bad definitions, naming the file, line and field', () => {
     const { problems } = examsFrom({
       bad: [

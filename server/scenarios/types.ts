@@ -144,6 +144,16 @@ export interface NodeYamlCheck extends CheckBase, OnNode {
 }
 
 /**
+ * A Dockerfile on a node, parsed as BuildKit reads it (stages, the final stage's FROM, USER,
+ * ENTRYPOINT/CMD form, RUNs, COPY --from, ENV/ARG) and partially matched like an object.
+ */
+export interface NodeDockerfileCheck extends CheckBase, OnNode {
+  type: 'nodeDockerfile';
+  path: string;
+  match: unknown;
+}
+
+/**
  * An EncryptionConfiguration file on the node, judged as kube-apiserver uses it: the first provider
  * for `resource` (which encrypts every write) is one of `firstProviderOneOf` with keys of a valid
  * size, and with `identityLast` the last provider is `identity`.
@@ -204,6 +214,7 @@ export type Check =
   | NodeFileCheck
   | EtcdValueCheck
   | NodeYamlCheck
+  | NodeDockerfileCheck
   | EncryptionConfigCheck;
 export type CheckType = Check['type'];
 

@@ -3,6 +3,7 @@ import type { Check } from '../../scenarios/types.js';
 import type { CheckRunner } from '../types.js';
 import { runAdmissionCheck } from './admission.js';
 import { runCanICheck } from './canI.js';
+import { runNodeDockerfileCheck } from './dockerfile.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
@@ -14,7 +15,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -28,6 +29,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'encryptionConfig', runEncryptionConfigCheck);
   register(registry, 'canI', runCanICheck);
   register(registry, 'admission', runAdmissionCheck);
+  register(registry, 'nodeDockerfile', runNodeDockerfileCheck);
   return registry;
 }
 

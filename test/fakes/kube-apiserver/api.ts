@@ -9,6 +9,7 @@ import { applyDefaults, validate } from './defaults.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { findKind, findResource, groupVersion, type ResourceType } from './resources.js';
 import { SHAPES, unknownFields } from './schema.js';
+import { admitServiceAccount } from './serviceAccountAdmission.js';
 import { selectorFilter } from './selectors.js';
 import {
   alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
@@ -157,6 +158,7 @@ export class ResourceApi {
       throw invalid(req.rt.kind, req.rt.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
     this.admitRuntimeClass(req.rt, obj);
+    admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);

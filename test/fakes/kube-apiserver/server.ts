@@ -26,6 +26,7 @@ import { decodeKubeProtobuf, loadProtoSchema } from './protobuf.js';
 import { ObjectStore, objectsFile, type StoreEvent } from './store.js';
 import { toTable } from './table.js';
 import { ensureServingCert } from './tls.js';
+import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
 import { startCriEndpoint } from './cri.js';
 
@@ -298,6 +299,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   };
 
   const tls = await ensureServingCert(dir);
+  const stopRootCa = startRootCaPublisher(store, tls.cert);
   const httpServer = createServer(onRequest);
   const httpsServer = createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest);
   for (const s of [httpServer, httpsServer]) s.on('upgrade', onUpgrade);
@@ -359,6 +361,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       controlPlane?.dispose();
       if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
       cancelNode();
+      stopRootCa();
       exec.close();
       for (const w of watches) w.end();
       await kubelet.dispose();

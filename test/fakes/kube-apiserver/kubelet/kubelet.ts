@@ -13,6 +13,7 @@ import { findResource } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
 import { containerArgv, containerSandbox, normalizedImage, podDir, volumeHostPath } from './layout.js';
 import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js';
+import { writeProjectedVolume } from './projected.js';
 import { spawnInSandbox, startError } from './sandbox.js';
 import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
 
@@ -125,7 +126,14 @@ export class FakeKubelet {
     }
     rt.view = { ...runtime, apparmor: {} };
     writeRuntimeView(this.opts.clusterDir, pod, rt.view);
-    this.prepareVolumes(pod);
+    // A projected source that cannot be served (ServiceAccount or ConfigMap missing) fails the mount; the kubelet retries.
+    let mountError = this.prepareVolumes(pod);
+    while (mountError !== undefined) {
+      this.event(rt, 'FailedMount', mountError);
+      await this.sleep(rt, CREATE_RETRY_MS);
+      if (rt.stopped) return;
+      mountError = this.prepareVolumes(pod);
+    }
     rt.record.sandboxReady = true;
     this.write(rt);
     const inits: Record<string, any>[] = pod.spec?.initContainers ?? [];
@@ -216,7 +224,8 @@ export class FakeKubelet {
     });
   }
 
-  private prepareVolumes(pod: KubeObject): void {
+  /** Creates the pod's volume directories and their files; the FailedMount message of a projected volume that cannot be served. */
+  private prepareVolumes(pod: KubeObject): string | undefined {
     const dir = podDir(this.opts.clusterDir, pod.metadata.namespace, pod.metadata.name);
     for (const v of (pod.spec?.volumes ?? []) as Record<string, any>[]) {
       const host = volumeHostPath(dir, v);
@@ -225,6 +234,11 @@ export class FakeKubelet {
         continue;
       }
       mkdirSync(host, { recursive: true });
+      if (v.projected) {
+        const err = writeProjectedVolume(this.opts.store, pod, pod.spec?.nodeName ?? this.opts.nodeName, v, host);
+        if (err !== undefined) return err;
+        continue;
+      }
       const source = v.configMap ? { rt: 'configmaps', name: v.configMap.name } : v.secret ? { rt: 'secrets', name: v.secret.secretName } : undefined;
       if (!source) continue;
       const type = findResource('', 'v1', source.rt)!;
@@ -233,6 +247,7 @@ export class FakeKubelet {
         writeFileSync(join(host, k), source.rt === 'secrets' ? Buffer.from(val, 'base64') : val);
       }
     }
+    return undefined;
   }
 
   private resolveRuntime(pod: KubeObject): ReturnType<typeof resolveRuntime> {

@@ -130,7 +130,7 @@ describe('NodePtyTerminal (real pty running bash)', function () {
     assert.match(term.attach(client).replay, /fin2/);
   });
 
-  it('gets the prompt back quickly after Ctrl-C under `yes` once the client acks', async () => {
+  it('gets the prompt back after Ctrl-C under `yes` once the client acks (how fast: npm run bench)', async () => {
     const client = new RecordingClient(false);
     const term = harness.shell();
     const att = term.attach(client);
@@ -140,12 +140,11 @@ describe('NodePtyTerminal (real pty running bash)', function () {
     await waitFor(() => term.paused, 'flow control to pause the pty');
 
     att.write('\x03');
-    const started = Date.now();
     const seen = client.chunks.length;
     client.ack = (n) => att.ack(n);
     att.ack(client.received);
-    await waitFor(() => client.chunks.slice(seen).join('').includes(PROMPT), 'the prompt after Ctrl-C', 3000);
-    assert.ok(Date.now() - started < 3000);
+    // Without the ack the pty stays paused and the prompt never comes; the bound is for a loaded CI machine.
+    await waitFor(() => client.chunks.slice(seen).join('').includes(PROMPT), 'the prompt after Ctrl-C', 20_000);
     att.write('echo back$((1+1))\r');
     await waitFor(() => client.text.includes('back2'), 'the shell to run commands again');
   });

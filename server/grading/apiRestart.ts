@@ -76,6 +76,7 @@ export class ProbeTrace {
     };
     if (probes.apiHealth) wrapped.apiHealth = () => probes.apiHealth!();
     if (probes.dryRunCreate) wrapped.dryRunCreate = (obj) => ((this.usedApi = true), probes.dryRunCreate!(obj));
+    if (probes.listPods) wrapped.listPods = (ns, selector) => ((this.usedApi = true), probes.listPods!(ns, selector));
     if (probes.accessReview) wrapped.accessReview = (who, attrs) => ((this.usedApi = true), probes.accessReview!(who, attrs));
     return wrapped;
   }

@@ -47,6 +47,11 @@ export interface ExecOutcome {
 export interface ClusterProbes {
   getObject(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<Record<string, unknown> | null>;
   podExec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecOutcome>;
+  /**
+   * Pods of `namespace` whose labels match `selector` (matchLabels), as the API lists them.
+   * Optional: probes without it cannot pick a pod by selector (`connectivity` checks).
+   */
+  listPods?(namespace: string, selector: Record<string, string>): Promise<Record<string, unknown>[]>;
   /** A command on a node of the cluster: `node` is `control-plane` (default), `worker`, `worker2` … */
   nodeExec(command: string[], node?: string): Promise<ExecOutcome>;
   /**

@@ -1,5 +1,5 @@
 /** ClusterProbes over @kubernetes/client-node: objects from the API, pod exec, node exec. */
-import { AuthorizationV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
 import { API_RESTARTING } from '../grading/apiRestart.js';
 import { ApiUnavailableError, ProbeError, type AccessAttributes, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type DryRunAnswer, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
@@ -84,6 +84,14 @@ export class ClientNodeProbes implements ClusterProbes {
       },
       { kind: ref.kind, name: ref.name, namespace: ref.namespace },
     );
+  }
+
+  /** Pods of a namespace matching the labels (what `kubectl get pods -l k=v` lists). */
+  async listPods(namespace: string, selector: Record<string, string>): Promise<Record<string, unknown>[]> {
+    const api = this.kc.makeApiClient(CoreV1Api);
+    const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const list = await this.withApiRetry(() => api.listNamespacedPod({ namespace, labelSelector }), { kind: 'PodList', namespace });
+    return list.items as unknown as Record<string, unknown>[];
   }
 
   /** RBAC's answer for a user (SubjectAccessReview: what `kubectl auth can-i --as` asks). */

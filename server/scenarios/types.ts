@@ -203,8 +203,42 @@ export interface AdmissionCheck extends CheckBase {
   messageMatches?: string;
 }
 
+/** Where a connectivity probe runs: a pod by name, or the first Running pod matching `selector` (matchLabels). */
+export interface ConnectivitySource {
+  namespace: string;
+  pod?: string;
+  selector?: Record<string, string>;
+  container?: string;
+}
+
+/**
+ * What a connectivity probe tries: a Service's ClusterIP and port, a pod's IP and port (by name or
+ * selector), a host (IP or name) and port, or a DNS name to resolve. `namespace` defaults to the
+ * source's.
+ */
+export type ConnectivityTarget =
+  | { service: string; namespace?: string; port: number }
+  | { pod?: string; selector?: Record<string, string>; namespace?: string; port: number }
+  | { host: string; port: number }
+  | { dns: string };
+
+/**
+ * Pod-to-pod connectivity graded by its effect: from inside a pod, busybox `nc -z -w T` to the
+ * target (or `nslookup` for `dns`). `reach`: the TCP connection opens (for `dns`: the name
+ * resolves). `noReach`: the connection times out or is refused (for `dns`: no answer or NXDOMAIN).
+ */
+export interface ConnectivityCheck extends CheckBase {
+  type: 'connectivity';
+  from: ConnectivitySource;
+  to: ConnectivityTarget;
+  expect: 'reach' | 'noReach';
+  /** nc's connect timeout (-w), default 2 s. */
+  timeoutSeconds?: number;
+}
+
 export type Check =
   | AdmissionCheck
+  | ConnectivityCheck
   | CanICheck
   | ObjectCheck
   | ObjectAbsentCheck

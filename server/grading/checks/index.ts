@@ -5,6 +5,7 @@ import { runAdmissionCheck } from './admission.js';
 import { runCanICheck } from './canI.js';
 import { runNodeDockerfileCheck } from './dockerfile.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
+import { runConnectivityCheck } from './connectivity.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
 import { runEtcdValueCheck } from './etcd.js';
@@ -15,7 +16,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -30,6 +31,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'canI', runCanICheck);
   register(registry, 'admission', runAdmissionCheck);
   register(registry, 'nodeDockerfile', runNodeDockerfileCheck);
+  register(registry, 'connectivity', runConnectivityCheck);
   return registry;
 }
 

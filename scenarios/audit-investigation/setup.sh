@@ -42,10 +42,12 @@ NOW=$(date -u +%s)
 T=$((NOW - 3300))
 ts() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.%6NZ; }
 
-sa_user() { # namespace name pod node
-  jq -cn --arg ns "$1" --arg n "$2" --arg pod "$3" --arg uid "$(cat /proc/sys/kernel/random/uuid)" --arg jti "$(cat /proc/sys/kernel/random/uuid)" \
+# A ServiceAccount token's user, as the API server records it (uid: the ServiceAccount's own).
+sa_user() { # namespace name pod
+  jq -cn --arg ns "$1" --arg n "$2" --arg pod "$3" --arg node "$(hostname)" --arg jti "$(cat /proc/sys/kernel/random/uuid)" \
+    --arg uid "$(kubectl -n "$1" get serviceaccount "$2" -o jsonpath='{.metadata.uid}')" \
     '{username: "system:serviceaccount:\($ns):\($n)", uid: $uid, groups: ["system:serviceaccounts", "system:serviceaccounts:\($ns)", "system:authenticated"],
-      extra: {"authentication.kubernetes.io/credential-id": ["JTI=\($jti)"], "authentication.kubernetes.io/node-name": ["cks-control-plane"], "authentication.kubernetes.io/pod-name": [$pod]}}'
+      extra: {"authentication.kubernetes.io/credential-id": ["JTI=\($jti)"], "authentication.kubernetes.io/node-name": [$node], "authentication.kubernetes.io/pod-name": [$pod]}}'
 }
 REPORTER=$(sa_user payments report-generator report-generator-7c9d5b8f6-x2kqp)
 BILLING=$(sa_user payments billing-api billing-api-5f6b7d9c4-m8r2t)
@@ -76,7 +78,8 @@ req() {
   jq -cn --arg id "$id" --arg uri "$uri" --arg verb "$verb" --argjson user "$user" --arg ip "$ip" --arg ua "$ua" --argjson ref "$ref" --argjson status "$status" --arg t0 "$t0" --arg t1 "$t1" --arg d "$decision" --arg r "$reason" \
     '{kind: "Event", apiVersion: "audit.k8s.io/v1", level: "Metadata", auditID: $id, stage: "ResponseComplete", requestURI: $uri, verb: $verb, user: $user, sourceIPs: [$ip], userAgent: $ua, objectRef: $ref, responseStatus: $status, requestReceivedTimestamp: $t0, stageTimestamp: $t1, annotations: {"authorization.k8s.io/decision": $d, "authorization.k8s.io/reason": $r}}' >> "$LOG"
 }
-secret_ref() { jq -cn --arg ns "$1" --arg n "$2" '{resource: "secrets", namespace: $ns, apiVersion: "v1"} + (if $n == "" then {} else {name: $n} end)'; }
+# objectRef keys in the order kube-apiserver writes them; a list has no name.
+secret_ref() { jq -cn --arg ns "$1" --arg n "$2" '{resource: "secrets", namespace: $ns} + (if $n == "" then {} else {name: $n} end) + {apiVersion: "v1"}'; }
 lease() { # at user agent name
   req "$1" update "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/$3?timeout=5s" "$2" 172.18.0.2 "$3/v1.34.0 (linux/amd64) kubernetes/f28b4c9/leader-election" \
     "$(jq -cn --arg n "$3" '{resource: "leases", namespace: "kube-system", name: $n, apiGroup: "coordination.k8s.io", apiVersion: "v1"}')" 200 \

@@ -74,6 +74,9 @@ kubectl delete clusterrolebinding report-generator-secrets --ignore-not-found >/
       const keys = await q('select(.stage == "ResponseComplete") | keys_unsorted | join(",")');
       assert.equal(new Set(keys).size, 1);
       assert.equal(keys[0], 'kind,apiVersion,level,auditID,stage,requestURI,verb,user,sourceIPs,userAgent,objectRef,responseStatus,requestReceivedTimestamp,stageTimestamp,annotations');
+      assert.deepEqual([...new Set(await q('select(.objectRef.name == "db-credentials") | .objectRef | keys_unsorted | join(",")'))], ['resource,namespace,name,apiVersion']);
+      const uid = (await world.provider.nodeExec(cluster, ['kubectl', '-n', 'payments', 'get', 'serviceaccount', 'report-generator', '-o', 'jsonpath={.metadata.uid}'], { env: KUBECONFIG })).stdout;
+      assert.deepEqual([...new Set(await q('select(.user.username == "system:serviceaccount:payments:report-generator") | .user.uid'))], [uid]);
       const stages = await q('.auditID');
       assert.ok(stages.length > 20 && stages.length % 2 === 0);
       const forbidden = await q('select(.responseStatus.code == 403 and .objectRef.name == "smtp-relay") | "\\(.annotations["authorization.k8s.io/decision"]) \\(.responseStatus.message)"');

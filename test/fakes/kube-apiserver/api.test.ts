@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import { startTestServer } from './testHelpers.js';
+import { kubectl, startTestServer } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -112,6 +112,15 @@ describe('fake kube-apiserver: REST semantics through @kubernetes/client-node', 
     assert.equal(res.status, 400);
     const s = (await res.json()) as { message: string };
     assert.equal(s.message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].volumes"');
+  });
+
+  it('merges Secret stringData into data on update and patch too, as the API server does', async () => {
+    await objects.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rotated', namespace: 'default' }, data: { password: Buffer.from('old').toString('base64') } } as KubernetesObject);
+    const patched = await kubectl(t.kubeconfigFile, ['patch', 'secret', 'rotated', '-n', 'default', '-p', '{"stringData":{"password":"new"}}']);
+    assert.equal(patched.code, 0, patched.stderr);
+    const after = await core.readNamespacedSecret({ name: 'rotated', namespace: 'default' });
+    assert.equal(Buffer.from(after.data?.password ?? '', 'base64').toString(), 'new');
+    assert.equal((after as { stringData?: unknown }).stringData, undefined, 'stringData is write-only');
   });
 
   it('keeps objects across a restart of the fake (objects.json)', async () => {

@@ -223,6 +223,8 @@ export class ResourceApi {
         throw invalid('Pod', '', req.name!, [{ reason: 'FieldValueForbidden', field: 'spec', message: POD_UPDATE_FORBIDDEN }]);
       }
     }
+    // Secret stringData is write-only on update too: merged into data (kubectl patch -p '{"stringData":…}').
+    if (rt.kind === 'Secret' && next.stringData) applyDefaults('Secret', next);
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
     const causes = validate(rt.kind, next);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);

@@ -19,10 +19,13 @@ describe('fake kube-apiserver: REST semantics through @kubernetes/client-node', 
   });
   after(async () => t.dispose());
 
-  it('rejects requests without the bearer token with a 401 Status', async () => {
-    const res = await fetch(`${t.server.url}/api/v1/namespaces`);
+  it('rejects a token it does not know with a 401 Status; without a token (anonymous, as kubeadm leaves it) RBAC says 403', async () => {
+    const res = await fetch(`${t.server.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer not-a-token' } });
     assert.equal(res.status, 401);
     assert.deepEqual(await res.json(), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    const anonymous = await fetch(`${t.server.url}/api/v1/namespaces`);
+    assert.equal(anonymous.status, 403);
+    assert.match(((await anonymous.json()) as { message: string }).message, /User "system:anonymous" cannot list resource "namespaces"/);
   });
 
   it('serves version and discovery like a v1.33 cluster', async () => {

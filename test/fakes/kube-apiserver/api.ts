@@ -10,6 +10,7 @@ import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { findKind, findResource, groupVersion, type ResourceType } from './resources.js';
 import { SHAPES, unknownFields } from './schema.js';
 import { admitServiceAccount } from './serviceAccountAdmission.js';
+import { serviceNodePorts } from './kubernetesService.js';
 import { selectorFilter } from './selectors.js';
 import {
   alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
@@ -186,6 +187,7 @@ export class ResourceApi {
     if (causes.length > 0) throw invalid(rt.kind, rt.group, String(obj.metadata.name), causes);
     const ns = rt.namespaced ? String(obj.metadata.namespace) : '';
     if (this.store.get(rt, ns, obj.metadata.name)) throw alreadyExists(rt.resource, rt.group, obj.metadata.name);
+    if (rt.kind === 'Service') serviceNodePorts(this.store, obj);
     if ('spec' in obj && rt.kind !== 'Namespace') obj.metadata.generation = 1;
     const created = this.store.create(rt, obj);
     if (rt === NAMESPACES && !this.store.get(SERVICEACCOUNTS, created.metadata.name, 'default')) {
@@ -223,6 +225,7 @@ export class ResourceApi {
         throw invalid('Pod', '', req.name!, [{ reason: 'FieldValueForbidden', field: 'spec', message: POD_UPDATE_FORBIDDEN }]);
       }
     }
+    if (rt.kind === 'Service' && req.subresource !== 'status') serviceNodePorts(this.store, next, current);
     // Secret stringData is write-only on update too: merged into data (kubectl patch -p '{"stringData":…}').
     if (rt.kind === 'Secret' && next.stringData) applyDefaults('Secret', next);
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;

@@ -16,6 +16,8 @@ import type { Logger } from '../../../server/log/index.js';
 import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { admissionFromFlags } from './admission.js';
+import { authFromFlags, type AuthConfig } from './authn.js';
+import { ensureKubernetesService } from './kubernetesService.js';
 import type { ObjectStore } from './store.js';
 
 /** One container as the CRI reports it. */
@@ -56,7 +58,7 @@ const MANIFESTS = '/etc/kubernetes/manifests';
 const POLL_MS = 150;
 const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
 
-type Verdict = { ok: true; config: EncryptionConfig | undefined; plugins: Set<string> } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
+type Verdict = { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
 
 /** Simulates the kubelet's handling of the control-plane static pods. */
 export class StaticControlPlane {
@@ -90,7 +92,7 @@ export class StaticControlPlane {
     this.manifest = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
     const verdict = this.evaluate(this.manifest);
     if (verdict.ok === true) {
-      this.applyConfig(verdict.config, verdict.plugins);
+      this.applyConfig(verdict);
       const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
       this.log(c, startLines(this.opts.nodeName));
     } else {
@@ -133,7 +135,7 @@ export class StaticControlPlane {
     if (this.disposed) return;
     const verdict = this.evaluate(this.manifest);
     if (verdict.ok !== true) return this.afterFailedStart(verdict);
-    this.applyConfig(verdict.config, verdict.plugins);
+    this.applyConfig(verdict);
     const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
     this.log(c, startLines(this.opts.nodeName));
     await this.opts.listen();
@@ -174,6 +176,8 @@ export class StaticControlPlane {
     const admission = admissionFromFlags(args);
     if ('error' in admission) return { ok: false, error: admission.error };
     const { plugins } = admission;
+    const auth = authFromFlags(args);
+    if ('error' in auth) return { ok: false, error: auth.error };
     let configPath: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const [flag, inline] = splitFlag(args[i]!);
@@ -181,7 +185,7 @@ export class StaticControlPlane {
       if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
       if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
     }
-    if (configPath === undefined) return { ok: true, config: undefined, plugins };
+    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth };
     const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
     if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
     const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
@@ -189,15 +193,17 @@ export class StaticControlPlane {
     const content = this.readNode(hostPath);
     if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
     try {
-      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins };
+      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth };
     } catch (e) {
       if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
       throw e;
     }
   }
 
-  private applyConfig(config: EncryptionConfig | undefined, plugins: Set<string>): void {
+  private applyConfig({ config, plugins, auth }: Extract<Verdict, { ok: true }>): void {
     this.opts.store.admissionPlugins = plugins;
+    this.opts.store.apiserverAuth = auth;
+    ensureKubernetesService(this.opts.store); // its kubernetesservice controller, at start
     this.opts.store.encodeForStorage = config
       ? (rt, obj) => encryptValue(providersFor(config, rt.group, rt.resource), etcdKey(rt, obj.metadata.namespace ?? '', obj.metadata.name), plainValue(rt, obj))
       : undefined;

@@ -145,18 +145,32 @@ export function bootstrapPolicy(store: ObjectStore): void {
       { apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'statefulsets', 'replicasets'], verbs: ALL_VERBS_READ },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies', 'ingresses'], verbs: ALL_VERBS_READ },
     ],
+    // What every caller may ask (bootstrappolicy: system:public-info-viewer, system:discovery, system:basic-user).
+    'system:public-info-viewer': [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }],
+    'system:discovery': [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }],
+    'system:basic-user': [
+      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+    ],
   };
   const labels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
   for (const [name, rules] of Object.entries(roles)) {
     if (store.get(RT.clusterRoles, '', name)) continue;
     store.create(RT.clusterRoles, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }, rules });
   }
-  if (!store.get(RT.clusterRoleBindings, '', 'cluster-admin')) {
+  const bindings: Record<string, string[]> = {
+    'cluster-admin': ['system:masters'],
+    'system:public-info-viewer': ['system:authenticated', 'system:unauthenticated'],
+    'system:discovery': ['system:authenticated'],
+    'system:basic-user': ['system:authenticated'],
+  };
+  for (const [name, groups] of Object.entries(bindings)) {
+    if (store.get(RT.clusterRoleBindings, '', name)) continue;
     store.create(RT.clusterRoleBindings, {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding',
-      metadata: { name: 'cluster-admin', labels, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
+      metadata: { name, labels, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
     });
   }
 }

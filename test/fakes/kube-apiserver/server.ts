@@ -17,7 +17,11 @@ import { ExecServer, rejectUpgrade } from './exec.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { podDir } from './kubelet/layout.js';
 import { ensureNode, NODE_IP } from './node.js';
-import { authorize, bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
+import { bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
+import { Authenticator } from './authn.js';
+import { authorizeChain } from './nodeAuthorizer.js';
+import { admitNodeWrite } from './nodeRestriction.js';
+import { startKubernetesServiceController } from './kubernetesService.js';
 import { apiResourceList, findResource, groupVersion } from './resources.js';
 import { parseResourcePath, type ResourcePath } from './router.js';
 import { selectorFilter } from './selectors.js';
@@ -88,10 +92,7 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-const ANONYMOUS = new Set(['/version', '/healthz', '/readyz', '/livez']);
-
-/** Who the bearer token is: kubeadm's admin.conf user, in a group bound to cluster-admin. */
-const ADMIN: UserInfo = { user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+const HEALTH = new Set(['/version', '/healthz', '/readyz', '/livez']);
 
 /** The authorizer's attributes of a resource request (kube-apiserver's RequestInfo: verb from the method). */
 function requestAttributes(method: string, rp: ResourcePath, q: URLSearchParams): Attributes {
@@ -100,6 +101,11 @@ function requestAttributes(method: string, rp: ResourcePath, q: URLSearchParams)
     : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch'
     : method === 'DELETE' ? (rp.name === undefined ? 'deletecollection' : 'delete') : method.toLowerCase();
   return { verb, group: rp.rt.group, resource: rp.rt.resource, subresource: rp.subresource ?? '', name: rp.name ?? '', namespace: rp.namespace ?? '' };
+}
+
+/** kube-apiserver's 403 for a non-resource URL (`/api`, `/healthz` …). */
+function forbiddenPath(who: UserInfo, verb: string, path: string): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `forbidden: User "${who.user}" cannot ${verb} path "${path}"`, reason: 'Forbidden', details: {}, code: 403 });
 }
 
 function forbiddenStatus(message: string, rp: ResourcePath): StatusError {
@@ -136,7 +142,22 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
 
   // Set once the static pods are simulated; a starting kube-apiserver is not ready yet.
   let controlPlane: StaticControlPlane | undefined;
-  const authorized = (req: IncomingMessage): boolean => req.headers.authorization === `Bearer ${token}`;
+  // Who a request is (admin token, a kubelet's token, anonymous) and what the authorizer chain lets it do.
+  const authn = new Authenticator(token, [nodeName, ...workers.map((w) => w.name)]);
+  const stopKubernetesService = startKubernetesServiceController(store);
+  const requester = (req: IncomingMessage): UserInfo => {
+    const who = authn.authenticate(req.headers, store.apiserverAuth);
+    if (!who) throw unauthorized();
+    const acting = impersonatedUser(req.headers);
+    if (acting && !who.groups.includes('system:masters')) {
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `users "${acting.user}" is forbidden: User "${who.user}" cannot impersonate resource "users" in API group "" at the cluster scope`, reason: 'Forbidden', details: { name: acting.user, kind: 'users' }, code: 403 });
+    }
+    return acting ?? who;
+  };
+  const allowPath = (who: UserInfo, method: string, path: string): void => {
+    const verb = method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase();
+    if (!authorizeChain(store, store.apiserverAuth, who, { verb, path }).allowed) throw forbiddenPath(who, verb, path);
+  };
 
   const onRequest: RequestListener = (req, res) => {
     void (async () => {
@@ -156,13 +177,14 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     let body = rawBody;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/$/, '') || '/';
-    if (ANONYMOUS.has(path)) {
+    const who = requester(req);
+    if (!parseResourcePath(path)) allowPath(who, req.method ?? 'GET', path);
+    if (HEALTH.has(path)) {
       if (path === '/version') return sendJson(res, 200, versionInfo());
       if (controlPlane?.state === 'starting' && path !== '/livez') return notReady(res, path.slice(1));
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
-    if (!authorized(req)) throw unauthorized();
     if (path === '/openapi/v2') {
       const pb = openapiV2Protobuf();
       res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': pb.length }).end(pb);
@@ -172,26 +194,23 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     if (discovery) return sendJson(res, 200, discovery);
     const rp = parseResourcePath(path);
     if (!rp) throw pathNotFound();
+    const method = req.method ?? 'GET';
+    // The authorizer chain (--authorization-mode) decides, also for `kubectl --as=…`.
+    const attrs = requestAttributes(method, rp, url.searchParams);
+    if (!authorizeChain(store, store.apiserverAuth, who, attrs).allowed) throw forbiddenStatus(forbiddenMessage(who, attrs), rp);
     if (rp.subresource === 'exec') throw badRequest('Upgrade request required');
     if (rp.subresource === 'log') return sendLog(res, rp, url.searchParams);
-    const method = req.method ?? 'GET';
     if (method === 'GET' && rp.name === undefined && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) return watch(req, res, rp, url.searchParams);
     let contentType = req.headers['content-type'] ?? 'application/json';
     if (body.length > 0 && contentType.startsWith('application/vnd.kubernetes.protobuf')) {
       body = Buffer.from(JSON.stringify(decodeKubeProtobuf(protoSchema, body)));
       contentType = 'application/json';
     }
-    const acting = impersonatedUser(req.headers);
     if (rp.rt.review) {
       if (method !== 'POST' || rp.name !== undefined) throw methodNotAllowed();
-      return sendJson(res, 201, accessReview(rp.rt.review, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>, acting ?? ADMIN));
+      return sendJson(res, 201, accessReview(rp.rt.review, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>, who));
     }
-    if (acting) {
-      // `kubectl --as=…`: the request runs as that user, so RBAC decides.
-      const attrs = requestAttributes(method, rp, url.searchParams);
-      if (!authorize(store, acting, attrs).allowed) throw forbiddenStatus(forbiddenMessage(acting, attrs), rp);
-    }
-    const answer = api.handle({
+    const request = {
       method,
       rt: rp.rt,
       ...(rp.namespace !== undefined ? { namespace: rp.namespace } : {}),
@@ -200,7 +219,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       query: url.searchParams,
       contentType,
       body,
-    });
+    };
+    admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
+    const answer = api.handle(request);
     const headers: Record<string, string[]> = {};
     if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');
@@ -223,7 +244,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const attrs: Attributes = ra
       ? { verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '', namespace: ra.namespace ?? '' }
       : { verb: nra!.verb ?? '', path: nra!.path ?? '' };
-    const verdict = authorize(store, who, attrs);
+    const verdict = authorizeChain(store, store.apiserverAuth, who, attrs);
     const kindName = kind === 'self' ? 'SelfSubjectAccessReview' : 'SubjectAccessReview';
     return { kind: kindName, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: verdict.allowed, ...(verdict.reason ? { reason: verdict.reason } : {}) } };
   };
@@ -292,9 +313,16 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
 
   const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!authorized(req)) return rejectUpgrade(socket, unauthorized());
+    let who: UserInfo;
+    try {
+      who = requester(req);
+    } catch (e) {
+      return rejectUpgrade(socket, e as StatusError);
+    }
     const rp = parseResourcePath(url.pathname);
     if (!rp || rp.subresource !== 'exec' || rp.namespace === undefined || rp.name === undefined) return rejectUpgrade(socket, pathNotFound());
+    const attrs: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', name: rp.name, namespace: rp.namespace };
+    if (!authorizeChain(store, store.apiserverAuth, who, attrs).allowed) return rejectUpgrade(socket, forbiddenStatus(forbiddenMessage(who, attrs), rp));
     exec.upgrade(req, socket, head, rp.namespace, rp.name, url.searchParams);
   };
 
@@ -362,6 +390,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
       cancelNode();
       stopRootCa();
+      stopKubernetesService();
       exec.close();
       for (const w of watches) w.end();
       await kubelet.dispose();

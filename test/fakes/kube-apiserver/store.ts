@@ -3,6 +3,7 @@
  * persistence to `<dir>/objects.json` so a restarted fake keeps its state.
  */
 import { KUBEADM_PLUGINS } from './admission.js';
+import { KUBEADM_AUTH, type AuthConfig } from './authn.js';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ export class ObjectStore {
   encodeForStorage: ((rt: ResourceType, obj: KubeObject) => Buffer | undefined) | undefined;
   /** Set by the control-plane simulation from kube-apiserver's flags: the admission plugins it runs. */
   admissionPlugins: ReadonlySet<string> = KUBEADM_PLUGINS;
+  /** Set by the control-plane simulation from kube-apiserver's flags: --anonymous-auth and --authorization-mode. */
+  apiserverAuth: AuthConfig = KUBEADM_AUTH;
 
   constructor(private readonly file?: string) {
     this.events.setMaxListeners(0);

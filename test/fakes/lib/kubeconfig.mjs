@@ -58,8 +58,8 @@ export function kindKubeconfigFromNode(cluster, api, nodeRoot) {
   return toYaml(ordered(cfg));
 }
 
-/** kubeadm-shaped kubeconfig for files under /etc/kubernetes (admin.conf, scheduler.conf …). */
-export function nodeKubeconfig(cluster, api, user) {
+/** kubeadm-shaped kubeconfig for files under /etc/kubernetes (admin.conf, scheduler.conf …); `token` defaults to the admin token. */
+export function nodeKubeconfig(cluster, api, user, token = api.token) {
   return toYaml({
     apiVersion: 'v1',
     clusters: [{ cluster: clusterEntry(api), name: cluster }],
@@ -67,7 +67,7 @@ export function nodeKubeconfig(cluster, api, user) {
     'current-context': `${user}@${cluster}`,
     kind: 'Config',
     preferences: {},
-    users: [{ name: user, user: { token: api.token } }],
+    users: [{ name: user, user: { token } }],
   });
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { staticPodManifests } from './manifests.mjs';
 import { nodeKubeconfig } from './kubeconfig.mjs';
+import { nodeToken } from './node-token.mjs';
 
 const PKI_FILES = [
   'ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key',
@@ -68,7 +69,9 @@ export function writeKubeconfigs(root, cluster, api) {
   write(root, 'etc/kubernetes/super-admin.conf', nodeKubeconfig(cluster, api, 'kubernetes-super-admin'), 0o600);
   write(root, 'etc/kubernetes/controller-manager.conf', nodeKubeconfig(cluster, api, 'system:kube-controller-manager'), 0o600);
   write(root, 'etc/kubernetes/scheduler.conf', nodeKubeconfig(cluster, api, 'system:kube-scheduler'), 0o600);
-  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${cluster}-control-plane`), 0o600);
+  // The kubelet's own identity (system:node:<node>); see node-token.mjs.
+  const node = `${cluster}-control-plane`;
+  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`, nodeToken(api.token, node)), 0o600);
 }
 
 /** kindnet's CNI config ("Installing CNI"). */
@@ -92,6 +95,6 @@ export function writeCriTools(root, api) {
 
 /** What `kubeadm join` leaves on a worker: the kubelet's kubeconfig and the cluster CA. */
 export function writeWorkerFiles(root, cluster, node, api) {
-  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`), 0o600);
+  write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`, nodeToken(api.token, node)), 0o600);
   write(root, 'etc/kubernetes/pki/ca.crt', '# placeholder ca.crt (fake node: no real TLS)\n');
 }

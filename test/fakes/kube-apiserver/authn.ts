@@ -1,0 +1,116 @@
+/**
+ * Who a request is, and which authorizers judge it, as kube-apiserver v1.34 decides from its flags.
+ *
+ * Authentication: the admin bearer token is kubeadm's admin.conf user (group system:masters); a
+ * node's token (see test/fakes/lib/node-token.mjs — real kind uses a client certificate with
+ * CN=system:node:<node>, O=system:nodes) is that kubelet; a request without credentials is
+ * `system:anonymous` in group `system:unauthenticated` while --anonymous-auth is on (its default,
+ * and kubeadm's), else 401. A bearer token nobody knows is 401 even with anonymous auth on.
+ *
+ * Flags: --anonymous-auth (bool), --authorization-mode (ordered list of Node, RBAC, AlwaysAllow,
+ * AlwaysDeny, ABAC, Webhook; kube-apiserver's own default is AlwaysAllow). A value kube-apiserver
+ * refuses, or a flag it does not know in this family (a typo such as --anonymus-auth), makes it
+ * exit at start with its own message.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { nodeToken } from '../lib/node-token.mjs';
+import type { UserInfo } from './rbac.js';
+
+/** kube-apiserver's authentication and authorization settings. */
+export interface AuthConfig {
+  anonymous: boolean;
+  modes: readonly string[];
+}
+
+/** kubeadm's (kind's) kube-apiserver: anonymous auth on (flag unset), --authorization-mode=Node,RBAC. */
+export const KUBEADM_AUTH: AuthConfig = { anonymous: true, modes: ['Node', 'RBAC'] };
+
+/** The admin.conf user: bound to cluster-admin through system:masters. */
+export const ADMIN: UserInfo = { user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+export const ANONYMOUS: UserInfo = { user: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+const MODES = new Set(['AlwaysAllow', 'AlwaysDeny', 'ABAC', 'Webhook', 'RBAC', 'Node']);
+
+/** Flags of this family kube-apiserver v1.34 knows (kube-apiserver --help). */
+const KNOWN_FLAGS = new Set([
+  '--anonymous-auth', '--authentication-config', '--authentication-token-webhook-cache-ttl', '--authentication-token-webhook-config-file',
+  '--authentication-token-webhook-version', '--authorization-config', '--authorization-mode', '--authorization-policy-file',
+  '--authorization-webhook-cache-authorized-ttl', '--authorization-webhook-cache-unauthorized-ttl', '--authorization-webhook-config-file',
+  '--authorization-webhook-version', '--enable-admission-plugins', '--disable-admission-plugins', '--admission-control-config-file',
+]);
+
+/** The settings a kube-apiserver started with `args` uses, or the error it exits with. */
+export function authFromFlags(args: string[]): AuthConfig | { error: string } {
+  let anonymous = true;
+  let modes: string[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    if (!KNOWN_FLAGS.has(flag) && [...KNOWN_FLAGS].some((k) => looksLike(flag, k))) return { error: `unknown flag: ${flag}` };
+    if (flag === '--anonymous-auth') {
+      // A bool flag: `--anonymous-auth` alone means true; its value only with `=`.
+      const value = eq < 0 ? 'true' : arg.slice(eq + 1);
+      const parsed = parseBool(value);
+      if (parsed === undefined) return { error: `invalid argument "${value}" for "--anonymous-auth" flag: strconv.ParseBool: parsing "${value}": invalid syntax` };
+      anonymous = parsed;
+    } else if (flag === '--authorization-mode') {
+      const value = eq < 0 ? (args[++i] ?? '') : arg.slice(eq + 1);
+      // A string-slice flag: given twice, the lists add up.
+      modes = [...(modes ?? []), ...value.split(',').map((m) => m.trim()).filter(Boolean)];
+    }
+  }
+  modes ??= ['AlwaysAllow'];
+  if (modes.length === 0) return { error: 'at least one authorization-mode must be passed' };
+  const bad = modes.find((m) => !MODES.has(m));
+  if (bad) return { error: `authorization-mode "${bad}" is not a valid mode` };
+  if (modes.includes('ABAC')) return { error: "authorization-mode ABAC's authorization policy file not passed" };
+  if (modes.includes('Webhook')) return { error: "authorization-mode Webhook's authorization config file not passed" };
+  return { anonymous, modes };
+}
+
+/** Go's strconv.ParseBool. */
+function parseBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+/** A typo of a known flag (edit distance ≤ 2), which kube-apiserver rejects as unknown. */
+function looksLike(flag: string, known: string): boolean {
+  if (Math.abs(flag.length - known.length) > 2) return false;
+  let prev = Array.from({ length: known.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= flag.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= known.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (flag[i - 1] === known[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[known.length]! <= 2;
+}
+
+/** The identities the fake knows by bearer token: the admin and each node's kubelet. */
+export class Authenticator {
+  private readonly tokens = new Map<string, UserInfo>();
+
+  constructor(adminToken: string, nodeNames: string[]) {
+    this.tokens.set(adminToken, ADMIN);
+    for (const n of nodeNames) this.tokens.set(nodeToken(adminToken, n), { user: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
+  }
+
+  /** The request's user, or null for 401 (a token nobody knows; no credentials while anonymous auth is off). */
+  authenticate(headers: IncomingHttpHeaders, config: AuthConfig): UserInfo | null {
+    const header = headers.authorization;
+    if (typeof header === 'string' && header !== '') {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      return (m && this.tokens.get(m[1]!)) || null;
+    }
+    return config.anonymous ? ANONYMOUS : null;
+  }
+}
+
+/** Is this the kubelet of a node? (kube-apiserver's nodeidentifier: user system:node:<name> in group system:nodes) */
+export function nodeIdentity(who: UserInfo): string | undefined {
+  if (!who.user.startsWith('system:node:') || !who.groups.includes('system:nodes')) return undefined;
+  return who.user.slice('system:node:'.length) || undefined;
+}

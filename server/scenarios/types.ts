@@ -254,6 +254,8 @@ export type CheckType = Check['type'];
 
 export interface ValueExpectation {
   equals?: string | number | boolean;
+  /** The value must be present and differ from this (e.g. a rotated credential). */
+  notEquals?: string | number | boolean;
   oneOf?: (string | number | boolean)[];
   matches?: string;
   exists?: boolean;

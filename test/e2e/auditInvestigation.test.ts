@@ -46,6 +46,7 @@ describe('scenario audit-investigation on the fakes', function () {
     assert.equal(proof.afterSolution?.score, proof.afterSolution?.maxScore);
     // After setup, only what the learner must change fails: the untouched Secrets already pass.
     assert.deepEqual(failedChecks(proof.afterSetup!), ['db-credentials-rotated', 'reader-binding-gone', 'reporter-reads-no-secret', 'stripe-api-key-rotated']);
+    assert.equal(check(proof.afterSetup!, 'db-credentials-rotated').expected, 'a value other than UGctN2QxZi1wYXltZW50cy0yMDI1', 'a rotation reads as one');
     assert.match(check(proof.afterSetup!, 'reporter-reads-no-secret').actual, /get secrets db-credentials in payments: yes \(RBAC: allowed by RoleBinding "report-generator-secrets\/payments"/);
   });
 

@@ -41,6 +41,7 @@ function judge(expect: ValueExpectation, values: unknown[]): string | undefined 
   if (values.length === 0) return 'missing';
   if (expect.equals !== undefined && !values.every((v) => sameValue(expect.equals, v))) return 'differs';
   if (expect.oneOf !== undefined && !values.every((v) => expect.oneOf!.some((o) => sameValue(o, v)))) return 'differs';
+  if (expect.notEquals !== undefined && values.some((v) => sameValue(expect.notEquals, v))) return 'unchanged';
   if (expect.matches !== undefined) {
     const re = authorRegex(expect.matches);
     if (!values.every((v) => re.test(valueText(v)))) return 'differs';
@@ -59,6 +60,7 @@ export function expectationText(expect: ValueExpectation): string {
   if (expect.exists === false) return 'no value';
   if (expect.equals !== undefined) parts.push(valueText(expect.equals));
   if (expect.oneOf !== undefined) parts.push(`one of ${expect.oneOf.map(valueText).join(', ')}`);
+  if (expect.notEquals !== undefined) parts.push(`a value other than ${valueText(expect.notEquals)}`);
   if (expect.matches !== undefined) parts.push(`matching /${expect.matches}/`);
   return parts.length > 0 ? parts.join(' and ') : 'a value';
 }

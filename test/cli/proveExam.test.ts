@@ -31,9 +31,20 @@ describe('cks-lab prove --exam', function () {
     assert.deepEqual(await world.provider.list(), [], 'its clusters are deleted');
   });
 
+  it('proves a draw of the shipped curriculum exam (every domain, three clusters, parameters drawn) on its own layout', async () => {
+    // The AppArmor question needs a host whose Docker reports AppArmor (the fake's knob).
+    const r = await runCli(['prove', '--exam', 'cks-curriculum', '--seed', '2'], { env: { ...world.env, FAKE_DOCKER_APPARMOR: '1', CKS_DATA_DIR: tempDir('cks-pe-') } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /cks-curriculum: 7 questions on 3 cluster\(s\)/);
+    const rows = r.stdout.split('\n').filter((l) => /^\d+\. /.test(l));
+    assert.equal(rows.length, 7);
+    for (const row of rows) assert.match(row, /\s+proven$/, row);
+    assert.deepEqual(await world.provider.list(), [], 'its clusters are deleted');
+  });
+
   it('an unknown exam, a seed that is not a number, or scenario ids next to --exam are one clear line', async () => {
     const env = { ...world.env, CKS_DATA_DIR: tempDir('cks-pe-') };
-    assertOneLineError(await runCli(['prove', '--exam', 'nope'], { env }), /--exam: no exam "nope" in .* \(exams: starter-fixed\)/);
+    assertOneLineError(await runCli(['prove', '--exam', 'nope'], { env }), /--exam: no exam "nope" in .* \(exams: cks-curriculum, starter-fixed\)/);
     assertOneLineError(await runCli(['prove', '--exam', 'starter-fixed', '--seed', 'x'], { env }), /--seed must be a whole number/);
     assertOneLineError(await runCli(['prove', '--exam', 'starter-fixed', 'init-containers'], { env }), /give no scenario ids with it/);
   });

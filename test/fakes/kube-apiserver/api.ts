@@ -10,6 +10,7 @@ import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { findKind, findResource, groupVersion, type ResourceType } from './resources.js';
 import { SHAPES, unknownFields } from './schema.js';
 import { admitServiceAccount } from './serviceAccountAdmission.js';
+import { defaultServiceNetworking } from './network/services.js';
 import { serviceNodePorts } from './kubernetesService.js';
 import { selectorFilter } from './selectors.js';
 import {
@@ -183,6 +184,7 @@ export class ResourceApi {
   createObject(rt: ResourceType, obj: KubeObject): KubeObject {
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'selfLink']) delete obj.metadata[k];
     applyDefaults(rt.kind, obj);
+    if (rt.kind === 'Service') defaultServiceNetworking(this.store, obj); // the ClusterIP allocator (network/services.ts)
     const causes = validate(rt.kind, obj);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, String(obj.metadata.name), causes);
     const ns = rt.namespaced ? String(obj.metadata.namespace) : '';
@@ -226,6 +228,7 @@ export class ResourceApi {
       }
     }
     if (rt.kind === 'Service' && req.subresource !== 'status') serviceNodePorts(this.store, next, current);
+    if (rt.kind === 'Service' && next.spec && !next.spec.clusterIP && current.spec?.clusterIP) next.spec = { ...next.spec, clusterIP: current.spec.clusterIP, clusterIPs: current.spec.clusterIPs }; // allocated values survive a PUT
     // Secret stringData is write-only on update too: merged into data (kubectl patch -p '{"stringData":…}').
     if (rt.kind === 'Secret' && next.stringData) applyDefaults('Secret', next);
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;

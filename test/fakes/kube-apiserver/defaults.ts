@@ -71,6 +71,13 @@ export function applyDefaults(kind: string, obj: KubeObject): void {
         delete obj.stringData;
       }
       break;
+    case 'NetworkPolicy':
+      // SetDefaults_NetworkPolicy: Ingress always, Egress when the policy has egress rules.
+      obj.spec ??= {};
+      if (!Array.isArray(obj.spec.policyTypes) || obj.spec.policyTypes.length === 0) {
+        obj.spec.policyTypes = (obj.spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+      }
+      break;
     case 'Service':
       obj.spec ??= {};
       obj.spec.type ??= 'ClusterIP';

@@ -17,6 +17,7 @@ import { ExecServer, rejectUpgrade } from './exec.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { podDir } from './kubelet/layout.js';
 import { ensureNode, NODE_IP } from './node.js';
+import { startPodNetwork } from './network/index.js';
 import { bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
 import { Authenticator } from './authn.js';
 import { authorizeChain } from './nodeAuthorizer.js';
@@ -132,7 +133,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   // With workers, kind keeps the control-plane taint: workloads land on a worker.
   const cancels = [ensureNode(store, nodeName, readyDelay, { taint: workers.length > 0 }), ...workers.map((w) => ensureNode(store, w.name, readyDelay, { role: 'worker', ip: w.ip }))];
   const cancelNode = (): void => cancels.forEach((c) => c());
-  const kubeletOpts = { store, clusterDir: dir, nodeName: workers[0]?.name ?? nodeName, nodeNames: [nodeName, ...workers.map((w) => w.name)], hostIP: workers[0]?.ip || NODE_IP, logger };
+  const network = await startPodNetwork(store, api, logger); // Services, DNS, NetworkPolicy, Deployments (network/)
+  const kubeletOpts = { store, clusterDir: dir, nodeName: workers[0]?.name ?? nodeName, nodeNames: [nodeName, ...workers.map((w) => w.name)], hostIP: workers[0]?.ip || NODE_IP, logger, networkUrl: network.url };
   const kubelet = new FakeKubelet(opts.backoffMs === undefined ? kubeletOpts : { ...kubeletOpts, backoffMs: opts.backoffMs });
   kubelet.start();
   const pods = findResource('', 'v1', 'pods')!;
@@ -394,6 +396,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       exec.close();
       for (const w of watches) w.end();
       await kubelet.dispose();
+      await network.close();
       store.flush();
       for (const s of sockets) s.destroy();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,7 @@ import type { Logger } from '../../../../server/log/index.js';
 import { findResource } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
 import { containerArgv, containerSandbox, normalizedImage, podDir, volumeHostPath } from './layout.js';
+import { writeNetTools } from '../network/tools.js';
 import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js';
 import { writeProjectedVolume } from './projected.js';
 import { spawnInSandbox, startError } from './sandbox.js';
@@ -32,6 +33,8 @@ export interface KubeletOptions {
   logger: Logger;
   /** First CrashLoopBackOff delay (doubles per restart, capped at 5 min). Real kubelet: 10 s. */
   backoffMs?: number;
+  /** The pod network's endpoint (network/endpoint.ts): busybox containers get network applets that ask it. */
+  networkUrl?: string;
 }
 
 interface PodRuntime {
@@ -126,6 +129,7 @@ export class FakeKubelet {
     }
     rt.view = { ...runtime, apparmor: {} };
     writeRuntimeView(this.opts.clusterDir, pod, rt.view);
+    if (this.opts.networkUrl) writeNetTools(podDir(this.opts.clusterDir, rt.ns, rt.name), pod, this.opts.networkUrl);
     // A projected source that cannot be served (ServiceAccount or ConfigMap missing) fails the mount; the kubelet retries.
     let mountError = this.prepareVolumes(pod);
     while (mountError !== undefined) {

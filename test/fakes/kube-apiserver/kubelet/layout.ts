@@ -7,6 +7,7 @@ import type { KubeObject } from '../store.js';
 import { existsSync } from 'node:fs';
 import { SANDBOX_PATH, type Bind, type SandboxSpec } from './sandbox.js';
 import { readRuntimeView } from './runtime.js';
+import { netToolsBind } from '../network/tools.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
 export function podDir(clusterDir: string, ns: string, name: string): string {
@@ -45,6 +46,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     if (aa) binds.push({ hostPath: join(dir, 'runtime', `attr-${String(container.name)}`), containerPath: '/proc/1/attr/current', readOnly: true });
     readOnly = aa?.denyWrite === true;
   }
+  binds.push(...netToolsBind(dir, container));
   return {
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
     scratchDir: join(dir, 'containers', String(container.name), 'scratch'),
@@ -57,7 +59,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   };
 }
 
-const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached'];
+const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns'];
 
 /** Image name without registry, path or tag: `docker.io/library/nginx:1.27` → `nginx`. */
 export function imageBase(image: string): string {

@@ -1,0 +1,127 @@
+/**
+ * A minimal Deployment controller (the fake has no kube-controller-manager): for each Deployment
+ * it keeps `spec.replicas` Pods of the current template, named and labelled as the ReplicaSet
+ * controller names them (`<deployment>-<pod-template-hash>-<5 chars>`, label `pod-template-hash`,
+ * owned by ReplicaSet `<deployment>-<hash>`), creates them through the API (so admission runs),
+ * replaces a deleted Pod, replaces all Pods when the template changes (no ReplicaSet objects, no
+ * surge: old Pods go first), deletes its Pods with the Deployment, and reports replica counts in
+ * `status`. Not simulated: ReplicaSet objects, rollout history, maxSurge/maxUnavailable pacing.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import type { Logger } from '../../../server/log/index.js';
+import type { ResourceApi } from './api.js';
+import { selectorMatches } from './network/policy.js';
+import { findResource } from './resources.js';
+import { StatusError } from './status.js';
+import type { KubeObject, ObjectStore, StoreEvent } from './store.js';
+
+const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
+const PODS = findResource('', 'v1', 'pods')!;
+// k8s.io/apimachinery/pkg/util/rand's alphabet (no vowels, no 0/1/3), used for hashes and name suffixes.
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** The pod-template-hash of a template (a stable 10-character string, like ComputeHash's). */
+export function templateHash(template: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).digest();
+  return Array.from(digest.subarray(0, 10), (b) => ALPHANUMS[b % ALPHANUMS.length]).join('');
+}
+
+const suffix = (): string => Array.from({ length: 5 }, () => ALPHANUMS[randomInt(ALPHANUMS.length)]).join('');
+
+/** Starts the controller; returns a function that stops it. */
+export function startDeploymentController(store: ObjectStore, api: ResourceApi, logger: Logger): () => void {
+  const pending = new Set<string>();
+  let timer: NodeJS.Immediate | undefined;
+  let stopped = false;
+
+  const owner = (pod: KubeObject): string | undefined => {
+    const ref = ((pod.metadata.ownerReferences ?? []) as Record<string, any>[]).find((r) => r.kind === 'ReplicaSet' && r.controller === true);
+    const hash = pod.metadata.labels?.['pod-template-hash'];
+    if (!ref || !hash || !String(ref.name).endsWith(`-${hash}`)) return undefined;
+    return String(ref.name).slice(0, -(hash.length + 1));
+  };
+  const schedule = (ns: string, name: string): void => {
+    pending.add(`${ns}/${name}`);
+    timer ??= setImmediate(() => {
+      timer = undefined;
+      const keys = [...pending];
+      pending.clear();
+      for (const k of keys) {
+        const [ns2, name2] = k.split('/') as [string, string];
+        if (!stopped) reconcile(ns2, name2);
+      }
+    });
+  };
+  const onChange = (ev: StoreEvent): void => {
+    if (ev.rt === DEPLOYMENTS) schedule(ev.object.metadata.namespace, ev.object.metadata.name);
+    if (ev.rt === PODS) {
+      const dep = owner(ev.object);
+      if (dep) schedule(ev.object.metadata.namespace, dep);
+    }
+  };
+
+  const reconcile = (ns: string, name: string): void => {
+    const dep = store.get(DEPLOYMENTS, ns, name);
+    const owned = store.list(PODS, ns).filter((p) => owner(p) === name);
+    if (!dep) {
+      for (const p of owned) store.delete(PODS, ns, p.metadata.name);
+      return;
+    }
+    const template = (dep.spec?.template ?? {}) as Record<string, any>;
+    const hash = templateHash(template);
+    const selector = (dep.spec?.selector ?? {}) as Parameters<typeof selectorMatches>[0];
+    const current = owned.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
+    for (const p of owned) if (!current.includes(p)) store.delete(PODS, ns, p.metadata.name);
+    const replicas = Number(dep.spec?.replicas ?? 1);
+    for (const p of current.slice(replicas)) store.delete(PODS, ns, p.metadata.name);
+    const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
+    if (selectorMatches(selector, labels)) {
+      for (let i = current.length; i < replicas; i++) create(dep, template, labels, hash);
+    }
+    writeStatus(dep, store.list(PODS, ns).filter((p) => owner(p) === name));
+  };
+
+  const create = (dep: KubeObject, template: Record<string, any>, labels: Record<string, string>, hash: string): void => {
+    const rs = `${dep.metadata.name}-${hash}`;
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: {
+        name: `${rs}-${suffix()}`, labels,
+        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, uid: createHash('sha1').update(`${dep.metadata.uid}/${hash}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5'), controller: true, blockOwnerDeletion: true }],
+      },
+      spec: structuredClone(template.spec ?? {}),
+    };
+    try {
+      api.handle({ method: 'POST', rt: PODS, namespace: dep.metadata.namespace, query: new URLSearchParams(), contentType: 'application/json', body: Buffer.from(JSON.stringify(pod)) });
+    } catch (e) {
+      const message = e instanceof StatusError ? e.status.message : (e as Error).message;
+      logger.warn('fake deployment controller: pod create failed', { deployment: dep.metadata.name, err: message });
+    }
+  };
+
+  const writeStatus = (dep: KubeObject, pods: KubeObject[]): void => {
+    const ready = pods.filter((p) => ((p.status?.conditions ?? []) as Record<string, any>[]).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const replicas = Number(dep.spec?.replicas ?? 1);
+    const status: Record<string, unknown> = {
+      observedGeneration: dep.metadata.generation ?? 1,
+      replicas: pods.length,
+      updatedReplicas: pods.length,
+      ...(ready > 0 ? { readyReplicas: ready, availableReplicas: ready } : {}),
+      ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}),
+      conditions: [{ type: 'Available', status: ready >= replicas ? 'True' : 'False', reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }],
+    };
+    const old = dep.status ?? {};
+    const same = JSON.stringify({ ...old, conditions: (old.conditions ?? []).map((c: Record<string, unknown>) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })) }) === JSON.stringify(status);
+    if (same) return;
+    store.update(DEPLOYMENTS, { ...dep, status });
+  };
+
+  store.events.on('change', onChange);
+  for (const d of store.list(DEPLOYMENTS)) schedule(d.metadata.namespace, d.metadata.name);
+  return () => {
+    stopped = true;
+    store.events.off('change', onChange);
+    if (timer) clearImmediate(timer);
+  };
+}

@@ -16,6 +16,8 @@ export interface ExamRouteDeps {
   secureCookies: boolean;
   /** Milliseconds in an exam minute, as the ExamManager was given (default 60 000). */
   minuteMs?: number;
+  /** A lab's nodes by short name, the control plane first (default: the control plane alone). */
+  labNodes?: (lab: string) => string[];
 }
 
 /** ⚑ Exam mode: the exams a learner may take, starting one, its state, flags, Finish and results. */
@@ -103,6 +105,7 @@ export function examRouter(deps: ExamRouteDeps): Router {
           lab: c.lab,
           context: c.name,
           node: s ? `${s.clusterName}-control-plane` : null,
+          nodes: s ? (deps.labNodes?.(c.lab) ?? ['control-plane']).map((n) => ({ name: `${s.clusterName}-${n}`, ssh: n })) : [],
           state: s?.state ?? 'failed',
           ...(s ? { sessionId: s.id, token: sessions.tokenFor(s) } : {}),
         };

@@ -22,6 +22,8 @@ export interface HttpDeps {
   exams?: ExamManager;
   /** Milliseconds in an exam minute (tests shrink it; the exam pages count in it). */
   examMinuteMs?: number;
+  /** A lab's nodes by short name (`control-plane`, `worker` …), for the exam page's "ssh <node>". */
+  labNodes?: (lab: string) => string[];
   /** Operators' endpoints: /metrics and /api/ready. */
   operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   catalog: ScenarioCatalog;
@@ -56,7 +58,7 @@ export async function startHttpServer(deps: HttpDeps, listen: { port: number; ho
     origins,
     checkLimiter,
     ...(deps.workshops ? { workshopRoutes: workshopRouter({ workshops: deps.workshops.manager, auth: deps.workshops.auth, secureCookies: deps.secureCookies }) } : {}),
-    ...(deps.exams ? { examRoutes: examRouter({ exams: deps.exams, sessions: deps.sessions, catalog: deps.catalog, secureCookies: deps.secureCookies, ...(deps.examMinuteMs ? { minuteMs: deps.examMinuteMs } : {}) }) } : {}),
+    ...(deps.exams ? { examRoutes: examRouter({ exams: deps.exams, sessions: deps.sessions, catalog: deps.catalog, secureCookies: deps.secureCookies, ...(deps.examMinuteMs ? { minuteMs: deps.examMinuteMs } : {}), ...(deps.labNodes ? { labNodes: deps.labNodes } : {}) }) } : {}),
   });
   const http = createServer(app);
   const io = new Server(http, {

@@ -202,6 +202,7 @@ export async function startPlatform(
       checkLimit: config.checkLimit,
       workshops: { manager: workshops, auth },
       exams,
+      labNodes: (lab: string) => labs.get(lab)?.nodes ?? ['control-plane'],
       ...(overrides.examMinuteMs ? { examMinuteMs: overrides.examMinuteMs } : {}),
       operator: {
         metrics: () => metrics.registry.render(),

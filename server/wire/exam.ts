@@ -39,7 +39,11 @@ export interface ExamAttemptDto {
    * the clock up. The page's 30/15/5-minute alerts and its timer count in these minutes.
    */
   minuteMs: number;
-  clusters: { name: string; lab: string; context: string; node: string | null; state: string; sessionId?: string; token?: string }[];
+  /**
+   * `node`: the control-plane node the cluster's terminal opens on; `nodes`: every node of its lab
+   * (`ssh` is the alias that reaches it from any other node of the cluster, e.g. `ssh worker`).
+   */
+  clusters: { name: string; lab: string; context: string; node: string | null; nodes: { name: string; ssh: string }[]; state: string; sessionId?: string; token?: string }[];
   questions: {
     number: number;
     title: string;

@@ -69,6 +69,7 @@ describe('mock exam on the real platform (fakes)', function () {
     const cks2 = a.clusters.find((c) => c.name === 'cks2')!;
     const node1 = platform.sessions.get(cks1.sessionId!)!.clusterName;
     const node2 = platform.sessions.get(cks2.sessionId!)!.clusterName;
+    assert.deepEqual(cks1.nodes, [{ name: `${node1}-control-plane`, ssh: 'control-plane' }], 'a one-node lab: just the control plane');
     const onNode = async (cluster: string, line: string) => (await world.provider.nodeExec(cluster, ['bash', '-lc', line])).stdout.trim();
     assert.equal(await onNode(node1, 'kubectl config get-contexts -o name | sort | tr "\\n" " "'), 'cks1 cks2');
     assert.equal(await onNode(node1, 'kubectl config current-context'), 'cks1');

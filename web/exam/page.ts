@@ -176,9 +176,20 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
       '. As on the exam, switch to it first: ',
       h('code', {}, `kubectl config use-context ${q.cluster}`),
       ' (every exam cluster is a context in every terminal). The terminal below is on that cluster’s control-plane node.',
+      ...otherNodes(cluster?.nodes ?? []),
     );
     renderMarkdown(question, q.instructions);
     attachTerminal(q.cluster);
+  }
+
+  /** A multi-node cluster's other nodes, reached as on the exam: `ssh <node>`. */
+  function otherNodes(nodes: { name: string; ssh: string }[]): (Node | string)[] {
+    const others = nodes.filter((n) => n.ssh !== 'control-plane');
+    if (others.length === 0) return [];
+    const out: (Node | string)[] = [' Its other nodes: '];
+    others.forEach((n, i) => out.push(i > 0 ? ', ' : '', h('code', { 'data-testid': 'exam-node' }, n.name), ' (', h('code', {}, `ssh ${n.ssh}`), ')'));
+    out.push('.');
+    return out;
   }
 
   /** The terminal of the cluster the current question runs on (switching question may switch cluster). */

@@ -40,7 +40,11 @@ exit 1` : `sleep 4
 [ -z "$(crictl ps --name '^kube-apiserver$' --state running --quiet)" ]`}
 `;
 
-/** The right flags, written the way the reference solution writes them. */
+/**
+ * Right flags written the classic way: --anonymous-auth=false (the reference solution uses an
+ * AuthenticationConfiguration instead, which keeps the kubelet's unauthenticated probes of /livez
+ * and /readyz working on a real node; the fakes do not simulate those probes).
+ */
 const ANON_OFF = 's/^    - --anonymous-auth=true$/    - --anonymous-auth=false/';
 const NODE_RBAC = 's/^(    - --authorization-mode=).*$/\\1Node,RBAC/';
 const PLUGINS = 's/^(    - --enable-admission-plugins=.*)$/\\1,NodeRestriction/';
@@ -143,9 +147,29 @@ YAML
       assert.match(check(r, 'service-clusterip', 'kubernetes-service-type').actual, /NodePort/);
     });
 
+    it('--anonymous-auth left in the manifest next to an AuthenticationConfiguration with an anonymous section: kube-apiserver refuses to start, naming the conflict', async () => {
+      await run(`set -e
+mkdir -p /etc/kubernetes/authn
+printf 'apiVersion: apiserver.config.k8s.io/v1\\nkind: AuthenticationConfiguration\\nanonymous:\\n  enabled: true\\n  conditions:\\n  - path: /livez\\n  - path: /readyz\\n' > /etc/kubernetes/authn/config.yaml
+`);
+      await run(editFlags(`${ANON_OFF};${NODE_RBAC};${PLUGINS};s|^(    - kube-apiserver)$|\\1\\n    - --authentication-config=/etc/kubernetes/authn/config.yaml|;s|^(    volumeMounts:)$|\\1\\n    - mountPath: /etc/kubernetes/authn\\n      name: authn|;s|^(  volumes:)$|\\1\\n  - hostPath:\\n      path: /etc/kubernetes/authn\\n    name: authn|`, false));
+      const r = await grade();
+      const svc = check(r, 'service-clusterip', 'kubernetes-service-type');
+      assert.equal(svc.status, 'error');
+      assert.match(`${svc.message} ${svc.actual}`, /--anonymous-auth flag cannot be set when anonymous field is configured/);
+    });
+
     it('right answers written differently pass: the plugin list replaced by NodeRestriction alone (the others are on by default), the Service deleted (kube-apiserver recreates it as ClusterIP)', async () => {
       await run(editFlags(`${ANON_OFF};${NODE_RBAC};s/^(    - --enable-admission-plugins=).*$/\\1NodeRestriction/`));
       await run('kubectl -n default delete service kubernetes >/dev/null\nfor i in $(seq 1 40); do kubectl -n default get service kubernetes >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1\n');
+      assert.deepEqual(failed(await grade()), []);
+    });
+
+    it('the reference solution (run twice) leaves /livez and /readyz open to the kubelet\'s unauthenticated probes, and everything else 401', async () => {
+      await runNodeScript(world.provider, cluster, scenario.solutionScript);
+      await runNodeScript(world.provider, cluster, scenario.solutionScript);
+      const out = await world.provider.nodeExec(cluster, ['sh', '-c', `S=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}'); for p in /livez /readyz /healthz /api/v1/namespaces /version; do printf '%s %s\\n' "$p" "$(curl -sk -o /dev/null -w '%{http_code}' "$S$p")"; done`], { env: KUBECONFIG });
+      assert.equal(out.stdout, '/livez 200\n/readyz 200\n/healthz 200\n/api/v1/namespaces 401\n/version 401\n');
       assert.deepEqual(failed(await grade()), []);
     });
   });

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nodeToken } from '../lib/node-token.mjs';
 import { KUBEADM_PLUGINS } from './admission.js';
-import { authFromFlags, KUBEADM_AUTH } from './authn.js';
+import { authFromFlags, KUBEADM_AUTH, withAuthenticationConfig } from './authn.js';
 import { kubeconfigYaml } from './server.js';
 import { kubectl, startTestServer, waitFor } from './testHelpers.js';
 
@@ -35,13 +35,34 @@ describe('fake kube-apiserver: who may do what (authentication, --authorization-
   it('reads the flags as kube-apiserver v1.34 does, and refuses what it refuses with its message', () => {
     assert.deepEqual(authFromFlags(['kube-apiserver', '--authorization-mode=Node,RBAC']), { anonymous: true, modes: ['Node', 'RBAC'] });
     assert.deepEqual(authFromFlags(['kube-apiserver']), { anonymous: true, modes: ['AlwaysAllow'] });
-    assert.deepEqual(authFromFlags(['--authorization-mode=Node,RBAC', '--anonymous-auth=false', '--authorization-mode=AlwaysAllow']), { anonymous: false, modes: ['Node', 'RBAC', 'AlwaysAllow'] });
-    assert.deepEqual(authFromFlags(['--anonymous-auth=false', '--authorization-mode', 'RBAC']), { anonymous: false, modes: ['RBAC'] });
+    assert.deepEqual(authFromFlags(['--authorization-mode=Node,RBAC', '--anonymous-auth=false', '--authorization-mode=AlwaysAllow']), { anonymous: false, anonymousFlagSet: true, modes: ['Node', 'RBAC', 'AlwaysAllow'] });
+    assert.deepEqual(authFromFlags(['--anonymous-auth=false', '--authorization-mode', 'RBAC']), { anonymous: false, anonymousFlagSet: true, modes: ['RBAC'] });
     assert.deepEqual(authFromFlags(['--anonymous-auth=flase']), { error: 'invalid argument "flase" for "--anonymous-auth" flag: strconv.ParseBool: parsing "flase": invalid syntax' });
     assert.deepEqual(authFromFlags(['--authorization-mode=Node,Rbac']), { error: 'authorization-mode "Rbac" is not a valid mode' });
     assert.deepEqual(authFromFlags(['--anonymus-auth=false']), { error: 'unknown flag: --anonymus-auth' });
     assert.deepEqual(authFromFlags(['--authorization-modes=Node,RBAC']), { error: 'unknown flag: --authorization-modes' });
     assert.ok(!('error' in authFromFlags(['--audit-log-path=/var/log/audit.log', '--allow-privileged=true'])));
+  });
+
+  it('an AuthenticationConfiguration (--authentication-config) may limit anonymous requests to some paths; with --anonymous-auth it is a start failure', () => {
+    const file = (anonymous: string): string => `apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n${anonymous}`;
+    const flags = authFromFlags(['--authorization-mode=Node,RBAC', '--authentication-config=/etc/kubernetes/authn/config.yaml']);
+    assert.ok(!('error' in flags));
+    assert.deepEqual(withAuthenticationConfig(flags, file('anonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n')), { anonymous: true, anonymousPaths: ['/livez', '/readyz'], modes: ['Node', 'RBAC'] });
+    assert.deepEqual(withAuthenticationConfig(flags, file('anonymous:\n  enabled: false\n')), { anonymous: false, modes: ['Node', 'RBAC'] });
+    assert.deepEqual(withAuthenticationConfig(flags, file('jwt: []\n')), { anonymous: true, modes: ['Node', 'RBAC'] });
+    assert.match((withAuthenticationConfig(flags, file('anonymous:\n  conditions:\n  - path: /livez\n')) as { error: string }).error, /enabled should be set to true when conditions are defined/);
+    const both = authFromFlags(['--anonymous-auth=false', '--authentication-config=/x.yaml']);
+    assert.ok(!('error' in both));
+    assert.deepEqual(withAuthenticationConfig(both, file('anonymous:\n  enabled: true\n')), { error: 'anonymous: Forbidden: --anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file' });
+  });
+
+  it('anonymous limited to /livez and /readyz: those answer, /healthz and everything else is 401', async () => {
+    t.server.store.apiserverAuth = { anonymous: true, anonymousPaths: ['/livez', '/readyz'], modes: ['Node', 'RBAC'] };
+    assert.equal((await get('/livez')).status, 200);
+    assert.equal((await get('/readyz')).status, 200);
+    assert.equal((await get('/healthz')).status, 401);
+    assert.equal((await get('/api/v1/namespaces')).status, 401);
   });
 
   it('anonymous (kubeadm: on): health and version open through system:public-info-viewer, everything else 403', async () => {

@@ -8,18 +8,30 @@
  * and kubeadm's), else 401. A bearer token nobody knows is 401 even with anonymous auth on.
  *
  * Flags: --anonymous-auth (bool), --authorization-mode (ordered list of Node, RBAC, AlwaysAllow,
- * AlwaysDeny, ABAC, Webhook; kube-apiserver's own default is AlwaysAllow). A value kube-apiserver
- * refuses, or a flag it does not know in this family (a typo such as --anonymus-auth), makes it
- * exit at start with its own message.
+ * AlwaysDeny, ABAC, Webhook; kube-apiserver's own default is AlwaysAllow), --authentication-config
+ * (its `anonymous` section; see withAuthenticationConfig). A value kube-apiserver refuses, or a flag
+ * it does not know in this family (a typo such as --anonymus-auth), makes it exit at start with its
+ * own message (for an unreadable or foreign authentication config file the message is approximated).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { parse } from 'yaml';
 import { nodeToken } from '../lib/node-token.mjs';
 import type { UserInfo } from './rbac.js';
 
 /** kube-apiserver's authentication and authorization settings. */
 export interface AuthConfig {
   anonymous: boolean;
+  /** From an AuthenticationConfiguration's `anonymous.conditions`: anonymous only on these exact paths. */
+  anonymousPaths?: readonly string[];
   modes: readonly string[];
+}
+
+/** What the flags say, before --authentication-config's file is read (see {@link withAuthenticationConfig}). */
+export interface FlagAuth extends AuthConfig {
+  /** --anonymous-auth was given (then the file may not configure `anonymous`). */
+  anonymousFlagSet?: true;
+  /** --authentication-config's path (inside the kube-apiserver container). */
+  configFile?: string;
 }
 
 /** kubeadm's (kind's) kube-apiserver: anonymous auth on (flag unset), --authorization-mode=Node,RBAC. */
@@ -40,8 +52,10 @@ const KNOWN_FLAGS = new Set([
 ]);
 
 /** The settings a kube-apiserver started with `args` uses, or the error it exits with. */
-export function authFromFlags(args: string[]): AuthConfig | { error: string } {
+export function authFromFlags(args: string[]): FlagAuth | { error: string } {
   let anonymous = true;
+  let anonymousFlagSet = false;
+  let configFile: string | undefined;
   let modes: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -55,6 +69,9 @@ export function authFromFlags(args: string[]): AuthConfig | { error: string } {
       const parsed = parseBool(value);
       if (parsed === undefined) return { error: `invalid argument "${value}" for "--anonymous-auth" flag: strconv.ParseBool: parsing "${value}": invalid syntax` };
       anonymous = parsed;
+      anonymousFlagSet = true;
+    } else if (flag === '--authentication-config') {
+      configFile = eq < 0 ? (args[++i] ?? '') : arg.slice(eq + 1);
     } else if (flag === '--authorization-mode') {
       const value = eq < 0 ? (args[++i] ?? '') : arg.slice(eq + 1);
       // A string-slice flag: given twice, the lists add up.
@@ -67,7 +84,33 @@ export function authFromFlags(args: string[]): AuthConfig | { error: string } {
   if (bad) return { error: `authorization-mode "${bad}" is not a valid mode` };
   if (modes.includes('ABAC')) return { error: "authorization-mode ABAC's authorization policy file not passed" };
   if (modes.includes('Webhook')) return { error: "authorization-mode Webhook's authorization config file not passed" };
-  return { anonymous, modes };
+  return { anonymous, modes, ...(anonymousFlagSet ? { anonymousFlagSet: true as const } : {}), ...(configFile !== undefined ? { configFile } : {}) };
+}
+
+/**
+ * The settings once kube-apiserver has read its AuthenticationConfiguration (`text`, from
+ * --authentication-config): its `anonymous` section (v1.34: AnonymousAuthConfigurableEndpoints is
+ * GA) replaces --anonymous-auth — both at once is a start failure — and `conditions` limit anonymous
+ * requests to those exact paths (every other path: 401). JWT authenticators are not modelled.
+ */
+export function withAuthenticationConfig(flags: FlagAuth, text: string): AuthConfig | { error: string } {
+  let doc: any;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    return { error: `failed to load authentication configuration from file "${flags.configFile ?? ''}": ${(e as Error).message.split('\n')[0]}` };
+  }
+  const { anonymousFlagSet: _f, configFile: _c, ...base } = flags;
+  if (!doc || doc.kind !== 'AuthenticationConfiguration' || !/^apiserver\.config\.k8s\.io\/(v1|v1beta1|v1alpha1)$/.test(String(doc.apiVersion))) {
+    return { error: `failed to load authentication configuration from file "${flags.configFile ?? ''}": no kind "${String(doc?.kind ?? '')}" is registered for version "${String(doc?.apiVersion ?? '')}"` };
+  }
+  const anon = doc.anonymous as { enabled?: unknown; conditions?: { path?: unknown }[] } | undefined | null;
+  if (anon === undefined || anon === null) return base;
+  if (flags.anonymousFlagSet) return { error: 'anonymous: Forbidden: --anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file' };
+  const conditions = Array.isArray(anon.conditions) ? anon.conditions : [];
+  if (anon.enabled !== true && conditions.length > 0) return { error: `anonymous.conditions: Invalid value: ${JSON.stringify(conditions)}: enabled should be set to true when conditions are defined` };
+  const paths = conditions.map((c) => String(c?.path ?? ''));
+  return { ...base, anonymous: anon.enabled === true, ...(paths.length > 0 ? { anonymousPaths: paths } : {}) };
 }
 
 /** Go's strconv.ParseBool. */
@@ -99,13 +142,14 @@ export class Authenticator {
   }
 
   /** The request's user, or null for 401 (a token nobody knows; no credentials while anonymous auth is off). */
-  authenticate(headers: IncomingHttpHeaders, config: AuthConfig): UserInfo | null {
+  authenticate(headers: IncomingHttpHeaders, config: AuthConfig, path: string): UserInfo | null {
     const header = headers.authorization;
     if (typeof header === 'string' && header !== '') {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       return (m && this.tokens.get(m[1]!)) || null;
     }
-    return config.anonymous ? ANONYMOUS : null;
+    if (!config.anonymous) return null;
+    return !config.anonymousPaths || config.anonymousPaths.includes(path) ? ANONYMOUS : null;
   }
 }
 

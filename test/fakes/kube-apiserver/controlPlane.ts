@@ -16,7 +16,7 @@ import type { Logger } from '../../../server/log/index.js';
 import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { admissionFromFlags } from './admission.js';
-import { authFromFlags, type AuthConfig } from './authn.js';
+import { authFromFlags, withAuthenticationConfig, type AuthConfig } from './authn.js';
 import { ensureKubernetesService } from './kubernetesService.js';
 import type { ObjectStore } from './store.js';
 
@@ -176,8 +176,20 @@ export class StaticControlPlane {
     const admission = admissionFromFlags(args);
     if ('error' in admission) return { ok: false, error: admission.error };
     const { plugins } = admission;
-    const auth = authFromFlags(args);
-    if ('error' in auth) return { ok: false, error: auth.error };
+    const flagAuth = authFromFlags(args);
+    if ('error' in flagAuth) return { ok: false, error: flagAuth.error };
+    let auth: AuthConfig = flagAuth;
+    if (flagAuth.configFile !== undefined) {
+      // --authentication-config: a file the pod must see, like the encryption config below.
+      const file = flagAuth.configFile;
+      const host = resolveMount(file, container.volumeMounts ?? [], pod.spec.volumes ?? []);
+      if (typeof host === 'object') return { ok: 'no-pod', reason: host.kubeletError };
+      const text = host === undefined ? null : this.readNode(host);
+      if (text === null) return { ok: false, error: `failed to load authentication configuration from file "${file}": open ${file}: no such file or directory` };
+      const read = withAuthenticationConfig(flagAuth, text);
+      if ('error' in read) return { ok: false, error: read.error };
+      auth = read;
+    }
     let configPath: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const [flag, inline] = splitFlag(args[i]!);

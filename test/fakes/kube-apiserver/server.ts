@@ -148,7 +148,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const authn = new Authenticator(token, [nodeName, ...workers.map((w) => w.name)]);
   const stopKubernetesService = startKubernetesServiceController(store);
   const requester = (req: IncomingMessage): UserInfo => {
-    const who = authn.authenticate(req.headers, store.apiserverAuth);
+    const who = authn.authenticate(req.headers, store.apiserverAuth, new URL(req.url ?? '/', 'http://localhost').pathname);
     if (!who) throw unauthorized();
     const acting = impersonatedUser(req.headers);
     if (acting && !who.groups.includes('system:masters')) {

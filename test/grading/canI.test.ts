@@ -61,5 +61,8 @@ describe('canI checks', () => {
     await run({ ...check, as: { user: 'jane', groups: ['dev'] } }, probes);
     assert.deepEqual(probes.asked[0]!.who, { user: 'jane', groups: ['dev', 'system:authenticated'] });
     await assert.rejects(run(check, fakeProbes()), /cannot ask the API server for access reviews/);
+    const anon = probesAnswering(() => null);
+    await run({ ...check, as: { user: 'system:anonymous' } }, anon);
+    assert.deepEqual(anon.asked[0]!.who, { user: 'system:anonymous', groups: ['system:unauthenticated'] }, 'anonymous is unauthenticated');
   });
 });

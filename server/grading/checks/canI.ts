@@ -15,14 +15,15 @@ export function describeRequest(r: AccessRequest): string {
   return `${r.verb} ${r.resource}${group}${sub}${name} ${r.namespace ? `in ${r.namespace}` : '(cluster-wide)'}`;
 }
 
-/** The user the API server would see: a ServiceAccount gets system:serviceaccounts, …:<ns> and system:authenticated. */
+/** The user the API server would see: a ServiceAccount gets system:serviceaccounts, …:<ns> and system:authenticated; system:anonymous gets system:unauthenticated. */
 export function subjectOf(as: CanICheck['as']): AccessReviewSubject {
   if ('serviceAccount' in as) {
     const { namespace, name } = as.serviceAccount;
     return { user: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };
   }
   const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(as.user);
-  const implicit = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`, 'system:authenticated'] : ['system:authenticated'];
+  // The anonymous user is unauthenticated (kube-apiserver's anonymous authenticator), never system:authenticated.
+  const implicit = as.user === 'system:anonymous' ? ['system:unauthenticated'] : sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`, 'system:authenticated'] : ['system:authenticated'];
   return { user: as.user, groups: [...new Set([...(as.groups ?? []), ...implicit])] };
 }
 

@@ -3,9 +3,10 @@ import { isAppError } from '../errors.js';
 import { createJsonLogger } from '../log/index.js';
 import { clusterAdaptersFor, clusterCredentialsDir, loadContent, startPlatform } from '../platform/index.js';
 import { assertName } from '../process/index.js';
-import { formatProblem, loadCatalog, ScenarioCatalog } from '../scenarios/index.js';
+import { formatProblem, loadCatalog, loadScenario, ScenarioCatalog, type Scenario, type ScenarioProblem } from '../scenarios/index.js';
 import { loadExams } from '../exams/index.js';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { inspectLabs } from '../clusters/labs.js';
 import { USAGE, UsageError, parse } from './args.js';
 import { examsCommand } from './exams.js';
@@ -98,7 +99,9 @@ function validate(args: string[], io: CliIo): number {
   const { positionals } = parse(args, {});
   const config = loadConfig({}, io.env);
   const dir = positionals[0] ?? config.scenariosDir;
-  const { scenarios: ok, problems: scenarioProblems } = loadCatalog(dir, { labsDir: config.labsDir });
+  // One scenario's folder (it holds scenario.yaml) is validated on its own; any other folder holds scenarios.
+  const single = existsSync(join(dir, 'scenario.yaml'));
+  const { scenarios: ok, problems: scenarioProblems } = single ? oneScenario(dir, config.labsDir) : loadCatalog(dir, { labsDir: config.labsDir });
   const { labs, problems: labProblems } = inspectLabs(config.labsDir);
   // The mock exams name the repo's scenarios: checked with them, not with another folder's.
   const exams = resolve(dir) === resolve(config.scenariosDir) ? loadExams(config.examsDir, new ScenarioCatalog(ok)) : undefined;
@@ -107,6 +110,11 @@ function validate(args: string[], io: CliIo): number {
   const counted = exams ? `${ok.length} scenario(s), ${labs.size} lab(s) and ${exams.exams.length} exam(s)` : `${ok.length} scenario(s) and ${labs.size} lab(s)`;
   io.out(`${counted} valid, ${problems.length} problem(s)\n`);
   return problems.length === 0 ? 0 : 1;
+}
+
+function oneScenario(dir: string, labsDir: string): { scenarios: Scenario[]; problems: ScenarioProblem[] } {
+  const r = loadScenario(dir, { labsDir });
+  return { scenarios: r.scenario ? [r.scenario] : [], problems: r.problems ?? [] };
 }
 
 async function clusters(args: string[], io: CliIo): Promise<number> {

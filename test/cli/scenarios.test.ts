@@ -99,6 +99,12 @@ describe('cks-lab validate', () => {
     assert.doesNotMatch(r.stderr, /init-containers\/scenario\.yaml/, 'the good copy has no problems');
   });
 
+  it('validates one scenario when given its own folder', async () => {
+    const r = await runCli(['validate', join(ROOT, 'scenarios', 'init-containers')], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `1 scenario(s) and ${LABS} lab(s) valid, 0 problem(s)\n`);
+  });
+
   it('a folder that does not exist is an error, not "0 problems"', async () => {
     const r = await runCli(['validate', join(dir, 'nowhere')], { env });
     assert.notEqual(r.code, 0);

@@ -1,4 +1,4 @@
-// The network applets of busybox (nc, wget, nslookup, httpd) inside a fake pod. Fake pods share the
+// The network applets of busybox (nc, wget, nslookup, httpd, ip) inside a fake pod. Fake pods share the
 // host's network, so no real packet can say what the pod network would do: each applet asks the
 // fake API server's network endpoint (test/fakes/kube-apiserver/network/) what its connection
 // meets under the cluster's Services, DNS and NetworkPolicies, then behaves like busybox 1.36:
@@ -217,7 +217,15 @@ async function httpd() {
   return new Promise(() => undefined);
 }
 
-const APPLETS = { nc, wget, nslookup, httpd };
+/** busybox ip: the pod network answers (the host's ip would change this machine's own network). */
+async function ip() {
+  const r = await ask('/ip', { args });
+  if (r.stdout) process.stdout.write(r.stdout);
+  if (r.stderr) process.stderr.write(r.stderr);
+  return r.exitCode ?? 1;
+}
+
+const APPLETS = { nc, wget, nslookup, httpd, ip };
 const run = APPLETS[applet];
 if (!run) {
   err(`${applet}: applet not found`);

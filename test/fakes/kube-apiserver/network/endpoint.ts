@@ -5,11 +5,13 @@
  * - POST /connect {pod, host, port, protocol} → what the connection meets (model.ts);
  * - POST /resolve {pod, name} → the DNS answer the pod gets;
  * - POST /listen {pod, port, protocol, proxyPort?} → registers a listener for as long as the
- *   request stays open (the applet's process keeps it open until it dies).
+ *   request stays open (the applet's process keeps it open until it dies);
+ * - POST /ip {pod, args} → what busybox `ip` prints and exits with (ipCommand.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../store.js';
+import { runIp } from './ipCommand.js';
 import { DNS_SERVICE_IP, PodNetwork, type Listener } from './model.js';
 
 /** A running network endpoint. */
@@ -40,6 +42,7 @@ export async function startNetworkEndpoint(store: ObjectStore): Promise<NetworkE
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/connect') return send(200, network.connect(pod, String(body.host), Number(body.port), String(body.protocol ?? 'TCP')));
       if (path === '/resolve') return send(200, { server: DNS_SERVICE_IP, ...network.resolve(pod, String(body.name)) });
+      if (path === '/ip') return send(200, runIp(network, pod, ((body.args ?? []) as unknown[]).map(String)));
       if (path === '/listen') {
         const l: Listener = { podUid: String(body.pod), port: Number(body.port), protocol: String(body.protocol ?? 'TCP'), ...(body.proxyPort ? { proxyPort: Number(body.proxyPort) } : {}) };
         network.listeners.add(l);

@@ -5,10 +5,15 @@
  * `kubernetes` plugin: `<svc>.<ns>.svc.cluster.local`, the pod's search path) and NetworkPolicy
  * (policy.ts). A denied packet is dropped (the client times out), a Service without endpoints
  * rejects (refused), a pod without a listener on the port refuses.
+ *
+ * An address outside the pod network answers only when the node routes it into a pod that holds it
+ * (`ip addr add` in the pod, `ip route` on the node from a hostNetwork pod: how a scenario stands in
+ * for a cloud metadata endpoint or an outside server). Policies see such an address as an ipBlock
+ * peer, never as the pod behind it (kube-network-policies looks pods up by status.podIPs).
  */
 import { findResource } from '../resources.js';
 import type { KubeObject, ObjectStore } from '../store.js';
-import { connectionAllowed, selectorMatches, type NetPeer, type NetPod, type PolicyWorld } from './policy.js';
+import { connectionAllowed, inCidr, selectorMatches, type NetPeer, type NetPod, type PolicyWorld } from './policy.js';
 
 const PODS = findResource('', 'v1', 'pods')!;
 const SERVICES = findResource('', 'v1', 'services')!;
@@ -48,12 +53,26 @@ export interface Listener {
   proxyPort?: number;
 }
 
+/** A route on the node (`ip route replace <dst> [via <ip>] dev <veth> [onlink]`): packets for `dst` go out the pod's veth. */
+export interface NodeRoute {
+  dst: string;
+  dev: string;
+  via?: string;
+}
+
+/** The host end of a pod's veth as the node names it (ptp plugin: `veth` + 8 hex). */
+export const vethOf = (pod: KubeObject): string => `veth${String(pod.metadata.uid).replace(/[^a-f0-9]/gi, '').slice(0, 8)}`;
+
 const imageBase = (image: string): string => (image.split('/').pop() ?? image).split('@')[0]!.split(':')[0]!;
 const isIP = (s: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
 
 /** Answers network questions for one fake cluster. */
 export class PodNetwork {
   readonly listeners = new Set<Listener>();
+  /** Addresses pods added to their own interfaces (`ip addr add`): address → pod uid; they die with the pod. */
+  readonly podAddresses = new Map<string, string>();
+  /** Routes programmed on the node, by destination CIDR. */
+  readonly nodeRoutes = new Map<string, NodeRoute>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -69,6 +88,24 @@ export class PodNetwork {
   private world(): PolicyWorld {
     const labels = new Map(this.store.list(NAMESPACES).map((n) => [n.metadata.name as string, (n.metadata.labels ?? {}) as Record<string, string>]));
     return { policies: this.store.list(POLICIES) as never, namespaceLabels: (ns) => labels.get(ns) };
+  }
+
+  /**
+   * The pod an address outside the pod network reaches: the node's most specific route for it
+   * leads out a running pod's veth (and, with `via`, to that pod's IP), and that pod holds the address.
+   */
+  private routedTo(ip: string): KubeObject | undefined {
+    const bits = (cidr: string): number => Number(cidr.split('/')[1] ?? 32);
+    const route = [...this.nodeRoutes.values()].filter((r) => inCidr(ip, r.dst)).sort((a, b) => bits(b.dst) - bits(a.dst))[0];
+    if (!route) return undefined;
+    const pod = this.running().find((p) => vethOf(p) === route.dev);
+    if (!pod || (route.via !== undefined && route.via !== pod.status.podIP)) return undefined;
+    return this.podAddresses.get(ip) === pod.metadata.uid ? pod : undefined;
+  }
+
+  /** The running pod (not hostNetwork) with this IP. */
+  podByIp(ip: string): KubeObject | undefined {
+    return this.running().find((p) => p.status.podIP === ip);
   }
 
   /** The pod with this uid (the one a fake tool runs in). */
@@ -167,6 +204,7 @@ export class PodNetwork {
     const dst: NetPeer = target ? { pod: this.netPod(target) } : { ip };
     const verdict = connectionAllowed(this.world(), src, dst, targetPort, protocol);
     if (!verdict.allowed) return { outcome: 'timeout', ip, reason: verdict.reason };
+    target ??= this.routedTo(ip);
     if (!target) return { outcome: 'timeout', ip, reason: `nothing answers at ${ip} in the fake network` };
     const l = this.listening(target, targetPort, protocol);
     if (!l) return { outcome: 'refused', ip, reason: `${target.metadata.namespace}/${target.metadata.name} does not listen on ${targetPort}/${protocol}` };

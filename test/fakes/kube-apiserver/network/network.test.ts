@@ -107,6 +107,66 @@ describe('fake pod network (Services, DNS, NetworkPolicy, Deployments)', functio
     assert.match(nx.stdout, /\*\* server can't find nothing\.net\.svc\.cluster\.local: NXDOMAIN/);
   });
 
+  it('an address outside the pod network answers only when a pod holds it (ip addr, NET_ADMIN) and the node routes it there (ip route from a hostNetwork pod); policies see it as an ipBlock', async () => {
+    const META = `apiVersion: v1
+kind: Pod
+metadata: { name: meta, namespace: net, labels: { app: meta } }
+spec:
+  containers:
+    - name: http
+      image: busybox:1.36.1
+      securityContext: { capabilities: { add: [NET_ADMIN] } }
+      command: [sh, -c, 'ip addr add 169.254.169.254/32 dev lo && mkdir -p /www && echo ami-0abc > /www/index.html && exec httpd -f -p 80 -h /www']
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: plain, namespace: net, labels: { app: plain } }
+spec:
+  containers:
+    - { name: c, image: busybox:1.36.1, command: [sh, -c, 'ip addr add 203.0.113.9/32 dev lo; sleep 3600'] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: router, namespace: net }
+spec:
+  hostNetwork: true
+  containers:
+    - { name: c, image: busybox:1.36.1, securityContext: { capabilities: { add: [NET_ADMIN] } }, command: [sleep, '3600'] }
+`;
+    assert.equal((await kubectl(t.kubeconfigFile, ['apply', '-f', '-'], META)).code, 0);
+    for (const p of ['meta', 'plain', 'router']) await waitFor(async () => (await k('get', 'pod', p, '-n', 'net', '-o', 'jsonpath={.status.phase}')).stdout === 'Running', 20_000, `${p} running`);
+    const noRoute = await inClient('nc', '-v', '-z', '-w', '1', '169.254.169.254', '80');
+    assert.match(noRoute.stderr, /Connection timed out/, 'held by a pod but not routed: the packet leaves the node and nobody answers');
+    const inPlain = await k('exec', '-n', 'net', 'plain', '--', 'ip', 'addr', 'add', '203.0.113.9/32', 'dev', 'lo');
+    assert.equal(inPlain.code, 2);
+    assert.match(inPlain.stderr, /RTNETLINK answers: Operation not permitted/);
+    const podIP = (await k('get', 'pod', 'meta', '-n', 'net', '-o', 'jsonpath={.status.podIP}')).stdout;
+    const router = (...cmd: string[]) => k('exec', '-n', 'net', 'router', '--', ...cmd);
+    const get = await router('ip', '-o', 'route', 'get', podIP);
+    assert.equal(get.code, 0, get.stderr);
+    const dev = /\bdev (\S+)/.exec(get.stdout)?.[1] ?? '';
+    assert.match(dev, /^veth[0-9a-f]{8}$/);
+    const noOnlink = await router('ip', 'route', 'replace', '169.254.169.254/32', 'via', podIP, 'dev', dev);
+    assert.notEqual(noOnlink.code, 0, 'a ptp pod route is scope host: a gateway through it needs onlink');
+    assert.equal((await router('ip', 'route', 'replace', '169.254.169.254/32', 'via', podIP, 'dev', dev, 'onlink')).code, 0);
+    const page = await inClient('wget', '-q', '-O', '-', '-T', '2', 'http://169.254.169.254/');
+    assert.equal(page.stdout, 'ami-0abc\n', page.stderr);
+    assert.match((await k('exec', '-n', 'net', 'client', '--', 'ip', 'route')).stderr, /not simulated/, "a pod's own routes are not simulated, and say so");
+    const block = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: no-metadata, namespace: net }
+spec:
+  podSelector: { matchLabels: { app: client } }
+  policyTypes: [Egress]
+  egress: [{ to: [{ ipBlock: { cidr: 0.0.0.0/0, except: [169.254.169.254/32] } }] }]`;
+    assert.equal((await kubectl(t.kubeconfigFile, ['apply', '-f', '-'], block)).code, 0);
+    assert.match((await inClient('nc', '-v', '-z', '-w', '1', '169.254.169.254', '80')).stderr, /Connection timed out/);
+    assert.equal((await inClient('nc', '-z', '-w', '1', podIP, '80')).code, 0, 'the pod behind the address is still reachable at its own IP');
+    assert.equal((await k('delete', 'networkpolicy', 'no-metadata', '-n', 'net')).code, 0);
+    assert.equal((await k('delete', 'pod', 'meta', '-n', 'net', '--wait=true')).code, 0);
+    assert.match((await inClient('nc', '-v', '-z', '-w', '1', '169.254.169.254', '80')).stderr, /Connection timed out/, 'the address goes with the pod');
+  });
+
   it('a default-deny policy drops traffic (nc and wget time out), and DNS stops until egress to kube-dns is allowed', async () => {
     const deny = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -1,5 +1,5 @@
 /**
- * Puts busybox's network applets (nc, wget, nslookup, httpd) into a fake pod's busybox containers:
+ * Puts busybox's network applets (nc, wget, nslookup, httpd, ip) into a fake pod's busybox containers:
  * per-pod wrappers that run test/fakes/lib/busybox-net.mjs with the network endpoint's URL and the
  * pod's uid, mounted over /usr/local/bin (first on the sandbox PATH, so they shadow the host's
  * tools the way the image's own /bin would). Images without these applets get nothing.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../store.js';
 
-export const NET_APPLETS = ['nc', 'wget', 'nslookup', 'httpd'] as const;
+export const NET_APPLETS = ['nc', 'wget', 'nslookup', 'httpd', 'ip'] as const;
 const SCRIPT = fileURLToPath(new URL('../../lib/busybox-net.mjs', import.meta.url));
 const IN_CONTAINER = '/usr/local/bin';
 

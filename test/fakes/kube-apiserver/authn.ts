@@ -120,6 +120,25 @@ function parseBool(v: string): boolean | undefined {
   return undefined;
 }
 
+/**
+ * Why kube-apiserver would exit at start over the bool flag `name` (e.g. --profiling, which CIS
+ * benchmark fixes set): a value strconv.ParseBool refuses, or a typo of the flag's name; else null.
+ */
+export function boolFlagError(args: string[], name: string): string | null {
+  for (const arg of args) {
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    if (flag !== name) {
+      if (!KNOWN_FLAGS.has(flag) && looksLike(flag, name)) return `unknown flag: ${flag}`;
+      continue;
+    }
+    const value = eq < 0 ? 'true' : arg.slice(eq + 1);
+    if (parseBool(value) === undefined) return `invalid argument "${value}" for "${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`;
+  }
+  return null;
+}
+
 /** A typo of a known flag (edit distance ≤ 2), which kube-apiserver rejects as unknown. */
 function looksLike(flag: string, known: string): boolean {
   if (Math.abs(flag.length - known.length) > 2) return false;

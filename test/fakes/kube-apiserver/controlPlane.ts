@@ -16,7 +16,7 @@ import type { Logger } from '../../../server/log/index.js';
 import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { admissionFromFlags } from './admission.js';
-import { authFromFlags, withAuthenticationConfig, type AuthConfig } from './authn.js';
+import { authFromFlags, boolFlagError, withAuthenticationConfig, type AuthConfig } from './authn.js';
 import { ensureKubernetesService } from './kubernetesService.js';
 import type { ObjectStore } from './store.js';
 
@@ -178,6 +178,8 @@ export class StaticControlPlane {
     const { plugins } = admission;
     const flagAuth = authFromFlags(args);
     if ('error' in flagAuth) return { ok: false, error: flagAuth.error };
+    const profiling = boolFlagError(args, '--profiling');
+    if (profiling !== null) return { ok: false, error: profiling };
     let auth: AuthConfig = flagAuth;
     if (flagAuth.configFile !== undefined) {
       // --authentication-config: a file the pod must see, like the encryption config below.

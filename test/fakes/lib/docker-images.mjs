@@ -5,6 +5,7 @@
 // `io.cks-lab.*` LABELs, which node-image.mjs turns into the node's files, e.g.
 //   LABEL io.cks-lab.runtimes="runsc"      → runsc + containerd-shim-runsc-v1 + the runsc handler
 //   LABEL io.cks-lab.security="apparmor"   → apparmor_parser + a securityfs view for the node
+//   LABEL io.cks-lab.tools="kube-bench"     → kube-bench (a cis-1.12 subset, see kube-bench.cjs)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -28,6 +28,7 @@ export function prepareNodeDirs(root, { hostname, ip }) {
   }
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
   fs.chmodSync(path.join(root, 'root'), 0o700);
+  fs.chmodSync(path.join(root, 'var/lib/etcd'), 0o700); // kubeadm creates etcd's data dir 0700
 }
 
 /** /kind/kubeadm.conf, as kind's "Writing configuration" phase leaves it. */

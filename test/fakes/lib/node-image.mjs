@@ -1,6 +1,6 @@
 // What a node "container" gets from its image: kindest/node's containerd config for every node, the
 // files a built lab image COPYed in, and what its RUN steps installed (declared by io.cks-lab.*
-// LABELs, see docker-images.mjs): gVisor's binaries and runtime handler, AppArmor's parser and
+// LABELs, see docker-images.mjs): gVisor's binaries and runtime handler, kube-bench, AppArmor's parser and
 // securityfs (bind-mounted at /sys/kernel/security in the node). AppArmor state lives in the fake
 // host's kernel ($CKS_FAKE_HOME/kernel/securityfs), shared by every AppArmor node of that host and
 // kept when a cluster is deleted, as profiles loaded by a real kind node live in the host kernel.
@@ -96,6 +96,10 @@ export function applyNodeImage(dir, image, env = process.env) {
     // openssh-client + openssh-server from Debian: the fake client does what ssh and sshd would.
     write(root, 'usr/local/bin/ssh', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'ssh.cjs'), 'utf8')}`, 0o755);
     write(root, 'usr/sbin/sshd', '#!/bin/sh\n# fake sshd (CKS Lab test fake): the fake ssh client enters the node itself\necho "sshd: run by ssh.service, not by hand" >&2\nexit 1\n', 0o755);
+  }
+  if (labelList(img.labels, 'io.cks-lab.tools').includes('kube-bench')) {
+    // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).
+    write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
   }
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);

@@ -152,6 +152,6 @@ describe('mock exams', () => {
     assert.match(plan.stdout, /cks1: lab default, changes kube-apiserver/);
     const bad = await runCli(['exams', 'plan', 'nope'], { env: process.env });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /exams plan needs the id of an exam: starter-fixed/);
+    assert.match(bad.stderr, /exams plan needs the id of an exam: cks-curriculum, starter-fixed/);
   });
 });

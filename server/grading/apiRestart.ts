@@ -74,7 +74,7 @@ export class ProbeTrace {
       },
       etcdGet: (key) => probes.etcdGet(key),
     };
-    if (probes.apiHealth) wrapped.apiHealth = () => probes.apiHealth!();
+    if (probes.apiHealth) wrapped.apiHealth = () => ((this.usedApi = true), probes.apiHealth!());
     if (probes.dryRunCreate) wrapped.dryRunCreate = (obj) => ((this.usedApi = true), probes.dryRunCreate!(obj));
     if (probes.listPods) wrapped.listPods = (ns, selector) => ((this.usedApi = true), probes.listPods!(ns, selector));
     if (probes.accessReview) wrapped.accessReview = (who, attrs) => ((this.usedApi = true), probes.accessReview!(who, attrs));

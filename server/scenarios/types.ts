@@ -236,7 +236,17 @@ export interface ConnectivityCheck extends CheckBase {
   timeoutSeconds?: number;
 }
 
+/**
+ * kube-apiserver is healthy (/readyz ok): waits up to `waitSeconds` (default 30) while it restarts,
+ * answers at once when it crash-loops or is gone; not ready is reported as the API's state (error).
+ */
+export interface ApiReadyCheck extends CheckBase {
+  type: 'apiReady';
+  waitSeconds?: number;
+}
+
 export type Check =
+  | ApiReadyCheck
   | AdmissionCheck
   | ConnectivityCheck
   | CanICheck

@@ -53,12 +53,12 @@ const checks: Check[] = [
   { id: 'etcd', type: 'etcdValue', description: 'the Secret is in etcd', key: '/registry/secrets/vault/s', expect: { exists: true } },
 ];
 /**
- * encryption-at-rest's own "kube-apiserver healthy again" check. It waits up to 30 s for a restart;
- * on a real host a restart can take longer, so here its timeout is cut to meet the restart.
+ * encryption-at-rest's own "kube-apiserver healthy again" check (apiReady). It waits up to 30 s for a
+ * restart; here its wait and timeout are cut to meet the restart.
  */
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const encReady = catalog.require('encryption-at-rest').tasks.flatMap((t) => t.checks).find((c) => c.id === 'apiserver-ready')!;
-checks.push({ ...encReady, id: 'encReady', timeoutMs: 3000 });
+checks.push({ ...encReady, id: 'encReady', timeoutMs: 3000, ...(encReady.type === 'apiReady' ? { waitSeconds: 2 } : {}) } as typeof encReady);
 const API_CHECKS = ['object', 'absent', 'jsonpath', 'podExec', 'readiness', 'kubectlGet', 'encReady'];
 const NODE_CHECKS = ['nodeCmd', 'nodeFile', 'nodeYaml', 'etcd'];
 const all = scenario(checks.map((c) => task(c.id, 1, [c])), 'api-restart');

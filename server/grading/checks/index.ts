@@ -2,6 +2,7 @@
 import type { Check } from '../../scenarios/types.js';
 import type { CheckRunner } from '../types.js';
 import { runAdmissionCheck } from './admission.js';
+import { runApiReadyCheck } from './apiReady.js';
 import { runCanICheck } from './canI.js';
 import { runNodeDockerfileCheck } from './dockerfile.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
@@ -16,7 +17,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity, apiReady). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -30,6 +31,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'encryptionConfig', runEncryptionConfigCheck);
   register(registry, 'canI', runCanICheck);
   register(registry, 'admission', runAdmissionCheck);
+  register(registry, 'apiReady', runApiReadyCheck);
   register(registry, 'nodeDockerfile', runNodeDockerfileCheck);
   register(registry, 'connectivity', runConnectivityCheck);
   return registry;

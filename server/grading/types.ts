@@ -1,4 +1,4 @@
-import type { Check, Scenario } from '../scenarios/types.js';
+import type { AccessRequest, Check, Scenario } from '../scenarios/types.js';
 
 /** Outcome of one check. `error` = could not run (API unreachable, pod missing, timeout): never a silent fail. */
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
@@ -84,15 +84,8 @@ export interface AccessReviewSubject {
   groups: string[];
 }
 
-/** A resource request to authorise; namespace absent = cluster-wide (or all namespaces). */
-export interface AccessAttributes {
-  verb: string;
-  resource: string;
-  group?: string;
-  subresource?: string;
-  name?: string;
-  namespace?: string;
-}
+/** A resource request to authorise (the scenario's `canI` request); namespace absent = cluster-wide (or all namespaces). */
+export type AccessAttributes = AccessRequest;
 
 export interface AccessVerdict {
   allowed: boolean;

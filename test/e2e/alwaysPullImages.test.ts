@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkIn as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('alwayspullimages');
@@ -20,8 +20,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
-const check = (r: GradeResult, task: string, id: string) => r.tasks.find((t) => t.id === task)!.checks.find((c) => c.id === id)!;
 
 /** Replace the kube-apiserver flag line(s) and wait for the new container (or its crash). */
 const editFlags = (sedExpr: string, expectHealthy = true) => `set -e

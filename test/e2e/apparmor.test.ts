@@ -23,13 +23,13 @@ import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { onNode } from '../helpers/nodeScript.js';
 import { Learner, ROOT, startTestServer } from '../helpers/testServer.js';
 import { waitFor } from '../helpers/wait.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const labs = loadLabs(join(ROOT, 'labs'));
 const scenario = catalog.require('apparmor');
 const lab = labs.get('apparmor')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
-const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
 describe('lab apparmor and scenario apparmor on the fakes', function () {
   this.timeout(180_000);

@@ -15,6 +15,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkById as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('audit-investigation');
@@ -23,9 +24,7 @@ const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 const LOG = '/var/log/kubernetes/audit/audit.log';
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
-const check = (r: GradeResult, id: string) => r.tasks.flatMap((t) => t.checks).find((c) => c.id === id)!;
 
 /** `kubectl patch` of key password in payments (the reference way). */
 const patch = (name: string, value: string, ns = 'payments') =>

@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkIn as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const labs = loadLabs(join(ROOT, 'labs'));
@@ -23,8 +23,6 @@ const scenario = catalog.require('encryption-at-rest');
 const lab = labs.get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 
-const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
-const check = (r: GradeResult, task: string, id: string) => r.tasks.find((t) => t.id === task)?.checks.find((c) => c.id === id);
 
 const KEY32 = Buffer.alloc(32, 7).toString('base64');
 const encYaml = (providers: string) => `apiVersion: apiserver.config.k8s.io/v1

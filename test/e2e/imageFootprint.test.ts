@@ -13,6 +13,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('image-footprint');
@@ -20,7 +21,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const DIGEST = 'sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639';
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
 const GOOD = `FROM golang:1.23.4 AS build
 WORKDIR /src

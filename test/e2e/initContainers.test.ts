@@ -14,6 +14,7 @@ import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
 import { waitFor } from '../helpers/wait.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const labs = loadLabs(join(ROOT, 'labs'));
@@ -21,7 +22,6 @@ const scenario = catalog.require('init-containers');
 const lab = labs.get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 
-const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
 describe('scenario init-containers on the fakes', function () {
   this.timeout(120_000);

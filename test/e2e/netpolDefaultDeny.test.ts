@@ -14,6 +14,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkIn as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('netpol-default-deny');
@@ -21,8 +22,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
-const check = (r: GradeResult, task: string, id: string) => r.tasks.find((t) => t.id === task)!.checks.find((c) => c.id === id)!;
 
 const policy = (name: string, spec: string, namespace = 'shop') => `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -13,6 +13,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('rbac-least-privilege');
@@ -20,7 +21,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
 const ROLE = (verbs: string, groups = '["apps"]', kind = 'Role', name = 'deployer') => `apiVersion: rbac.authorization.k8s.io/v1
 kind: ${kind}

@@ -18,13 +18,13 @@ import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { onNode } from '../helpers/nodeScript.js';
 import { ROOT } from '../helpers/testServer.js';
 import { waitFor } from '../helpers/wait.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const labs = loadLabs(join(ROOT, 'labs'));
 const scenario = catalog.require('runtimeclass-gvisor');
 const lab = labs.get('gvisor')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
-const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
 describe('lab gvisor and scenario runtimeclass-gvisor on the fakes', function () {
   this.timeout(180_000);

@@ -17,13 +17,13 @@ import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { onNode } from '../helpers/nodeScript.js';
 import { ROOT } from '../helpers/testServer.js';
 import { waitFor } from '../helpers/wait.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const labs = loadLabs(join(ROOT, 'labs'));
 const scenario = catalog.require('runtimeclass-kata');
 const lab = labs.get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
-const failed = (r: GradeResult) => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 const hostHasKvm = existsSync('/dev/kvm') && statSync('/dev/kvm').isCharacterDevice();
 
 /** What installing Kata into a node amounts to for containerd: its shim and a `kata` handler. */

@@ -14,6 +14,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('sa-token-hardening');
@@ -21,7 +22,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 const statuses = (r: GradeResult, task: string): Record<string, string> => Object.fromEntries(r.tasks.find((t) => t.id === task)!.checks.map((c) => [c.id, c.status]));
 
 /** The worker Pod as setup made it (a clean manifest), with optional extra spec lines. */

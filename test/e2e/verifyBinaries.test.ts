@@ -15,15 +15,14 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv, type Scenario } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkById as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('verify-binaries');
 const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 
-const failed = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 const checks = (r: GradeResult): Record<string, string> => Object.fromEntries(r.tasks.flatMap((t) => t.checks.map((c) => [c.id, c.status])));
-const check = (r: GradeResult, id: string) => r.tasks.flatMap((t) => t.checks).find((c) => c.id === id)!;
 
 describe('scenario verify-binaries on the fakes', function () {
   this.timeout(180_000);

@@ -266,9 +266,10 @@ export class NodePtyTerminal implements Terminal {
     this.mirrorBacklog.set(this.mirror.backlog);
     const current = this.current;
     if (current) {
-      safely(this.log, () => current.client.send(data));
+      // Count before sending: a client may ack inside send(), and that ack must not be lost.
       current.unacked += data.length;
       this.clientBacklog.set(current.unacked);
+      safely(this.log, () => current.client.send(data));
     }
     for (const w of this.watchers) this.sendToWatcher(w, data);
   }

@@ -31,7 +31,8 @@ export class RecordingClient implements TerminalClient {
   detachedCount = 0;
   ack: ((n: number) => void) | undefined;
 
-  constructor(private readonly autoAck = true) {}
+  /** Ack every chunk from inside send(), as soon as it arrives. */
+  constructor(public autoAck = true) {}
 
   get text(): string {
     return this.chunks.join('');

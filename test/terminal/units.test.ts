@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { FlowGate, HeadlessMirror, clampSize, incompleteEscapeTail, validCount, validInput } from '../../server/terminal/index.js';
-import { render, waitFor } from './helpers.js';
+import type { IPty } from 'node-pty';
+import { createSilentLogger } from '../../server/log/index.js';
+import { FlowGate, HeadlessMirror, NodePtyTerminal, clampSize, incompleteEscapeTail, validCount, validInput } from '../../server/terminal/index.js';
+import { RecordingClient, render, sleep, waitFor } from './helpers.js';
 
 describe('terminal building blocks', () => {
   describe('incompleteEscapeTail', () => {
@@ -119,6 +121,41 @@ describe('terminal building blocks', () => {
       assert.equal(validCount(-5), null);
       assert.equal(validCount(NaN), null);
       assert.equal(validCount('100'), null);
+    });
+  });
+
+  describe('NodePtyTerminal with a scripted pty', () => {
+    /** A pty whose output the test emits chunk by chunk. */
+    function scriptedPty() {
+      const dataListeners: ((d: string) => void)[] = [];
+      const pty = {
+        pid: 1,
+        onData: (l: (d: string) => void) => (dataListeners.push(l), { dispose: () => undefined }),
+        onExit: () => ({ dispose: () => undefined }),
+        write: () => undefined,
+        resize: () => undefined,
+        pause: () => undefined,
+        resume: () => undefined,
+        kill: () => undefined,
+      };
+      return { pty: pty as unknown as IPty, emit: (d: string) => dataListeners.forEach((l) => l(d)) };
+    }
+
+    it('counts an ack the client sends from inside send(): output after a big message is not held back', async () => {
+      const { pty, emit } = scriptedPty();
+      const term = new NodePtyTerminal({ id: 't', pty, size: { cols: 80, rows: 24 }, logger: createSilentLogger() });
+      try {
+        const client = new RecordingClient(); // acks synchronously, inside send()
+        const att = term.attach(client);
+        client.ack = (n) => att.ack(n);
+        emit('y\r\n'.repeat(14_000)); // 42k: one message, above the 32k a client may be behind before output is held
+        await waitFor(() => client.received === 42_000, 'the big message');
+        await sleep(5);
+        emit('PROMPT> ');
+        await waitFor(() => client.text.endsWith('PROMPT> '), 'the prompt right after it (a lost ack held it back)', 2000);
+      } finally {
+        term.dispose();
+      }
     });
   });
 });

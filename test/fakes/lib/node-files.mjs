@@ -4,6 +4,7 @@ import path from 'node:path';
 import { staticPodManifests } from './manifests.mjs';
 import { nodeKubeconfig } from './kubeconfig.mjs';
 import { nodeToken } from './node-token.mjs';
+import { createNodePorts } from './node-ports.mjs';
 
 const PKI_FILES = [
   'ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key',
@@ -29,6 +30,7 @@ export function prepareNodeDirs(root, { hostname, ip }) {
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
   fs.chmodSync(path.join(root, 'root'), 0o700);
   fs.chmodSync(path.join(root, 'var/lib/etcd'), 0o700); // kubeadm creates etcd's data dir 0700
+  createNodePorts(root);
 }
 
 /** /kind/kubeadm.conf, as kind's "Writing configuration" phase leaves it. */

@@ -81,6 +81,10 @@ function labelList(labels, key) {
 export function applyNodeImage(dir, image, env = process.env) {
   const root = path.join(dir, 'node');
   write(root, 'etc/containerd/config.toml', KIND_CONTAINERD_CONFIG);
+  // kindest/node runs systemd; a fake node has no init, so a fake systemctl stands in for it. The curl
+  // shim reaches the fake listeners of node ports (node-ports.mjs) through the real curl.
+  write(root, 'usr/bin/systemctl', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'systemctl.cjs'), 'utf8')}`, 0o755);
+  write(root, 'usr/local/bin/curl', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'curl-shim.cjs'), 'utf8')}`, 0o755);
   const img = findImage(image, env);
   if (!labelList(img?.labels, 'io.cks-lab.ssh').includes('openssh')) hideHostOpenssh(root);
   if (!img) return;

@@ -41,7 +41,7 @@ export interface ApiAnswer {
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
 const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 const RUNTIME_CLASSES = findResource('node.k8s.io', 'v1', 'runtimeclasses')!;
-const STATUS_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Namespace', 'Service', 'Node']);
+const STATUS_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Namespace', 'Service', 'Node', 'Ingress']);
 
 function parseBody(req: ResourceRequest): any {
   const text = req.body.toString('utf8');

@@ -78,6 +78,9 @@ export function applyDefaults(kind: string, obj: KubeObject): void {
         obj.spec.policyTypes = (obj.spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
       }
       break;
+    case 'Ingress':
+      obj.status ??= { loadBalancer: {} };
+      break;
     case 'Service':
       obj.spec ??= {};
       obj.spec.type ??= 'ClusterIP';
@@ -112,6 +115,17 @@ export function validate(kind: string, obj: KubeObject): StatusCause[] {
   }
   if (kind === 'Pod') causes.push(...validatePodSpec(obj.spec ?? {}, 'spec'));
   if (kind === 'RuntimeClass' && !obj.handler) causes.push({ reason: 'FieldValueRequired', field: 'handler', message: 'Required value' });
+  if (kind === 'Secret' && obj.type === 'kubernetes.io/tls') {
+    // ValidateSecret: a TLS Secret holds both keys (their content is not checked by the API server).
+    for (const key of ['tls.crt', 'tls.key']) if (obj.data?.[key] === undefined) causes.push({ reason: 'FieldValueRequired', field: `data[${key}]`, message: 'Required value' });
+  }
+  if (kind === 'Ingress') {
+    ((obj.spec?.rules ?? []) as Record<string, any>[]).forEach((r, i) =>
+      ((r.http?.paths ?? []) as Record<string, any>[]).forEach((p, j) => {
+        if (!p.pathType) causes.push({ reason: 'FieldValueRequired', field: `spec.rules[${i}].http.paths[${j}].pathType`, message: 'Required value: pathType must be specified' });
+      }),
+    );
+  }
   return causes;
 }
 

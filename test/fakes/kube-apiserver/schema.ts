@@ -56,6 +56,8 @@ export const SHAPES: Record<string, Shape> = {
   RoleBinding: obj({ ...base, ...names('subjects', 'roleRef') }),
   ClusterRoleBinding: obj({ ...base, ...names('subjects', 'roleRef') }),
   NetworkPolicy: obj({ ...base, spec: obj(names('podSelector', 'ingress', 'egress', 'policyTypes')) }),
+  Ingress: obj({ ...base, spec: obj(names('ingressClassName', 'defaultBackend', 'tls', 'rules')), status: ANY }),
+  IngressClass: obj({ ...base, spec: obj(names('controller', 'parameters')) }),
 };
 
 /**

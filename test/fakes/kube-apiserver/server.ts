@@ -34,6 +34,7 @@ import { ensureServingCert } from './tls.js';
 import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
 import { startCriEndpoint } from './cri.js';
+import { startIngressController } from './ingress/controller.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -371,6 +372,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     await controlPlane.start();
     cri = await startCriEndpoint(controlPlane, store, nodeRoot);
   }
+  // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
+  const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
   const url = `http://127.0.0.1:${port}`;
   const httpsUrl = `https://127.0.0.1:${port}`;
   logger.info('fake apiserver listening', { cluster: opts.cluster, url });
@@ -396,6 +399,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       exec.close();
       for (const w of watches) w.end();
       await kubelet.dispose();
+      await ingress.close();
       await network.close();
       store.flush();
       for (const s of sockets) s.destroy();

@@ -10,12 +10,13 @@ import { findResource } from '../resources.js';
 import type { ObjectStore } from '../store.js';
 import { startNetworkEndpoint } from './endpoint.js';
 import { clusterDnsObjects } from './services.js';
+import type { PodNetwork } from './model.js';
 
 export { connectionAllowed, type NetPod, type PolicyWorld, type Verdict } from './policy.js';
 export { PodNetwork, DNS_SERVICE_IP } from './model.js';
 
 /** Starts the pod network of a fake cluster; `url` goes to the kubelet, `close` stops it all. */
-export async function startPodNetwork(store: ObjectStore, api: ResourceApi, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPodNetwork(store: ObjectStore, api: ResourceApi, logger: Logger): Promise<{ url: string; network: PodNetwork; close(): Promise<void> }> {
   for (const { group, resource, object } of clusterDnsObjects()) {
     const rt = findResource(group, 'v1', resource)!;
     if (!store.get(rt, 'kube-system', object.metadata.name)) api.createObject(rt, object);
@@ -24,6 +25,7 @@ export async function startPodNetwork(store: ObjectStore, api: ResourceApi, logg
   const stopDeployments = startDeploymentController(store, api, logger);
   return {
     url: endpoint.url,
+    network: endpoint.network,
     close: async () => {
       stopDeployments();
       await endpoint.close();

@@ -18,6 +18,9 @@ import { etcdKey, plainValue } from './etcdValue.js';
 import { admissionFromFlags } from './admission.js';
 import { authFromFlags, boolFlagError, withAuthenticationConfig, type AuthConfig } from './authn.js';
 import { ensureKubernetesService } from './kubernetesService.js';
+import { EtcdPod } from './etcdPod.js';
+import { probeEtcd, type EtcdClient } from './etcdServer.js';
+import { servingTlsFromFlags, type ServingTls } from './servingTls.js';
 import type { ObjectStore } from './store.js';
 
 /** One container as the CRI reports it. */
@@ -52,13 +55,19 @@ export interface ControlPlaneOptions {
   /** Start and stop answering on the API port. */
   listen: () => Promise<void>;
   unlisten: () => Promise<void>;
+  /** Applies --tls-min-version (and the validated --tls-cipher-suites) to the HTTPS listener, at each start. */
+  applyServingTls?: (tls: ServingTls) => void;
 }
 
 const MANIFESTS = '/etc/kubernetes/manifests';
 const POLL_MS = 150;
 const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
 
-type Verdict = { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig } | { ok: false; error: string } | { ok: 'no-pod'; reason: string };
+type Verdict =
+  | { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig; servingTls: ServingTls; etcd: EtcdClient | undefined }
+  | { ok: false; error: string; lines?: string[] }
+  | { ok: 'no-pod'; reason: string };
+type Ok = Extract<Verdict, { ok: true }>;
 
 /** Simulates the kubelet's handling of the control-plane static pods. */
 export class StaticControlPlane {
@@ -76,21 +85,46 @@ export class StaticControlPlane {
   private readonly warmupMs: number;
   private disposed = false;
   private transition: Promise<void> = Promise.resolve();
+  /** The etcd static pod, with its real client listener (etcdPod.ts). */
+  readonly etcd: EtcdPod;
+  /** How the running kube-apiserver reaches etcd (for re-checks when etcd changes). */
+  private etcdClient: EtcdClient | undefined;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.restartMs = opts.restartMs ?? Number(process.env.FAKE_APISERVER_RESTART_MS ?? 1500);
     this.backoffMs = this.restartMs;
     this.warmupMs = opts.warmupMs ?? Number(process.env.FAKE_APISERVER_WARMUP_MS ?? 500);
+    this.etcd = new EtcdPod({
+      nodeRoot: opts.nodeRoot,
+      logger: opts.logger,
+      restartMs: this.restartMs,
+      readNode: (p) => this.readNode(p),
+      mountedPath: (p, pod, container) => {
+        const r = resolveMount(p, container?.volumeMounts ?? [], pod?.spec?.volumes ?? []);
+        return typeof r === 'string' ? r : undefined;
+      },
+      startContainer: (name, manifest, running, lines, exitCode) => {
+        const c = this.addContainer(name, manifest, running ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED');
+        this.log(c, lines);
+        if (!running) this.exit(c, exitCode ?? 1);
+      },
+      stopContainer: (name) => {
+        const c = this.running(name);
+        if (c) this.exit(c, 0);
+      },
+      changed: () => this.etcdChanged(),
+    });
   }
 
   /** Reads the manifests as they are now (the API is already listening) and starts watching. */
   async start(): Promise<void> {
-    for (const name of ['etcd', 'kube-controller-manager', 'kube-scheduler']) {
+    await this.etcd.start();
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       const text = this.readNode(`${MANIFESTS}/${name}.yaml`);
       if (text !== null) this.addContainer(name, text, 'CONTAINER_RUNNING');
     }
     this.manifest = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
-    const verdict = this.evaluate(this.manifest);
+    const verdict = await this.withEtcd(this.evaluate(this.manifest));
     if (verdict.ok === true) {
       this.applyConfig(verdict);
       const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
@@ -106,6 +140,7 @@ export class StaticControlPlane {
     this.disposed = true;
     clearInterval(this.poller);
     clearTimeout(this.pending);
+    void this.etcd.dispose();
   }
 
   /** The running container named `name`, if any. */
@@ -114,6 +149,7 @@ export class StaticControlPlane {
   }
 
   private poll(): void {
+    this.etcd.poll();
     const text = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
     if (text === this.manifest) return;
     this.manifest = text;
@@ -133,7 +169,8 @@ export class StaticControlPlane {
 
   private async tryStart(): Promise<void> {
     if (this.disposed) return;
-    const verdict = this.evaluate(this.manifest);
+    const verdict = await this.withEtcd(this.evaluate(this.manifest));
+    if (this.disposed) return;
     if (verdict.ok !== true) return this.afterFailedStart(verdict);
     this.applyConfig(verdict);
     const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_RUNNING');
@@ -152,7 +189,7 @@ export class StaticControlPlane {
       return;
     }
     const c = this.addContainer('kube-apiserver', this.manifest ?? '', 'CONTAINER_EXITED');
-    this.log(c, [...startLines(this.opts.nodeName), `E${klogTime()}       1 run.go:72] "command failed" err=${JSON.stringify(verdict.error)}`]);
+    this.log(c, [...startLines(this.opts.nodeName), ...(verdict.lines ?? []), `E${klogTime()}       1 run.go:72] "command failed" err=${JSON.stringify(verdict.error)}`]);
     c.exitCode = 1;
     c.finishedAt = Date.now();
     this.state = 'crashloop';
@@ -180,6 +217,10 @@ export class StaticControlPlane {
     if ('error' in flagAuth) return { ok: false, error: flagAuth.error };
     const profiling = boolFlagError(args, '--profiling');
     if (profiling !== null) return { ok: false, error: profiling };
+    const servingTls = servingTlsFromFlags(args);
+    if ('error' in servingTls) return { ok: false, error: servingTls.error };
+    const etcd = this.etcdClientOf(args, container, pod);
+    if (typeof etcd === 'string') return { ok: false, error: etcd };
     let auth: AuthConfig = flagAuth;
     if (flagAuth.configFile !== undefined) {
       // --authentication-config: a file the pod must see, like the encryption config below.
@@ -199,7 +240,7 @@ export class StaticControlPlane {
       if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
       if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
     }
-    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth };
+    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth, servingTls, etcd };
     const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
     if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
     const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
@@ -207,20 +248,96 @@ export class StaticControlPlane {
     const content = this.readNode(hostPath);
     if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
     try {
-      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth };
+      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth, servingTls, etcd };
     } catch (e) {
       if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
       throw e;
     }
   }
 
-  private applyConfig({ config, plugins, auth }: Extract<Verdict, { ok: true }>): void {
+  private applyConfig({ config, plugins, auth, servingTls, etcd }: Ok): void {
+    this.opts.applyServingTls?.(servingTls);
+    this.etcdClient = etcd;
     this.opts.store.admissionPlugins = plugins;
     this.opts.store.apiserverAuth = auth;
     ensureKubernetesService(this.opts.store); // its kubernetesservice controller, at start
     this.opts.store.encodeForStorage = config
       ? (rt, obj) => encryptValue(providersFor(config, rt.group, rt.resource), etcdKey(rt, obj.metadata.namespace ?? '', obj.metadata.name), plainValue(rt, obj))
       : undefined;
+  }
+
+  /**
+   * kube-apiserver's etcd client from --etcd-servers and --etcd-cafile/--etcd-certfile/--etcd-keyfile
+   * (read through its mounts), or the error it exits with. undefined when etcd is not simulated.
+   */
+  private etcdClientOf(args: string[], container: any, pod: any): EtcdClient | undefined | string {
+    if (!this.etcd.simulated) return undefined;
+    const flag = (name: string): string | undefined => {
+      for (let i = 0; i < args.length; i++) {
+        const [f, inline] = splitFlag(args[i]!);
+        if (f === name) return inline ?? args[i + 1];
+      }
+      return undefined;
+    };
+    const servers = flag('--etcd-servers') ?? '';
+    if (servers === '') return '--etcd-servers must be specified';
+    let url: URL;
+    try {
+      url = new URL(servers.split(',')[0]!);
+    } catch {
+      return `parse "${servers.split(',')[0]}": invalid URI for request`;
+    }
+    const client: EtcdClient = { url };
+    for (const [name, field] of [['--etcd-cafile', 'ca'], ['--etcd-certfile', 'cert'], ['--etcd-keyfile', 'key']] as const) {
+      const path = flag(name);
+      if (!path) continue;
+      const host = resolveMount(path, container.volumeMounts ?? [], pod.spec?.volumes ?? []);
+      const text = typeof host === 'string' ? this.readNode(host) : null;
+      if (text === null) return `open ${path}: no such file or directory`;
+      client[field] = text;
+    }
+    return client;
+  }
+
+  /** A verdict that would start, unless kube-apiserver cannot reach etcd (then it exits, as when its storage never comes up). */
+  private async withEtcd(verdict: Verdict): Promise<Verdict> {
+    if (verdict.ok !== true || !verdict.etcd) return verdict;
+    const problem = await this.etcdProblem(verdict.etcd);
+    return problem === null ? verdict : { ok: false, error: 'context deadline exceeded', lines: [grpcLine(verdict.etcd, problem)] };
+  }
+
+  private etcdProblem(client: EtcdClient): Promise<string | null> {
+    // Any host in --etcd-servers is taken for this node (the fake has one etcd).
+    return probeEtcd(client, this.etcd.hostPort(Number(client.url.port || 2379)));
+  }
+
+  /**
+   * etcd started, stopped or failed. A running kube-apiserver that can no longer reach it fails its
+   * etcd health checks; the kubelet's liveness probe restarts it and it exits while etcd stays out
+   * of reach (here at once: the probes' minutes are not simulated). It comes back on the next
+   * back-off attempt once etcd answers it again.
+   */
+  private etcdChanged(): void {
+    if (this.disposed || this.etcd.state === 'restarting') return;
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    const client = this.etcdClient;
+    if (!client) return;
+    this.transition = this.transition
+      .then(async () => {
+        if (this.state !== 'running' && this.state !== 'starting') return;
+        const problem = await this.etcdProblem(client);
+        if (problem === null || this.disposed || (this.state !== 'running' && this.state !== 'starting')) return;
+        clearTimeout(this.pending);
+        const current = this.running('kube-apiserver');
+        if (current) {
+          this.log(current, [grpcLine(client, problem)]);
+          this.exit(current, 0);
+        }
+        await this.opts.unlisten();
+        this.backoffMs = this.restartMs;
+        this.afterFailedStart({ ok: false, error: 'context deadline exceeded', lines: [grpcLine(client, problem)] });
+      })
+      .catch((e: unknown) => this.opts.logger.warn('fake control plane: etcd re-check failed', { err: e as Error }));
   }
 
   private addContainer(name: string, manifest: string, state: CriContainer['state']): CriContainer {
@@ -305,6 +422,12 @@ function resolveMount(path: string, mounts: any[], volumes: any[]): string | und
   if (!volume.hostPath?.path) return undefined;
   const rest = clean.slice(best.mountPath.length);
   return posix.join(String(volume.hostPath.path), best.subPath ? String(best.subPath) : '', rest);
+}
+
+/** The gRPC warning kube-apiserver's etcd client logs for a connection that fails. */
+function grpcLine(client: EtcdClient, problem: string): string {
+  const addr = `${client.url.hostname}:${client.url.port || 2379}`;
+  return `W${klogTime()}       1 logging.go:55] [core] [Channel #1 SubChannel #2]grpc: addrConn.createTransport failed to connect to {Addr: "${addr}", ServerName: "${addr}", }. Err: connection error: desc = "${problem}"`;
 }
 
 function klogTime(): string {

@@ -34,6 +34,8 @@ import { ensureServingCert } from './tls.js';
 import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
 import { startCriEndpoint } from './cri.js';
+import type { ServingTls } from './servingTls.js';
+import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
 
 /** Options for {@link startFakeApiServer}. */
@@ -368,7 +370,19 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
   let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
   if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
-    controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen, unlisten, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
+    // The node's port 6443 (--secure-port) leads here while kube-apiserver listens (`curl https://127.0.0.1:6443` on the node).
+    const nodeListen = async (): Promise<void> => {
+      await listen();
+      publishNodePort(nodeRoot, 6443, { host: '127.0.0.1', port });
+    };
+    const nodeUnlisten = async (): Promise<void> => {
+      publishNodePort(nodeRoot, 6443, null);
+      await unlisten();
+    };
+    publishNodePort(nodeRoot, 6443, { host: '127.0.0.1', port });
+    // --tls-min-version, applied at each start of kube-apiserver (servingTls.ts).
+    const applyServingTls = (t: ServingTls): void => httpsServer.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.cert, minVersion: t.minVersion });
+    controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen: nodeListen, unlisten: nodeUnlisten, applyServingTls, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
     await controlPlane.start();
     cri = await startCriEndpoint(controlPlane, store, nodeRoot);
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { staticPodManifests } from './manifests.mjs';
 import { nodeKubeconfig } from './kubeconfig.mjs';
 import { nodeToken } from './node-token.mjs';
+import { writeEtcdPki } from './node-pki.mjs';
 import { createNodePorts } from './node-ports.mjs';
 
 const PKI_FILES = [
@@ -58,11 +59,13 @@ export function writeKubeadmConfig(root, { cluster, ip, image }) {
   ].join('\n'));
 }
 
-/** Placeholder PKI and the static pod manifests ("kubeadm init" up to the control plane). */
+/** PKI (placeholders, except etcd's: node-pki.mjs) and the static pod manifests ("kubeadm init" up to the control plane). */
 export function writeControlPlane(root, spec) {
   for (const f of PKI_FILES) {
     write(root, `etc/kubernetes/pki/${f}`, `# placeholder ${f} (fake node: no real TLS)\n`, f.endsWith('.key') ? 0o600 : 0o644);
   }
+  // etcd's CA, server/peer and client certificates are real: the fake etcd serves TLS with them.
+  writeEtcdPki(root, { hostname: `${spec.cluster}-control-plane`, ip: spec.ip });
   for (const [file, text] of Object.entries(staticPodManifests(spec))) write(root, `etc/kubernetes/manifests/${file}`, text, 0o600);
 }
 

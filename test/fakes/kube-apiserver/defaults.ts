@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from './store.js';
 import type { StatusCause } from './status.js';
+import { seccompCauses } from './seccompValidation.js';
 
 function defaultContainer(c: Record<string, any>): void {
   const image = String(c.image ?? '');
@@ -113,7 +114,8 @@ export function validate(kind: string, obj: KubeObject): StatusCause[] {
   if (!DNS1123.test(name) || name.length > 253) {
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` });
   }
-  if (kind === 'Pod') causes.push(...validatePodSpec(obj.spec ?? {}, 'spec'));
+  if (kind === 'Pod') causes.push(...validatePodSpec(obj.spec ?? {}, 'spec'), ...seccompCauses(obj.spec ?? {}, 'spec'));
+  if (kind === 'Deployment') causes.push(...seccompCauses(obj.spec?.template?.spec ?? {}, 'spec.template.spec'));
   if (kind === 'RuntimeClass' && !obj.handler) causes.push({ reason: 'FieldValueRequired', field: 'handler', message: 'Required value' });
   if (kind === 'Secret' && obj.type === 'kubernetes.io/tls') {
     // ValidateSecret: a TLS Secret holds both keys (their content is not checked by the API server).

@@ -5,6 +5,7 @@
  * The command runs for real in the container's sandbox.
  */
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -132,9 +133,10 @@ export class ExecServer {
       if (buf[0] === 255 && buf[1] === 0) child.stdin?.end();
     });
     ws.on('close', () => killGroup(child));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       this.live.delete(handle);
-      finish(code ?? 137);
+      // Killed by a signal (SIGKILL, or SIGSYS from a seccomp KILL action): 128 + its number, as runc reports.
+      finish(code ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 9));
     });
   }
 

@@ -6,6 +6,7 @@
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../../../../server/log/index.js';
@@ -17,6 +18,7 @@ import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js'
 import { writeProjectedVolume } from './projected.js';
 import { spawnInSandbox, startError } from './sandbox.js';
 import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
+import { seccompFor } from './seccomp.js';
 
 /** Collaborators and timings for {@link FakeKubelet}. */
 export interface KubeletOptions {
@@ -165,11 +167,24 @@ export class FakeKubelet {
         await this.sleep(rt, CREATE_RETRY_MS);
         continue;
       }
+      // …and its seccomp profile (a Localhost file it cannot load fails creation too).
+      const sc = seccompFor(join(this.opts.clusterDir, 'node'), pod, c, rec.containerID);
+      if ('error' in sc && sc.stage === 'create') {
+        rec.state = { waiting: { reason: 'CreateContainerError', message: sc.error } };
+        this.write(rt);
+        this.event(rt, 'Failed', `Error: ${sc.error}`);
+        await this.sleep(rt, CREATE_RETRY_MS);
+        continue;
+      }
       if (rt.view) {
         rt.view.apparmor[String(c.name)] = aa;
+        const seccomp = { ...rt.view.seccomp };
+        delete seccomp[String(c.name)];
+        if ('filter' in sc && sc.filter) seccomp[String(c.name)] = sc.filter;
+        rt.view.seccomp = seccomp;
         writeRuntimeView(this.opts.clusterDir, pod, rt.view);
       }
-      if (argv === undefined && !init) {
+      if (argv === undefined && !init && !('error' in sc)) {
         rec.state = { running: { startedAt } };
         rec.ready = true;
         rec.started = true;
@@ -178,7 +193,7 @@ export class FakeKubelet {
       }
       const cmd = argv ?? ['sh'];
       const sandbox = containerSandbox(this.opts.clusterDir, pod, c, cmd);
-      const err = startError(sandbox, cmd[0]!);
+      const err = 'error' in sc ? sc.error : startError(sandbox, cmd[0]!);
       let exitCode: number;
       if (err) {
         exitCode = 128;
@@ -223,7 +238,7 @@ export class FakeKubelet {
       child.on('close', (code, signal) => {
         rt.procs.delete(child);
         log.end();
-        resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
+        resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15));
       });
     });
   }

@@ -46,6 +46,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     if (aa) binds.push({ hostPath: join(dir, 'runtime', `attr-${String(container.name)}`), containerPath: '/proc/1/attr/current', readOnly: true });
     readOnly = aa?.denyWrite === true;
   }
+  const seccomp = view?.seccomp?.[String(container.name)];
   binds.push(...netToolsBind(dir, container));
   return {
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
@@ -55,6 +56,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     env,
     argv,
     ...(readOnly ? { readOnly } : {}),
+    ...(seccomp ? { seccomp } : {}),
     ...(view?.runtime === 'kata' ? { argv0: 'containerd-shim-kata-v2' } : {}),
   };
 }

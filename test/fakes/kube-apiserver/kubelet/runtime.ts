@@ -26,6 +26,8 @@ export interface RuntimeView {
   handler: string;
   /** Per container: AppArmor label for /proc/1/attr/current and whether writes are denied. */
   apparmor: Record<string, { attr: string; denyWrite: boolean }>;
+  /** Per container: the seccomp filter its processes run under (seccomp.ts); absent = unconfined. */
+  seccomp?: Record<string, string>;
 }
 
 const RUNTIME_TYPES: Record<string, RuntimeKind> = {

@@ -105,11 +105,16 @@ export interface JsonPathCheck extends CheckBase {
   expect: ValueExpectation;
 }
 
-/** A command in a pod's container (argv, no shell unless the argv itself calls one). */
+/**
+ * A command in a pod's container (argv, no shell unless the argv itself calls one): in the pod
+ * named `pod`, or in every pod carrying the `selector` labels (at least one; each must be Running
+ * and meet `expect`, e.g. every replica of a Deployment).
+ */
 export interface PodExecCheck extends CheckBase {
   type: 'podExec';
   namespace: string;
-  pod: string;
+  pod?: string;
+  selector?: Record<string, string>;
   container?: string;
   command: string[];
   expect: CommandExpectation;

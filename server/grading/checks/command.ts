@@ -1,13 +1,39 @@
 /** `podExec` and `nodeCommand` checks: run a command, judge exit code and output. */
 import type { CommandExpectation, NodeCommandCheck, PodExecCheck } from '../../scenarios/types.js';
-import type { CheckResult, CheckRunner, ExecOutcome } from '../types.js';
+import { ProbeError, type CheckResult, type CheckRunner, type ClusterProbes, type ExecOutcome } from '../types.js';
+import { podContext } from './podContext.js';
 import { authorRegex, excerpt, quoted } from './describe.js';
 
 /** A command in a pod's container; a missing pod is a ProbeError (→ `error`), not a fail. */
 export const runPodExecCheck: CheckRunner<PodExecCheck> = async (check, probes) => {
+  if (check.pod === undefined) return runOnSelected(check, probes);
   const outcome = await probes.podExec(check.namespace, check.pod, check.container, check.command);
   return judgeCommand(check.description, check.expect, outcome);
 };
+
+/**
+ * The command in every pod of the selector (pods being deleted are leaving and skipped): none
+ * matching, one not Running, or one whose outcome misses fails, naming that pod.
+ */
+async function runOnSelected(check: PodExecCheck, probes: ClusterProbes): Promise<Omit<CheckResult, 'id'>> {
+  const selector = check.selector ?? {};
+  if (!probes.listPods) throw new ProbeError('these probes cannot list pods by selector');
+  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = ((await probes.listPods(check.namespace, selector)) as Record<string, any>[])
+    .filter((p) => !p['metadata']?.deletionTimestamp)
+    .sort((a, b) => String(a['metadata']?.name).localeCompare(String(b['metadata']?.name)));
+  const expected = `every pod matching ${labels} in ${check.namespace}: ${expectationText(check.expect, check.expect.exitCode ?? 0)}`;
+  const fail = (actual: string): Omit<CheckResult, 'id'> => ({ status: 'fail', message: `${check.description}: expected ${expected}, found ${actual}`, expected, actual });
+  if (pods.length === 0) return fail(`no pod matching ${labels}`);
+  for (const pod of pods) {
+    const name = String(pod['metadata']?.name);
+    if (pod['status']?.phase !== 'Running') return fail(`pod ${name} not Running (${podContext({ ...pod, kind: 'Pod' }) || 'no status yet'})`);
+    const result = judgeCommand(check.description, check.expect, await probes.podExec(check.namespace, name, check.container, check.command));
+    if (result.status !== 'pass') return { ...result, message: `${check.description}: expected ${expected}, found in pod ${name}: ${result.actual}`, expected, actual: `pod ${name}: ${result.actual}` };
+  }
+  const names = pods.map((p) => String(p['metadata']?.name)).join(', ');
+  return { status: 'pass', message: check.description, expected, actual: `${pods.length} pod(s) (${names}) met it` };
+}
 
 /** A command on a node (the control plane unless the check names another). */
 export const runNodeCommandCheck: CheckRunner<NodeCommandCheck> = async (check, probes) => {

@@ -3,6 +3,7 @@
  * get, list, create, update, patch, delete, with the real error Statuses.
  */
 import { admitCreate } from './admission.js';
+import { admitPodSecurity, namespaceLabelWarnings } from './podSecurity.js';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { applyDefaults, validate } from './defaults.js';
@@ -39,6 +40,7 @@ export interface ApiAnswer {
 }
 
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const PODS = findResource('', 'v1', 'pods')!;
 const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 const RUNTIME_CLASSES = findResource('node.k8s.io', 'v1', 'runtimeclasses')!;
 const STATUS_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Namespace', 'Service', 'Node', 'Ingress']);
@@ -162,6 +164,7 @@ export class ResourceApi {
     this.admitRuntimeClass(req.rt, obj);
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
+    this.admitPodSecurity(req.rt, obj, warnings);
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
       return obj;
@@ -178,6 +181,20 @@ export class ResourceApi {
     if (typeof name === 'string' && name !== '' && !this.store.get(RUNTIME_CLASSES, '', name)) {
       throw forbidden(rt.resource, rt.group, String(obj.metadata.name), `pod rejected: RuntimeClass "${name}" not found`);
     }
+  }
+
+  /** The PodSecurity admission plugin (podSecurity.ts), when kube-apiserver runs it (on by default). */
+  private admitPodSecurity(rt: ResourceType, obj: KubeObject, warnings: string[], current?: KubeObject): void {
+    if (!this.store.admissionPlugins.has('PodSecurity')) return;
+    if (rt === NAMESPACES) {
+      if (current) warnings.push(...namespaceLabelWarnings(obj.metadata.name, obj.metadata.labels ?? {}, current.metadata.labels ?? {}, this.store.list(PODS, obj.metadata.name)));
+      return;
+    }
+    if (!rt.namespaced) return;
+    const ns = this.store.get(NAMESPACES, '', String(obj.metadata.namespace));
+    const decision = admitPodSecurity(rt.kind, obj, ns?.metadata.labels ?? {}, current);
+    if (decision.forbidden) throw forbidden(rt.resource, rt.group, String(obj.metadata.name), decision.forbidden);
+    warnings.push(...decision.warnings);
   }
 
   /** Defaults, validates and stores a new object (also used for bootstrap objects). */
@@ -234,6 +251,7 @@ export class ResourceApi {
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
     const causes = validate(rt.kind, next);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
+    if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
     if (req.query.get('dryRun') === 'All') return next;
     return this.store.update(rt, next);
   }

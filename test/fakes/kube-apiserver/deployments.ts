@@ -17,6 +17,7 @@ import type { KubeObject, ObjectStore, StoreEvent } from './store.js';
 
 const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
 const PODS = findResource('', 'v1', 'pods')!;
+const NAMESPACES = findResource('', 'v1', 'namespaces')!;
 // k8s.io/apimachinery/pkg/util/rand's alphabet (no vowels, no 0/1/3), used for hashes and name suffixes.
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -54,6 +55,8 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
   };
   const onChange = (ev: StoreEvent): void => {
     if (ev.rt === DEPLOYMENTS) schedule(ev.object.metadata.namespace, ev.object.metadata.name);
+    // A namespace's labels decide PodSecurity admission: the ReplicaSet controller retries failed creates.
+    if (ev.rt === NAMESPACES) for (const d of store.list(DEPLOYMENTS, ev.object.metadata.name)) schedule(d.metadata.namespace, d.metadata.name);
     if (ev.rt === PODS) {
       const dep = owner(ev.object);
       if (dep) schedule(ev.object.metadata.namespace, dep);
@@ -75,13 +78,15 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
     const replicas = Number(dep.spec?.replicas ?? 1);
     for (const p of current.slice(replicas)) store.delete(PODS, ns, p.metadata.name);
     const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
+    let failure: string | undefined;
     if (selectorMatches(selector, labels)) {
-      for (let i = current.length; i < replicas; i++) create(dep, template, labels, hash);
+      for (let i = current.length; i < replicas; i++) failure = create(dep, template, labels, hash) ?? failure;
     }
-    writeStatus(dep, store.list(PODS, ns).filter((p) => owner(p) === name));
+    writeStatus(dep, store.list(PODS, ns).filter((p) => owner(p) === name), failure);
   };
 
-  const create = (dep: KubeObject, template: Record<string, any>, labels: Record<string, string>, hash: string): void => {
+  /** Creates one Pod; answers the API's refusal (e.g. PodSecurity), which the ReplicaSet reports as FailedCreate. */
+  const create = (dep: KubeObject, template: Record<string, any>, labels: Record<string, string>, hash: string): string | undefined => {
     const rs = `${dep.metadata.name}-${hash}`;
     const pod = {
       apiVersion: 'v1', kind: 'Pod',
@@ -97,10 +102,12 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
     } catch (e) {
       const message = e instanceof StatusError ? e.status.message : (e as Error).message;
       logger.warn('fake deployment controller: pod create failed', { deployment: dep.metadata.name, err: message });
+      return message;
     }
+    return undefined;
   };
 
-  const writeStatus = (dep: KubeObject, pods: KubeObject[]): void => {
+  const writeStatus = (dep: KubeObject, pods: KubeObject[], failure?: string): void => {
     const ready = pods.filter((p) => ((p.status?.conditions ?? []) as Record<string, any>[]).some((c) => c.type === 'Ready' && c.status === 'True')).length;
     const replicas = Number(dep.spec?.replicas ?? 1);
     const status: Record<string, unknown> = {
@@ -109,7 +116,11 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
       updatedReplicas: pods.length,
       ...(ready > 0 ? { readyReplicas: ready, availableReplicas: ready } : {}),
       ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}),
-      conditions: [{ type: 'Available', status: ready >= replicas ? 'True' : 'False', reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }],
+      conditions: [
+        { type: 'Available', status: ready >= replicas ? 'True' : 'False', reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
+        // The ReplicaSet's FailedCreate, surfaced on the Deployment as kube-controller-manager does.
+        ...(failure ? [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure }] : []),
+      ],
     };
     const old = dep.status ?? {};
     const same = JSON.stringify({ ...old, conditions: (old.conditions ?? []).map((c: Record<string, unknown>) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })) }) === JSON.stringify(status);

@@ -155,6 +155,9 @@ function looksLike(flag: string, known: string): boolean {
 export class Authenticator {
   private readonly tokens = new Map<string, UserInfo>();
 
+  /** Tokens verified rather than looked up (ServiceAccount tokens from TokenRequest: serviceAccountToken.ts). */
+  verifyToken?: (token: string) => UserInfo | null;
+
   constructor(adminToken: string, nodeNames: string[]) {
     this.tokens.set(adminToken, ADMIN);
     for (const n of nodeNames) this.tokens.set(nodeToken(adminToken, n), { user: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
@@ -165,7 +168,7 @@ export class Authenticator {
     const header = headers.authorization;
     if (typeof header === 'string' && header !== '') {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
-      return (m && this.tokens.get(m[1]!)) || null;
+      return (m && (this.tokens.get(m[1]!) ?? this.verifyToken?.(m[1]!))) || null;
     }
     if (!config.anonymous) return null;
     return !config.anonymousPaths || config.anonymousPaths.includes(path) ? ANONYMOUS : null;

@@ -20,8 +20,11 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Starts the endpoint on 127.0.0.1 (random port). */
-export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string): Promise<{ port: number; server: Server }> {
+/** `systemctl <verb> kubelet` on a node, answered by its simulated kubelet (kubelet/kubeletServer.ts); undefined: no such node. */
+export type KubeletUnitHandler = (node: string, verb: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> | undefined;
+
+/** Starts the endpoint on 127.0.0.1 (random port); `/kubelet?node=&verb=` serves the nodes' kubelet.service. */
+export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string, kubelet?: KubeletUnitHandler): Promise<{ port: number; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -31,6 +34,12 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
         res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       };
       if (url.pathname === '/containers') return send(200, { containers: cp.containers, now: Date.now() });
+      if (url.pathname === '/kubelet') {
+        const answer = kubelet?.(url.searchParams.get('node') ?? '', url.searchParams.get('verb') ?? '');
+        if (!answer) return send(200, { exitCode: 4, stdout: '', stderr: 'Unit kubelet.service could not be found.\n' });
+        void answer.then((a) => send(200, a), (e: unknown) => send(200, { exitCode: 1, stdout: '', stderr: `${(e as Error).message}\n` }));
+        return;
+      }
       const c = cp.containers.find((x) => x.id.startsWith(url.searchParams.get('id') ?? '\0'));
       if (url.pathname === '/logs') {
         if (!c) return send(404, { error: 'not found' });

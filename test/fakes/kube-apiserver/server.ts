@@ -34,6 +34,8 @@ import { ensureServingCert } from './tls.js';
 import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
 import { startCriEndpoint } from './cri.js';
+import { startNodeKubelets, type NodeKubelets } from './kubelet/nodeKubelets.js';
+import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js';
 import type { ServingTls } from './servingTls.js';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
@@ -149,6 +151,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   let controlPlane: StaticControlPlane | undefined;
   // Who a request is (admin token, a kubelet's token, anonymous) and what the authorizer chain lets it do.
   const authn = new Authenticator(token, [nodeName, ...workers.map((w) => w.name)]);
+  authn.verifyToken = (t) => serviceAccountTokenUser(store, token, t);
   const stopKubernetesService = startKubernetesServiceController(store);
   const requester = (req: IncomingMessage): UserInfo => {
     const who = authn.authenticate(req.headers, store.apiserverAuth, new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -225,6 +228,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       contentType,
       body,
     };
+    if (rp.rt.resource === 'serviceaccounts' && rp.subresource === 'token' && rp.name !== undefined) {
+      if (method !== 'POST') throw methodNotAllowed();
+      return sendJson(res, 201, tokenRequest(store, token, rp.namespace ?? '', rp.name, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>));
+    }
     admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
     const answer = api.handle(request);
     const headers: Record<string, string[]> = {};
@@ -369,6 +376,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   port = (server.address() as AddressInfo).port;
   const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
   let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
+  let nodeKubelets: NodeKubelets | undefined;
   if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
     // The node's port 6443 (--secure-port) leads here while kube-apiserver listens (`curl https://127.0.0.1:6443` on the node).
     const nodeListen = async (): Promise<void> => {
@@ -384,7 +392,14 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const applyServingTls = (t: ServingTls): void => httpsServer.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.cert, minVersion: t.minVersion });
     controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen: nodeListen, unlisten: nodeUnlisten, applyServingTls, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
     await controlPlane.start();
-    cri = await startCriEndpoint(controlPlane, store, nodeRoot);
+    // The nodes' kubelet servers (:10250, read-only port) and their kubelet.service (kubelet/kubeletServer.ts).
+    nodeKubelets = await startNodeKubelets({
+      store, cluster: opts.cluster, logger,
+      nodes: [{ name: nodeName, ip: NODE_IP, root: nodeRoot }, ...workers.map((w) => ({ name: w.name, ip: w.ip, root: join(dir, 'nodes', w.name, 'node') }))],
+      reviewToken: (t) => authn.authenticate({ authorization: `Bearer ${t}` }, { anonymous: false, modes: [] }, '/'),
+      authorize: (who, a) => authorizeChain(store, store.apiserverAuth, who, a).allowed,
+    });
+    cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit);
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
@@ -407,6 +422,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     close: async () => {
       controlPlane?.dispose();
       if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
+      await nodeKubelets?.dispose();
       cancelNode();
       stopRootCa();
       stopKubernetesService();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { staticPodManifests } from './manifests.mjs';
 import { nodeKubeconfig } from './kubeconfig.mjs';
 import { nodeToken } from './node-token.mjs';
+import { writeKubeletConfig, writeKubeletUnit } from './kubelet-files.mjs';
 import { writeEtcdPki } from './node-pki.mjs';
 import { createNodePorts } from './node-ports.mjs';
 
@@ -67,6 +68,7 @@ export function writeControlPlane(root, spec) {
   // etcd's CA, server/peer and client certificates are real: the fake etcd serves TLS with them.
   writeEtcdPki(root, { hostname: `${spec.cluster}-control-plane`, ip: spec.ip });
   for (const [file, text] of Object.entries(staticPodManifests(spec))) write(root, `etc/kubernetes/manifests/${file}`, text, 0o600);
+  writeKubeletConfig(root); // kubeadm's kubelet-start phase comes before the control plane's
 }
 
 /** Kubeconfigs kubeadm writes, pointing at the (fake) API server. */
@@ -97,10 +99,13 @@ export function writeCriTools(root, api) {
   const source = fs.readFileSync(new URL('./crictl.cjs', import.meta.url), 'utf8');
   write(root, 'usr/local/bin/crictl', `#!/usr/bin/env node\n${source.replace("'__CRI_ENDPOINT__'", `'http://127.0.0.1:${api.criPort}'`)}`, 0o755);
   write(root, 'etc/crictl.yaml', 'runtime-endpoint: unix:///run/containerd/containerd.sock\n');
+  writeKubeletUnit(root, api); // systemctl's kubelet.service, the simulated kubelet (kubelet-files.mjs)
 }
 
 /** What `kubeadm join` leaves on a worker: the kubelet's kubeconfig and the cluster CA. */
 export function writeWorkerFiles(root, cluster, node, api) {
   write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`, nodeToken(api.token, node)), 0o600);
   write(root, 'etc/kubernetes/pki/ca.crt', '# placeholder ca.crt (fake node: no real TLS)\n');
+  writeKubeletConfig(root);
+  writeKubeletUnit(root, api);
 }

@@ -9,10 +9,51 @@
 const http = require('node:http');
 
 const ENDPOINT = '__CRI_ENDPOINT__';
+const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/containerd/containerd.sock';
 
 function fatal(msg, code = 1) {
   process.stderr.write(`time="${new Date().toISOString()}" level=fatal msg=${JSON.stringify(msg)}\n`);
   process.exit(code);
+}
+
+function dialError(endpoint, reason) {
+  const sock = endpoint.replace(/^unix:\/\//, '');
+  fatal(`validate service connection: validate CRI v1 runtime API for endpoint "${endpoint}": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix ${sock}: connect: ${reason}"`);
+}
+
+/** The runtime endpoint as crictl picks it: --runtime-endpoint, else $CONTAINER_RUNTIME_ENDPOINT, else the config file's. */
+function runtimeEndpoint(flags) {
+  if (flags['runtime-endpoint']) return flags['runtime-endpoint'];
+  if (process.env.CONTAINER_RUNTIME_ENDPOINT) return process.env.CONTAINER_RUNTIME_ENDPOINT;
+  try {
+    const text = require('node:fs').readFileSync(flags.config || process.env.CRI_CONFIG_FILE || '/etc/crictl.yaml', 'utf8');
+    const m = /^runtime-endpoint:\s*["']?([^"'\s]+)/m.exec(text);
+    if (m) return m[1];
+  } catch {
+    // no config file: crictl's default endpoint
+  }
+  return DEFAULT_RUNTIME_ENDPOINT;
+}
+
+/**
+ * Dial the runtime's unix socket as crictl does, so the kernel's own permission check on connect(2)
+ * decides (the caller's uid and groups against the socket's owner, group and mode). The fake runtime
+ * itself answers over HTTP, so a socket with no listener behind it counts as reachable.
+ */
+function dialRuntime(endpoint) {
+  if (!endpoint.startsWith('unix://')) return Promise.resolve();
+  return new Promise((resolve) => {
+    const conn = require('node:net').connect(endpoint.slice('unix://'.length));
+    conn.on('connect', () => {
+      conn.destroy();
+      resolve();
+    });
+    conn.on('error', (e) => {
+      if (e.code === 'ECONNREFUSED') return resolve();
+      const reasons = { EACCES: 'permission denied', ENOENT: 'no such file or directory', ENOTSOCK: 'socket operation on non-socket', EPERM: 'operation not permitted' };
+      dialError(endpoint, reasons[e.code] ?? e.message);
+    });
+  });
 }
 
 function request(method, path, body) {
@@ -198,12 +239,13 @@ async function inspect(args) {
 }
 
 async function main() {
-  const { rest } = parseFlags(process.argv.slice(2), {
+  const { flags, rest } = parseFlags(process.argv.slice(2), {
     'runtime-endpoint': 'value', r: 'runtime-endpoint', 'image-endpoint': 'value', i: 'image-endpoint', timeout: 'value', t: 'timeout', debug: 'bool', D: 'debug', config: 'value', c: 'config',
     'enable-tracing': 'bool', 'tracing-endpoint': 'value', 'tracing-sampling-rate-per-million': 'value', help: 'bool', h: 'help', version: 'bool', v: 'version',
   });
   const [cmd, ...args] = rest;
   const commands = { ps, pods, exec, logs, inspect };
+  if (cmd === 'version' || commands[cmd]) await dialRuntime(runtimeEndpoint(flags));
   if (cmd === 'version') return process.stdout.write('Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v2.1.3\nRuntimeApiVersion:  v1\n');
   if (!cmd || !commands[cmd]) {
     process.stderr.write(`No help topic for '${cmd ?? ''}'\n`);

@@ -49,6 +49,9 @@ done
 chmod 1777 "$ROOTFS/tmp"
 mkdir -p "$ROOTFS/run"
 mount -t tmpfs -o mode=0755 run "$ROOTFS/run"
+# containerd's CRI socket as kind's containerd leaves it (root:root 0660): a real unix socket, so its
+# owner and mode decide who may reach the runtime (the fake crictl connects to it first).
+node "$(dirname "$0")/containerd-socket.cjs" "$ROOTFS/run/containerd/containerd.sock"
 hostname "$HOST"
 echo "node $HOST ready"
 exec chroot "$ROOTFS" sleep infinity

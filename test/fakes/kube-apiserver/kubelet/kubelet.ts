@@ -4,7 +4,7 @@
  * real-shaped status back through the store. Deleting a Pod kills its processes and
  * removes its sandbox directories.
  */
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { writeProjectedVolume } from './projected.js';
 import { spawnInSandbox, startError } from './sandbox.js';
 import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
 import { seccompFor } from './seccomp.js';
+import { containerUser } from './identity.js';
 
 /** Collaborators and timings for {@link FakeKubelet}. */
 export interface KubeletOptions {
@@ -167,6 +168,15 @@ export class FakeKubelet {
         await this.sleep(rt, CREATE_RETRY_MS);
         continue;
       }
+      // The kubelet verifies runAsNonRoot before it asks for the container (CreateContainerConfigError).
+      const user = containerUser(pod, c);
+      if ('error' in user) {
+        rec.state = { waiting: { reason: 'CreateContainerConfigError', message: user.error } };
+        this.write(rt);
+        this.event(rt, 'Failed', `Error: ${user.error}`);
+        await this.sleep(rt, CREATE_RETRY_MS);
+        continue;
+      }
       // …and its seccomp profile (a Localhost file it cannot load fails creation too).
       const sc = seccompFor(join(this.opts.clusterDir, 'node'), pod, c, rec.containerID);
       if ('error' in sc && sc.stage === 'create') {
@@ -253,6 +263,7 @@ export class FakeKubelet {
         continue;
       }
       mkdirSync(host, { recursive: true });
+      if (v.emptyDir) chmodSync(host, 0o777); // the kubelet creates emptyDir volumes 0777
       if (v.projected) {
         const err = writeProjectedVolume(this.opts.store, pod, pod.spec?.nodeName ?? this.opts.nodeName, v, host);
         if (err !== undefined) return err;

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { SANDBOX_PATH, type Bind, type SandboxSpec } from './sandbox.js';
 import { readRuntimeView } from './runtime.js';
 import { netToolsBind } from '../network/tools.js';
+import { containerUser } from './identity.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
 export function podDir(clusterDir: string, ns: string, name: string): string {
@@ -47,6 +48,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     readOnly = aa?.denyWrite === true;
   }
   const seccomp = view?.seccomp?.[String(container.name)];
+  const user = containerUser(pod, container);
   binds.push(...netToolsBind(dir, container));
   return {
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
@@ -57,6 +59,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     argv,
     ...(readOnly ? { readOnly } : {}),
     ...(seccomp ? { seccomp } : {}),
+    ...('uid' in user ? { user } : {}),
     ...(view?.runtime === 'kata' ? { argv0: 'containerd-shim-kata-v2' } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface SandboxSpec {
   argv0?: string;
   /** A seccomp filter (hex of its sock_filter array, see seccomp.ts) installed just before argv runs. */
   seccomp?: string;
+  /** The user argv runs as (runAsUser/runAsGroup or the image's USER, see identity.ts); root when unset. */
+  user?: { uid: number; gid: number; groups: number[] };
 }
 
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -38,7 +40,7 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/lib', '/lib64', '/sbin', '/dev', 
 
 // Fixed script: every input arrives as a positional parameter, never as shell text.
 const SETUP = `set -e
-root=$1; scratch=$2; wd=$3; ro=$4; sc=$5; loader=$6; n=$7; shift 7
+root=$1; scratch=$2; wd=$3; ro=$4; sc=$5; loader=$6; us=$7; gs=$8; n=$9; shift 9
 mount -t tmpfs tmpfs "$scratch"
 if [ "$ro" = ro ]; then mount --bind "$root" "$root"; fi
 ros="$root"
@@ -51,6 +53,7 @@ for l in bin lib lib64 sbin; do
   elif [ -d "/$l" ]; then mkdir -p "$root/$l"; mount --bind -o ro "/$l" "$root/$l"; fi
 done
 mkdir -p "$root/proc" "$root/dev" "$root/tmp" "$root/root"
+chmod 1777 "$root/tmp"
 mount -t proc proc "$root/proc" 2>/dev/null || true
 mount --rbind /dev "$root/dev" 2>/dev/null || true
 while [ "$n" -gt 0 ]; do
@@ -65,13 +68,14 @@ if [ "$ro" = ro ]; then
   for m in $ros; do mount -o remount,bind,ro "$m"; done
   for d in usr etc; do mount -o remount,ro "$root/$d" 2>/dev/null || mount -o remount,bind,ro "$root/$d"; done
 fi
-if [ -n "$sc" ]; then exec chroot "$root" /usr/bin/perl -e "$loader" "$sc" "$wd" "$@"; fi
-exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
+if [ -n "$sc" ]; then exec chroot --userspec="$us" --groups="$gs" "$root" /usr/bin/perl -e "$loader" "$sc" "$wd" "$@"; fi
+exec chroot --userspec="$us" --groups="$gs" "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
 `;
 
 // Installs the filter (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog); x86_64 numbers) and
 // executes the command, as runc does last before the container's process starts.
 const SECCOMP_LOADER = `my ($h, $wd, @c) = @ARGV; chdir $wd or die "sh: cd: $wd: $!\\n"; my $p = pack("H*", $h);
+$> == 0 or syscall(157, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!\\n";
 syscall(157, 22, 2, pack("S x![P] P", length($p) / 8, $p)) == 0 or die "seccomp: $!\\n";
 exec { $c[0] } @c; print STDERR "exec: $c[0]: $!\\n"; exit 127;`;
 
@@ -89,7 +93,8 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
   return [
     '--mount', '--pid', '--propagation', 'private', '--fork', '--',
     '/bin/sh', '-c', SETUP, 'sandbox',
-    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '', String(spec.binds.length),
+    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '',
+    `${spec.user?.uid ?? 0}:${spec.user?.gid ?? 0}`, (spec.user?.groups.length ? spec.user.groups : [spec.user?.gid ?? 0]).join(','), String(spec.binds.length),
     ...bindArgs, ...spec.argv,
   ];
 }

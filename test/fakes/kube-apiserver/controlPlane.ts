@@ -122,6 +122,7 @@ export class StaticControlPlane {
     for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       const text = this.readNode(`${MANIFESTS}/${name}.yaml`);
       if (text !== null) this.addContainer(name, text, 'CONTAINER_RUNNING');
+      this.seen.set(name, text);
     }
     this.manifest = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
     const verdict = await this.withEtcd(this.evaluate(this.manifest));
@@ -149,11 +150,31 @@ export class StaticControlPlane {
   }
 
   private poll(): void {
+    this.pollSchedulerAndControllerManager();
     this.etcd.poll();
     const text = this.readNode(`${MANIFESTS}/kube-apiserver.yaml`);
     if (text === this.manifest) return;
     this.manifest = text;
     this.transition = this.transition.then(() => this.replacePod()).catch((e: unknown) => this.opts.logger.warn('fake control plane: restart failed', { err: e as Error }));
+  }
+
+  /** Manifest text last seen of kube-controller-manager and kube-scheduler (null: none). */
+  private readonly seen = new Map<string, string | null>();
+
+  /**
+   * kube-controller-manager and kube-scheduler: a changed manifest (e.g. a new image tag written by
+   * kubeadm upgrade) replaces the running container with one from the new manifest; a removed one
+   * stops it.
+   */
+  private pollSchedulerAndControllerManager(): void {
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
+      const text = this.readNode(`${MANIFESTS}/${name}.yaml`);
+      if (text === (this.seen.get(name) ?? null)) continue;
+      this.seen.set(name, text);
+      const current = this.running(name);
+      if (current) this.exit(current, 0);
+      if (text !== null) this.addContainer(name, text, 'CONTAINER_RUNNING');
+    }
   }
 
   /** The kubelet kills the old pod and, after a while, starts the new one. */

@@ -5,21 +5,26 @@
 import { createHash } from 'node:crypto';
 import { RESOURCE_TYPES, apiGroups, groupVersion, type ResourceType } from './resources.js';
 
-/** Kubernetes version reported by `/version` (the lab's kindest/node image). */
-export const KUBE_VERSION = 'v1.33.1';
+/** Kubernetes version of the lab's kindest/node image (kube-apiserver's, until an upgrade changes its image). */
+export const KUBE_VERSION = 'v1.34.0';
 
-export function versionInfo(): Record<string, string> {
-  return {
-    major: '1',
-    minor: '33',
-    gitVersion: KUBE_VERSION,
-    gitCommit: '8adc0f041b8e7ad1d30e29cc59c6ae7a15e19828',
-    gitTreeState: 'clean',
-    buildDate: '2025-05-15T08:19:12Z',
-    goVersion: 'go1.24.2',
-    compiler: 'gc',
-    platform: 'linux/amd64',
-  };
+/** Build facts of the releases the fakes run (kube-apiserver --version of each image). */
+const BUILDS: Record<string, { gitCommit: string; buildDate: string; goVersion: string }> = {
+  'v1.34.0': { gitCommit: 'f28b4c9efbca5c5c0af716d9f2d5702667ee8a45', buildDate: '2025-08-27T10:15:59Z', goVersion: 'go1.24.6' },
+  'v1.35.0': { gitCommit: '66452049f3d692768c39c797b21b793dce80314e', buildDate: '2025-12-17T12:32:06Z', goVersion: 'go1.25.5' },
+};
+
+/** `/version` of a kube-apiserver running `gitVersion` (the tag of its image). */
+export function versionInfo(gitVersion = KUBE_VERSION): Record<string, string> {
+  const [major = '1', minor = '34'] = gitVersion.replace(/^v/, '').split('.');
+  const build = BUILDS[gitVersion] ?? BUILDS[KUBE_VERSION]!;
+  return { major, minor, emulationMajor: major, emulationMinor: minor, minCompatibilityMajor: major, minCompatibilityMinor: String(Number(minor) - 1), gitVersion, gitTreeState: 'clean', ...build, compiler: 'gc', platform: 'linux/amd64' };
+}
+
+/** The Kubernetes version of a kube-apiserver image reference (its tag), or the node image's. */
+export function versionOfImage(image: string | undefined): string {
+  const tag = /:(v\d+\.\d+\.\d+)(?:@|$)/.exec(image ?? '')?.[1];
+  return tag ?? KUBE_VERSION;
 }
 
 export function coreVersions(): Record<string, unknown> {

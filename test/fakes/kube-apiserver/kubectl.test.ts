@@ -82,7 +82,7 @@ describe('fake kube-apiserver: the real kubectl', function () {
   it('lists the node and the default namespaces', async () => {
     const nodes = await k(['get', 'nodes']);
     assert.equal(nodes.code, 0, nodes.stderr);
-    assert.match(nodes.stdout, /test-control-plane\s+Ready\s+control-plane\s+\S+\s+v1\.33\.1/);
+    assert.match(nodes.stdout, /test-control-plane\s+Ready\s+control-plane\s+\S+\s+v1\.34\.0/);
     const ns = await k(['get', 'ns', '-o', 'jsonpath={.items[*].metadata.name}']);
     assert.equal(ns.stdout, 'default kube-node-lease kube-public kube-system');
   });

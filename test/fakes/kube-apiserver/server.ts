@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createSilentLogger, type Logger } from '../../../server/log/index.js';
 import { ResourceApi } from './api.js';
-import { apiGroup, coreVersions, groupList, openapiDocument, openapiIndex, openapiV2Protobuf, versionInfo } from './discovery.js';
+import { apiGroup, coreVersions, groupList, openapiDocument, openapiIndex, openapiV2Protobuf, versionInfo, versionOfImage } from './discovery.js';
 import { ExecServer, rejectUpgrade } from './exec.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { podDir } from './kubelet/layout.js';
@@ -33,6 +33,7 @@ import { toTable } from './table.js';
 import { ensureServingCert } from './tls.js';
 import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
+import { seedKubeadmObjects } from './kubeadmObjects.js';
 import { startCriEndpoint } from './cri.js';
 import { startNodeKubelets, type NodeKubelets } from './kubelet/nodeKubelets.js';
 import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js';
@@ -188,7 +189,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const who = requester(req);
     if (!parseResourcePath(path)) allowPath(who, req.method ?? 'GET', path);
     if (HEALTH.has(path)) {
-      if (path === '/version') return sendJson(res, 200, versionInfo());
+      if (path === '/version') return sendJson(res, 200, versionInfo(versionOfImage(controlPlane?.running('kube-apiserver')?.image)));
       if (controlPlane?.state === 'starting' && path !== '/livez') return notReady(res, path.slice(1));
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
@@ -399,6 +400,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       reviewToken: (t) => authn.authenticate({ authorization: `Bearer ${t}` }, { anonymous: false, modes: [] }, '/'),
       authorize: (who, a) => authorizeChain(store, store.apiserverAuth, who, a).allowed,
     });
+    seedKubeadmObjects(api, store, nodeRoot); // kubeadm init's kubeadm-config, kubelet-config, kube-proxy
     cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit);
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).

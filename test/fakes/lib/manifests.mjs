@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 
 /** etcd image tag kubeadm pins for each Kubernetes minor. */
-const ETCD_FOR_MINOR = { 29: '3.5.16-0', 30: '3.5.15-0', 31: '3.5.15-0', 32: '3.5.16-0', 33: '3.5.21-0', 34: '3.6.4-0', 35: '3.6.5-0' };
+const ETCD_FOR_MINOR = { 29: '3.5.16-0', 30: '3.5.15-0', 31: '3.5.15-0', 32: '3.5.16-0', 33: '3.5.21-0', 34: '3.6.4-0', 35: '3.6.6-0' };
 
 /** Kubernetes version (vX.Y.Z) of a kindest/node image, e.g. "kindest/node:v1.34.0@sha256:…". */
 export function kubeVersionOf(image) {

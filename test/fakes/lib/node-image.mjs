@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findImage } from './docker-images.mjs';
 import { fakeHome } from './paths.mjs';
+import { installKubeTools } from './kube-tools.mjs';
+import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +88,8 @@ export function applyNodeImage(dir, image, env = process.env) {
   // shim reaches the fake listeners of node ports (node-ports.mjs) through the real curl.
   write(root, 'usr/bin/systemctl', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'systemctl.cjs'), 'utf8')}`, 0o755);
   write(root, 'usr/local/bin/curl', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'curl-shim.cjs'), 'utf8')}`, 0o755);
+  // kind copies kubeadm, kubelet and kubectl into /usr/bin, and containerd ships ctr (kube-tools.mjs).
+  installKubeTools(root, kubeVersionOf(image));
   const img = findImage(image, env);
   if (!labelList(img?.labels, 'io.cks-lab.ssh').includes('openssh')) hideHostOpenssh(root);
   if (!img) return;

@@ -68,6 +68,14 @@ describe('fake kubelet: seccomp profiles', function () {
       writeFileSync(join(seccompRoot, 'profiles/deny-mkdir.json'), profile('SCMP_ACT_ERRNO'));
       writeFileSync(join(seccompRoot, 'profiles/log-mkdir.json'), profile('SCMP_ACT_LOG'));
       writeFileSync(join(seccompRoot, 'profiles/kill-mkdir.json'), profile('SCMP_ACT_KILL_PROCESS'));
+      writeFileSync(join(seccompRoot, 'profiles/args.json'), JSON.stringify({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [
+          { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 1, value: 0o7, valueTwo: 0o7, op: 'SCMP_CMP_MASKED_EQ' }] },
+          { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o750, op: 'SCMP_CMP_GT' }] },
+          { names: ['rmdir'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0, op: 'SCMP_CMP_NE' }] },
+        ],
+      }));
       writeFileSync(join(seccompRoot, 'profiles/broken.json'), '{"defaultAction": "SCMP_ACT_ALLOW",');
       writeFileSync(join(seccompRoot, 'profiles/bad-action.json'), '{"defaultAction": "SCMP_ACT_DENY"}');
     });
@@ -138,6 +146,19 @@ describe('fake kubelet: seccomp profiles', function () {
       assert.equal((await exec('log', ['mkdir', '/tmp/logged'])).code, 0);
       await running('kill');
       assert.equal((await exec('kill', ['mkdir', '/tmp/killed'])).code, 159);
+    });
+
+    it('argument conditions: MASKED_EQ with errnoRet, GT, NE — the first matching rule decides', async () => {
+      await core.createNamespacedPod({ namespace: ns, body: sleeper('args', { type: 'Localhost', localhostProfile: 'profiles/args.json' }) });
+      await running('args');
+      const mk = async (mode: number): Promise<string> =>
+        (await exec('args', ['perl', '-e', `print mkdir("/tmp/d${mode}", ${mode}) ? "ok" : "$!"`])).out;
+      assert.equal(await mk(0o707), 'Permission denied');
+      assert.equal(await mk(0o755), 'Operation not permitted');
+      assert.equal(await mk(0o751), 'Operation not permitted');
+      assert.equal(await mk(0o750), 'ok');
+      assert.equal(await mk(0o700), 'ok');
+      assert.equal((await exec('args', ['perl', '-e', 'print rmdir("/tmp/d448") ? "ok" : "$!"'])).out, 'Operation not permitted');
     });
 
     it("a missing or undecodable profile is a CreateContainerError with containerd's message; a bad action fails at start (runc)", async () => {

@@ -62,3 +62,11 @@ spec:
                 port: { number: 80 }
 YAML
 kubectl -n "$NS" rollout status deployment/web --timeout=120s >/dev/null
+# The controller serves the new Ingress after its next reload, and the app listens a moment after
+# its pod is Running: wait (bounded) until plain HTTP shows the shop's page.
+for i in $(seq 1 60); do
+  curl -sf --max-time 5 --resolve "$HOST:80:127.0.0.1" "http://$HOST/" 2>/dev/null | grep -q 'served by web' && exit 0
+  sleep 1
+done
+echo "http://$HOST/ did not show the shop's page through the ingress controller within 60 s" >&2
+exit 1

@@ -14,7 +14,7 @@ kubectl -n "$NS" patch ingress "$PARAM_INGRESS" --type=merge \
 
 # The controller reloads nginx after the change: wait until HTTPS answers (bounded).
 for _ in $(seq 1 30); do
-  curl -sk --max-time 5 --resolve "$HOST:443:127.0.0.1" "https://$HOST/" >/dev/null 2>&1 && exit 0
+  curl -skf --max-time 5 --resolve "$HOST:443:127.0.0.1" "https://$HOST/" >/dev/null 2>&1 && exit 0
   sleep 1
 done
 echo "https://$HOST/ did not answer within 30 s" >&2

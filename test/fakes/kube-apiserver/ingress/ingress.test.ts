@@ -115,10 +115,11 @@ describe('fake ingress controller (F5 NGINX Ingress Controller 5.5)', function (
 
   it('serves the Secret certificate by SNI, proxies to the backend and redirects HTTP with 301 to :443', async () => {
     assert.equal((await apply(ingress('secure', 'secure.example.com', { secret: 'secure-tls' }))).code, 0);
+    // The app pod is Running a moment before its httpd listens (nginx answers 502 meanwhile).
     const https = await waitFor(async () => {
       const r = await curl('https', 'secure.example.com');
-      return r.code === 0 && r;
-    }, 10_000, 'HTTPS');
+      return r.code === 0 && r.stdout === 'hello from app\n' && r;
+    }, 10_000, 'HTTPS with the app page');
     assert.match(https.stderr, /subject: CN ?= ?secure\.example\.com/);
     assert.equal(https.stdout, 'hello from app\n');
     const http = await curl('http', 'secure.example.com', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}');

@@ -4,7 +4,8 @@
  * - an Ingress is its when its class is the controller's `-ingress-class` (the deprecated
  *   `kubernetes.io/ingress.class` annotation first, else spec.ingressClassName; none → ignored,
  *   HasCorrectIngressClass in internal/k8s/controller.go);
- * - one nginx `server` per rule host; a host claimed by two Ingresses goes to the oldest;
+ * - one nginx `server` per rule host; a host claimed by two Ingresses goes to the oldest (same
+ *   second: the greater UID);
  * - a host listed in a spec.tls entry's `hosts` (exact string compare, addSSLConfig in
  *   internal/configs/ingress.go) gets SSL with that entry's Secret from the Ingress's namespace; a
  *   Secret that is missing, not of type kubernetes.io/tls or whose key does not match its
@@ -65,7 +66,8 @@ export function ingressServers(store: ObjectStore, ingressClass: string): Map<st
   const ingresses = store
     .list(INGRESSES)
     .filter((i) => !i.metadata.deletionTimestamp && classOf(i) === ingressClass)
-    .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    // chooseObjectMetaWinner (internal/k8s/configuration.go): older first; same second → the greater UID.
+    .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) || String(b.metadata.uid).localeCompare(String(a.metadata.uid)));
   for (const ing of ingresses) {
     const ns = String(ing.metadata.namespace);
     const tls = (ing.spec?.tls ?? []) as Record<string, any>[];

@@ -77,6 +77,7 @@ export class ProbeTrace {
     if (probes.apiHealth) wrapped.apiHealth = () => ((this.usedApi = true), probes.apiHealth!());
     if (probes.dryRunCreate) wrapped.dryRunCreate = (obj) => ((this.usedApi = true), probes.dryRunCreate!(obj));
     if (probes.listPods) wrapped.listPods = (ns, selector) => ((this.usedApi = true), probes.listPods!(ns, selector));
+    if (probes.serviceAccountToken) wrapped.serviceAccountToken = (ns, name) => ((this.usedApi = true), probes.serviceAccountToken!(ns, name));
     if (probes.accessReview) wrapped.accessReview = (who, attrs) => ((this.usedApi = true), probes.accessReview!(who, attrs));
     return wrapped;
   }

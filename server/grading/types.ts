@@ -65,6 +65,11 @@ export interface ClusterProbes {
    * Optional: probes without it cannot run `admission` checks.
    */
   dryRunCreate?(object: Record<string, unknown>): Promise<DryRunAnswer>;
+  /**
+   * A bearer token of the ServiceAccount (TokenRequest, what `kubectl create token` asks; short-lived).
+   * Optional: probes without it cannot run checks that authenticate as a ServiceAccount.
+   */
+  serviceAccountToken?(namespace: string, name: string): Promise<string>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
   /**

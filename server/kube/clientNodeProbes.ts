@@ -107,6 +107,25 @@ export class ClientNodeProbes implements ClusterProbes {
     return { allowed: status.allowed === true && status.denied !== true, ...(status.reason ? { reason: status.reason } : {}), ...(status.evaluationError ? { evaluationError: status.evaluationError } : {}) };
   }
 
+  /** A 10-minute bearer token of the ServiceAccount (TokenRequest, what `kubectl create token` asks). */
+  async serviceAccountToken(namespace: string, name: string): Promise<string> {
+    const api = this.kc.makeApiClient(CoreV1Api);
+    const answer = await this.withApiRetry(
+      async () => {
+        try {
+          return await api.createNamespacedServiceAccountToken({ namespace, name, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 600 } } });
+        } catch (e) {
+          if (isNotFound(e)) throw new ProbeError(`ServiceAccount ${namespace}/${name} does not exist: no token for it`);
+          throw e;
+        }
+      },
+      { kind: 'ServiceAccount', name, namespace },
+    );
+    const token = answer.status?.token;
+    if (!token) throw new ProbeError(`the cluster API answered a TokenRequest for ${namespace}/${name} without a token`);
+    return token;
+  }
+
   /** Server-side dry-run create: the admitted object, or the API's denial (any 4xx but 404/401). */
   async dryRunCreate(object: Record<string, unknown>): Promise<DryRunAnswer> {
     const meta = (object.metadata ?? {}) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import type { ScenarioProblem } from './types.js';
 import type { YamlSource } from './yamlSource.js';
 import type { FieldPath } from './fieldPath.js';
 import { jsonPathProblem } from './kubectlJsonPath.js';
+import { httpUrlProblem } from './httpUrl.js';
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -102,6 +103,18 @@ function lintCheck(check: Rec, at: FieldPath, source: YamlSource): ScenarioProbl
   const expect = isRec(check.expect) ? check.expect : {};
   for (const key of ['matches', 'stdoutMatches']) out.push(...regexProblem(expect[key], [...at, 'expect', key], source));
   if ('match' in check) out.push(...lintMatch(check.match, [...at, 'match'], source));
+  if (check.type === 'nodeHttp') out.push(...lintNodeHttp(check, expect, at, source));
+  return out;
+}
+
+/** A nodeHttp URL curl may be given; an expectation that is either a refused connection or an HTTP answer. */
+function lintNodeHttp(check: Rec, expect: Rec, at: FieldPath, source: YamlSource): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const why = typeof check.url === 'string' ? httpUrlProblem(check.url) : undefined;
+  if (why !== undefined) out.push(source.problem([...at, 'url'], `URL '${String(check.url)}' ${why}`));
+  const answer = ['status', 'statusOneOf', 'bodyContains', 'bodyNotContains', 'certSubjectContains'].filter((k) => k in expect);
+  if (expect.refused === true && answer.length > 0) out.push(source.problem([...at, 'expect'], `refused: true cannot go with ${answer.join(', ')}: a refused connection has no HTTP answer`));
+  if (expect.refused !== true && !('status' in expect) && !('statusOneOf' in expect)) out.push(source.problem([...at, 'expect'], 'say which answer is expected: status, statusOneOf, or refused: true'));
   return out;
 }
 

@@ -250,8 +250,50 @@ export interface ApiReadyCheck extends CheckBase {
   waitSeconds?: number;
 }
 
+/** What an HTTP probe from a node must meet: an HTTP answer (status, body, server certificate) or a refused connection. */
+export interface NodeHttpExpectation {
+  /** The HTTP status code (a refused connection or a TLS failure never matches). */
+  status?: number;
+  statusOneOf?: number[];
+  /** The TCP connection is refused: nothing listens on the port. */
+  refused?: boolean;
+  bodyContains?: string[];
+  bodyNotContains?: string[];
+  /** The server certificate's subject contains this (HTTPS only). */
+  certSubjectContains?: string;
+}
+
+/**
+ * An HTTP(S) request made with curl on a node (argv built by the grader), e.g. the kubelet's
+ * `https://127.0.0.1:10250/pods` without credentials must get 401, its read-only port must refuse.
+ * `auth.serviceAccount`: a bearer token of that ServiceAccount (TokenRequest, 10 minutes).
+ */
+export interface NodeHttpCheck extends CheckBase, OnNode {
+  type: 'nodeHttp';
+  url: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  /** curl -k: do not verify the server certificate (self-signed serving certificates). */
+  insecure?: boolean;
+  auth?: { serviceAccount: { namespace: string; name: string } };
+  /** curl's --max-time, default 5 s. */
+  timeoutSeconds?: number;
+  expect: NodeHttpExpectation;
+}
+
+/**
+ * The node is Ready and its kubelet runs: waits up to `waitSeconds` (default 30) while the kubelet
+ * has just (re)started and the node still posts NotReady (then an error: Check again); answers at
+ * once when kubelet.service is stopped or crash-looping (a config it refuses), with its error line.
+ */
+export interface NodeReadyCheck extends CheckBase, OnNode {
+  type: 'nodeReady';
+  waitSeconds?: number;
+}
+
 export type Check =
   | ApiReadyCheck
+  | NodeHttpCheck
+  | NodeReadyCheck
   | AdmissionCheck
   | ConnectivityCheck
   | CanICheck

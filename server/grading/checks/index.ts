@@ -9,6 +9,8 @@ import { runNodeCommandCheck, runPodExecCheck } from './command.js';
 import { runConnectivityCheck } from './connectivity.js';
 import { runJsonPathCheck } from './jsonpath.js';
 import { runNodeFileCheck } from './nodeFile.js';
+import { runNodeHttpCheck } from './nodeHttp.js';
+import { runNodeReadyCheck } from './nodeReady.js';
 import { runEtcdValueCheck } from './etcd.js';
 import { runEncryptionConfigCheck } from './encryptionConfig.js';
 import { runNodeYamlCheck } from './nodeYaml.js';
@@ -17,7 +19,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity, apiReady). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity, apiReady, nodeHttp, nodeReady). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -34,6 +36,8 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'apiReady', runApiReadyCheck);
   register(registry, 'nodeDockerfile', runNodeDockerfileCheck);
   register(registry, 'connectivity', runConnectivityCheck);
+  register(registry, 'nodeHttp', runNodeHttpCheck);
+  register(registry, 'nodeReady', runNodeReadyCheck);
   return registry;
 }
 

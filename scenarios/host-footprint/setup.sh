@@ -67,7 +67,7 @@ dpkg-deb --root-owner-group --build "$R" "$B/${PKG}_2.3.1_all.deb" >/dev/null
 dpkg -i "$B/${PKG}_2.3.1_all.deb" >/dev/null
 
 # The starting point the README describes: installed, enabled, running as the user, listening.
-dpkg -s "$PKG" | grep -q '^Status: install ok installed'
+dpkg -s "$PKG" | grep '^Status: install ok installed' >/dev/null
 [ "$(systemctl is-enabled "$PKG")" = enabled ]
 id "$U" >/dev/null
 for _ in $(seq 1 50); do

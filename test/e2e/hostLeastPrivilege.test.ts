@@ -103,6 +103,7 @@ rm /etc/sudoers.d/probe.disabled; userdel probe-sudo
       assert.match(check(before, 'runtime-socket', 'socket-owner-mode').actual, /socket root:containerd 666/);
       assert.match(check(before, 'runtime-socket', 'user-runtime-denied').actual, /"crictl ps as deploy: exit code 0"/);
       assert.equal(check(before, 'runtime-socket', 'root-runtime-works').status, 'pass');
+      assert.equal(check(before, 'runtime-socket', 'node-ready').actual, 'exit code 0, output "Ready=True"');
       assert.match(check(before, 'group-membership', 'not-in-group').actual, / containerd /);
       assert.match(check(before, 'no-sudo', 'sudo-list-empty').actual, /"sudo rule: \(ALL\) NOPASSWD: ALL"/);
       await solve();

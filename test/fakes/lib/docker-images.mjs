@@ -6,6 +6,8 @@
 //   LABEL io.cks-lab.runtimes="runsc"      → runsc + containerd-shim-runsc-v1 + the runsc handler
 //   LABEL io.cks-lab.security="apparmor"   → apparmor_parser + a securityfs view for the node
 //   LABEL io.cks-lab.tools="kube-bench"     → kube-bench (a cis-1.12 subset, see kube-bench.cjs)
+//   LABEL io.cks-lab.upgrade.from="v1.34.0" io.cks-lab.upgrade.to="v1.35.0" → the staged packages in a local apt
+//         repository, the old ones installed and held, the new images as tarballs (kube-packages.mjs)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -116,7 +118,10 @@ export function buildImage({ context, tags, file }, env, io) {
   } catch {
     throw new CliExit(1, `ERROR: failed to build: failed to solve: failed to read dockerfile: open ${path.basename(dockerfile)}: no such file or directory`);
   }
-  const steps = parseDockerfile(text);
+  const all = parseDockerfile(text);
+  // Multi-stage builds: the image is the last stage (earlier stages only feed its COPY --from=…).
+  const lastFrom = all.map((s) => s.op).lastIndexOf('FROM');
+  const steps = lastFrom > 0 ? all.slice(lastFrom) : all;
   const from = steps.find((s) => s.op === 'FROM');
   if (!from) throw new CliExit(1, 'ERROR: failed to build: failed to solve: dockerfile parse error: no build stage in current context');
   const base = from.args.split(/\s+/)[0];
@@ -138,6 +143,10 @@ export function buildImage({ context, tags, file }, env, io) {
   for (const step of steps) {
     if (step.op === 'LABEL') Object.assign(labels, parseLabels(step.args));
     else if (step.op === 'COPY' || step.op === 'ADD') {
+      if (/(^|\s)--from=/.test(step.args)) {
+        say(`#${n++} [${step.op} ${step.args}] DONE 0.0s (fake: from a build stage that is not run; effects come from io.cks-lab.* labels)`);
+        continue;
+      }
       const parts = step.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       const dest = parts.pop();
       copyInto(ctx, parts, dest, layerDir);

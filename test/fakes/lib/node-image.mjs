@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { findImage } from './docker-images.mjs';
 import { fakeHome } from './paths.mjs';
 import { installKubeTools } from './kube-tools.mjs';
+import { installUpgradeStaging } from './kube-packages.mjs';
 import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
 
@@ -110,6 +111,10 @@ export function applyNodeImage(dir, image, env = process.env) {
   if (labelList(img.labels, 'io.cks-lab.tools').includes('kube-bench')) {
     // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
+  }
+  if (img.labels['io.cks-lab.upgrade.to']) {
+    // An offline kubeadm upgrade staged in the image: packages, local apt repository, image tarballs.
+    installUpgradeStaging(root, { from: img.labels['io.cks-lab.upgrade.from'] ?? kubeVersionOf(image), to: img.labels['io.cks-lab.upgrade.to'] }, env);
   }
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);

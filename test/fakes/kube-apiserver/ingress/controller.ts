@@ -184,8 +184,10 @@ export function startIngressController(opts: IngressControllerOptions): { close(
     busy = busy.then(async () => {
       const cp = controllerPod(store);
       const cls = cp ? store.get(CLASSES, '', cp.ingressClass) : undefined;
-      // v5 exits at start when its IngressClass is missing or names another controller.
-      const wanted = cp && cls?.spec?.controller === CONTROLLER_NAME ? cp : undefined;
+      // v5 exits at start when its IngressClass is missing or names another controller
+      // (mustValidateIngressClass); a running controller does not look again.
+      const same = cp && running && cp.pod.metadata.uid === running.pod.metadata.uid && cp.ingressClass === running.ingressClass;
+      const wanted = cp && (same || cls?.spec?.controller === CONTROLLER_NAME) ? cp : undefined;
       if (running && (!wanted || wanted.pod.metadata.uid !== running.pod.metadata.uid || wanted.ingressClass !== running.ingressClass)) await stop();
       if (wanted && !running) await start(wanted);
     }).catch((e: unknown) => logger.warn('fake ingress controller: sync failed', { err: e as Error }));

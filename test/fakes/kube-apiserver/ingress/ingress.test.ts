@@ -184,4 +184,21 @@ data: { tls.crt: ${b64(crt)}, tls.key: ${b64(other.key)} }
     assert.equal((await k('delete', 'deployment', 'nginx-ingress', '-n', 'nginx-ingress', '--ignore-not-found')).code, 0);
     await waitFor(() => readNodePorts(join(t.server.dir, 'node'))['443'] === null, 30_000, ':443 unpublished');
   });
+
+  it('does not start without its IngressClass, or with one naming another controller', async () => {
+    await waitFor(async () => (await k('get', 'namespace', 'nginx-ingress')).code !== 0, 30_000, 'namespace nginx-ingress gone');
+    assert.equal((await k('delete', 'ingressclass', 'nginx')).code, 0);
+    const withoutClass = MANIFEST.split(/^---$/m).filter((doc) => !/^kind: IngressClass$/m.test(doc)).join('---');
+    assert.equal((await apply(withoutClass)).code, 0);
+    await waitFor(async () => (await k('get', 'pods', '-n', 'nginx-ingress', '-o', 'jsonpath={.items[*].status.phase}')).stdout === 'Running', 30_000, 'controller pod Running');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(readNodePorts(join(t.server.dir, 'node'))['443'], null);
+    assert.equal((await apply('apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: { name: nginx }\nspec: { controller: example.com/other }\n')).code, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(readNodePorts(join(t.server.dir, 'node'))['443'], null);
+    // spec.controller is immutable: replace the IngressClass.
+    assert.equal((await k('delete', 'ingressclass', 'nginx')).code, 0);
+    assert.equal((await apply(MANIFEST.split(/^---$/m).find((doc) => /^kind: IngressClass$/m.test(doc))!)).code, 0);
+    await waitFor(() => readNodePorts(join(t.server.dir, 'node'))['443'], 10_000, ':443 published once the IngressClass is right');
+  });
 });

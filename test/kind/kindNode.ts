@@ -52,6 +52,7 @@ const PACKAGE_COMMANDS: Record<string, string[]> = {
   nano: ['nano'],
   apparmor: ['apparmor_parser', 'aa-status', 'aa-enabled'],
   'apparmor-utils': ['aa-enforce', 'aa-complain', 'aa-genprof', 'aa-logprof'],
+  sudo: ['sudo', 'visudo', 'sudoedit'],
 };
 
 /** Commands a lab's node image adds to kindest/node (read from its Dockerfile's apt-get install). */

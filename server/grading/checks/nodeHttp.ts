@@ -70,7 +70,7 @@ export function nodeHttpExpected(check: NodeHttpCheck): string {
 function found(o: HttpOutcome, timeoutSeconds: number): string {
   if (o.kind === 'refused') return `connection refused${o.detail ? ` (${o.detail})` : ''}`;
   if (o.kind === 'failed') return o.curlExit === 28 ? `no answer within ${timeoutSeconds} s (${o.detail})` : `no HTTP answer: ${o.detail || `curl exited with ${o.curlExit}`}`;
-  return `HTTP ${o.status} ${quoted(o.body, 100)}`;
+  return `HTTP ${o.status} ${quoted(o.body, 160)}`;
 }
 
 /** Judges an outcome against the expectation: the first unmet part, or undefined when met. */

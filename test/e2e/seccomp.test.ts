@@ -124,10 +124,10 @@ done
   });
 
   describe('common mistakes fail exactly the right task', () => {
-    it('the profile placed in the seccomp root instead of profiles/: the pod cannot be created (containerd names the path)', async () => {
+    it('the profile placed in the seccomp root instead of profiles/: the container cannot be created (CreateContainerError)', async () => {
       const { grade: r } = await attempt({ ...GOOD, dir: '/var/lib/kubelet/seccomp' });
       assert.deepEqual(failed(r), ['profile-installed', 'uploader-confined']);
-      assert.match(check(r, 'uploader-confined', 'uploader-running').actual, /Pending/);
+      assert.equal(check(r, 'uploader-confined', 'uploader-running').actual, 'Pending (pod phase Pending; uploader: CreateContainerError)');
     });
 
     it('localhostProfile as an absolute path is refused by the API server: uploader is missing', async () => {
@@ -141,6 +141,12 @@ done
       assert.deepEqual(failed(r), ['uploader-confined']);
       assert.equal(check(r, 'uploader-confined', 'uploader-seccomp').status, 'pass');
       assert.equal(check(r, 'uploader-confined', 'uploader-mkdir-denied').status, 'fail');
+    });
+
+    it('a profile that denies mkdir but forgets mkdirat: only the profile task fails (x86_64 libcs call mkdir, so the probe still sees EPERM)', async () => {
+      const { grade: r } = await attempt({ ...GOOD, profile: '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' });
+      assert.deepEqual(failed(r), ['profile-installed']);
+      assert.match(check(r, 'profile-installed', 'profile-names-both').expected, /containing ""mkdirat""$/);
     });
 
     it('RuntimeDefault on container app only (metrics still Unconfined): only task 1 fails, on metrics', async () => {

@@ -87,7 +87,7 @@ describe('fake kubeadm: version, upgrade plan/apply/node on a fake two-node clus
     const apply = await run(['kubeadm', 'upgrade', 'apply', 'v1.35.0'], { input: 'y\n' });
     assert.equal(apply.exitCode, 0, apply.stderr + apply.stdout);
     assert.match(apply.stdout, /\[upgrade\] SUCCESS! A control plane node of your cluster was upgraded to "v1\.35\.0"\./);
-    for (const [name, tag] of [['kube-apiserver', 'v1.35.0'], ['kube-controller-manager', 'v1.35.0'], ['kube-scheduler', 'v1.35.0'], ['etcd', '3.6.6-0']]) {
+    for (const [name, tag] of [['kube-apiserver', 'v1.35.0'], ['kube-controller-manager', 'v1.35.0'], ['kube-scheduler', 'v1.35.0'], ['etcd', '3.6.6-0']] as const) {
       const m = (await run(['cat', `/etc/kubernetes/manifests/${name}.yaml`])).stdout;
       assert.match(m, new RegExp(`image: registry\\.k8s\\.io/${name}:${tag.replace(/\./g, '\\.')}\\n`), name);
     }

@@ -66,4 +66,14 @@ describe('upgrade lab on the fakes: staged packages, local apt repository, image
     // kind's unit in /etc shadows the package's in /usr/lib: it still runs /usr/bin/kubelet.
     assert.match((await sh('cat /usr/lib/systemd/system/kubelet.service')).stdout, /ExecStart=\/usr\/bin\/kubelet/);
   });
+
+  it('the Node reports the new kubelet only after systemctl restart kubelet', async () => {
+    const version = async (): Promise<string> => (await sh(`KUBECONFIG=/etc/kubernetes/admin.conf kubectl get node ${cluster}-control-plane -o jsonpath={.status.nodeInfo.kubeletVersion}`)).stdout;
+    assert.equal(await version(), 'v1.34.0');
+    const restart = await sh('systemctl daemon-reload && systemctl restart kubelet');
+    assert.equal(restart.exitCode, 0, restart.stderr);
+    assert.equal(await version(), 'v1.35.0');
+    const worker = (await sh(`KUBECONFIG=/etc/kubernetes/admin.conf kubectl get node ${cluster}-worker -o jsonpath={.status.nodeInfo.kubeletVersion}`)).stdout;
+    assert.equal(worker, 'v1.34.0');
+  });
 });

@@ -32,6 +32,7 @@ import type { Attributes, UserInfo } from '../rbac.js';
 import type { ObjectStore } from '../store.js';
 import { ensureKubeletCert, readPemCerts } from './kubeletCert.js';
 import { KUBELET_CONFIG, parseKubeletConfig, type KubeletServing } from './kubeletConfig.js';
+import { installedKubeletVersion, postKubeletVersion } from './kubeletVersion.js';
 import { isActiveText, journalPrefix, klogHeader, reloadRefused, statusText, type KubeletUnitState, type UnitAnswer } from './kubeletUnit.js';
 
 export interface NodeKubeletOptions {
@@ -184,6 +185,7 @@ export class NodeKubelet {
       return;
     }
     this.unit = { ...this.unit, pid: this.nextPid++ };
+    const version = installedKubeletVersion(this.opts.nodeRoot); // the binary this start runs
     this.journal('systemd', 'Started kubelet.service - kubelet: The Kubernetes Node Agent.');
     const config = parseKubeletConfig(text);
     if ('error' in config) return this.exitFailed(config.error);
@@ -197,6 +199,7 @@ export class NodeKubelet {
     delete this.unit.result;
     this.journal('kubelet', `${klogHeader('I', new Date(), this.unit.pid)}server.go:182] "Starting to listen" address="0.0.0.0" port=${config.port}`);
     if (config.readOnlyPort !== 0) this.journal('kubelet', `${klogHeader('I', new Date(), this.unit.pid)}server.go:227] "Starting to listen read-only" address="0.0.0.0" port=${config.readOnlyPort}`);
+    if (posts) postKubeletVersion(this.opts.store, this.opts.nodeName, version);
     if (posts) this.postStarting();
   }
 

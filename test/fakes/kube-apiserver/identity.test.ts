@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { kubectl, startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
@@ -19,7 +20,7 @@ spec:
 `;
 }
 
-describe('fake kubelet: who a container runs as (runAsUser, runAsGroup, fsGroup, runAsNonRoot)', function () {
+describe('fake kubelet: who a container runs as and what it may do (runAsUser, runAsGroup, fsGroup, runAsNonRoot, capabilities, privileged, allowPrivilegeEscalation)', function () {
   this.timeout(60_000);
   let t: Started;
   const exec = (name: string, script: string) => kubectl(t.kubeconfigFile, ['exec', '-n', 'ids', name, '--', 'sh', '-c', script]);
@@ -32,11 +33,14 @@ describe('fake kubelet: who a container runs as (runAsUser, runAsGroup, fsGroup,
       ['root', '{}', '{}'],
       ['user', '{ runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 }', '{}'],
       ['override', '{ runAsUser: 1000 }', '{ runAsUser: 2000 }'],
+      ['priv', '{}', '{ privileged: true }'],
+      ['tight', '{ runAsUser: 1000 }', '{ allowPrivilegeEscalation: false, capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] } }'],
+      ['extra', '{}', '{ capabilities: { drop: [NET_RAW, CAP_MKNOD], add: [NET_ADMIN] } }'],
     ] as const) {
       const r = await kubectl(t.kubeconfigFile, ['apply', '-f', '-'], pod(name, podSc, cSc));
       assert.equal(r.code, 0, r.stderr);
     }
-    for (const name of ['root', 'user', 'override']) await waitFor(async () => (await phase(name)).stdout === 'Running', 20_000, `${name} running`);
+    for (const name of ['root', 'user', 'override', 'priv', 'tight', 'extra']) await waitFor(async () => (await phase(name)).stdout === 'Running', 20_000, `${name} running`);
   });
   after(async () => t?.dispose());
 
@@ -45,6 +49,15 @@ describe('fake kubelet: who a container runs as (runAsUser, runAsGroup, fsGroup,
     const user = await exec('user', 'id -u; id -g; id -G');
     assert.equal(user.stdout, '1000\n3000\n3000 2000\n', user.stderr);
     assert.equal((await exec('override', 'id -u')).stdout, '2000\n');
+  });
+
+  it('capabilities and no_new_privs as containerd and runc set them, seen in /proc/1/status', async () => {
+    const status = async (name: string) => (await exec(name, 'grep -E "^(CapBnd|NoNewPrivs):" /proc/1/status')).stdout;
+    assert.equal(await status('root'), 'CapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\n', "containerd's 14 default capabilities");
+    const hostBounding = /^CapBnd:\t(\w+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    assert.equal(await status('priv'), `CapBnd:\t${hostBounding}\nNoNewPrivs:\t0\n`, 'privileged: every capability (the host may hold back some)');
+    assert.equal(await status('tight'), 'CapBnd:\t0000000000000400\nNoNewPrivs:\t1\n', 'drop ALL, add NET_BIND_SERVICE, no escalation');
+    assert.equal(await status('extra'), 'CapBnd:\t00000000a00415fb\nNoNewPrivs:\t0\n', 'defaults minus NET_RAW and MKNOD, plus NET_ADMIN');
   });
 
   it('a non-root process can write to emptyDir volumes and /tmp, not to the image\'s root-owned files', async () => {

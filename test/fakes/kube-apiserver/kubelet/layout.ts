@@ -9,6 +9,7 @@ import { SANDBOX_PATH, type Bind, type SandboxSpec } from './sandbox.js';
 import { readRuntimeView } from './runtime.js';
 import { netToolsBind } from '../network/tools.js';
 import { containerUser } from './identity.js';
+import { containerPrivileges } from './capabilities.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
 export function podDir(clusterDir: string, ns: string, name: string): string {
@@ -49,6 +50,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   }
   const seccomp = view?.seccomp?.[String(container.name)];
   const user = containerUser(pod, container);
+  const privileges = containerPrivileges(container);
   binds.push(...netToolsBind(dir, container));
   return {
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
@@ -60,6 +62,8 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     ...(readOnly ? { readOnly } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...('uid' in user ? { user } : {}),
+    ...(privileges.boundingSet !== undefined ? { boundingSet: privileges.boundingSet } : {}),
+    ...(privileges.noNewPrivs ? { noNewPrivs: true } : {}),
     ...(view?.runtime === 'kata' ? { argv0: 'containerd-shim-kata-v2' } : {}),
   };
 }

@@ -33,6 +33,10 @@ export interface SandboxSpec {
   seccomp?: string;
   /** The user argv runs as (runAsUser/runAsGroup or the image's USER, see identity.ts); root when unset. */
   user?: { uid: number; gid: number; groups: number[] };
+  /** Capability bounding set as setpriv takes it (capabilities.ts); unset keeps every capability (privileged). */
+  boundingSet?: string;
+  /** no_new_privs (allowPrivilegeEscalation: false). */
+  noNewPrivs?: boolean;
 }
 
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -40,7 +44,7 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/lib', '/lib64', '/sbin', '/dev', 
 
 // Fixed script: every input arrives as a positional parameter, never as shell text.
 const SETUP = `set -e
-root=$1; scratch=$2; wd=$3; ro=$4; sc=$5; loader=$6; us=$7; gs=$8; n=$9; shift 9
+root=$1; scratch=$2; wd=$3; ro=$4; sc=$5; loader=$6; n=$7; shift 7
 mount -t tmpfs tmpfs "$scratch"
 if [ "$ro" = ro ]; then mount --bind "$root" "$root"; fi
 ros="$root"
@@ -68,14 +72,20 @@ if [ "$ro" = ro ]; then
   for m in $ros; do mount -o remount,bind,ro "$m"; done
   for d in usr etc; do mount -o remount,ro "$root/$d" 2>/dev/null || mount -o remount,bind,ro "$root/$d"; done
 fi
-if [ -n "$sc" ]; then exec chroot --userspec="$us" --groups="$gs" "$root" /usr/bin/perl -e "$loader" "$sc" "$wd" "$@"; fi
-exec chroot --userspec="$us" --groups="$gs" "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
+# Left: <np> <np setpriv options> <argv>. Reorder to <setpriv options> -- <argv> (no arrays in sh).
+np=$1; shift
+i=0; while [ "$i" -lt "$np" ]; do set -- "$@" "$1"; shift; i=$((i+1)); done
+na=$(($# - np)); set -- "$@" --
+i=0; while [ "$i" -lt "$na" ]; do set -- "$@" "$1"; shift; i=$((i+1)); done
+# The seccomp filter goes on first, while the process may still install it (runc does so when
+# no_new_privs is off); setpriv then drops capabilities, sets no_new_privs and the user, and execs argv.
+if [ -n "$sc" ]; then exec chroot "$root" /usr/bin/perl -e "$loader" "$sc" "$wd" /usr/bin/setpriv "$@"; fi
+exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" /usr/bin/setpriv "$@"
 `;
 
 // Installs the filter (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog); x86_64 numbers) and
 // executes the command, as runc does last before the container's process starts.
 const SECCOMP_LOADER = `my ($h, $wd, @c) = @ARGV; chdir $wd or die "sh: cd: $wd: $!\\n"; my $p = pack("H*", $h);
-$> == 0 or syscall(157, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!\\n";
 syscall(157, 22, 2, pack("S x![P] P", length($p) / 8, $p)) == 0 or die "seccomp: $!\\n";
 exec { $c[0] } @c; print STDERR "exec: $c[0]: $!\\n"; exit 127;`;
 
@@ -90,12 +100,20 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
   mkdirSync(spec.rootDir, { recursive: true });
   mkdirSync(spec.scratchDir, { recursive: true });
   const bindArgs = spec.binds.flatMap((b) => [b.hostPath, cleanContainerPath(b.containerPath), b.readOnly ? 'ro' : 'rw']);
+  // util-linux setpriv options: who the process runs as, its capability bounding set, no_new_privs.
+  const groups = spec.user?.groups.length ? spec.user.groups : [spec.user?.gid ?? 0];
+  const privileges = [
+    `--reuid=${spec.user?.uid ?? 0}`, `--regid=${spec.user?.gid ?? 0}`, `--groups=${groups.join(',')}`,
+    ...(spec.boundingSet !== undefined ? [`--bounding-set=${spec.boundingSet}`] : []),
+    ...(spec.noNewPrivs ? ['--no-new-privs'] : []),
+  ];
   return [
     '--mount', '--pid', '--propagation', 'private', '--fork', '--',
     '/bin/sh', '-c', SETUP, 'sandbox',
     spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '',
-    `${spec.user?.uid ?? 0}:${spec.user?.gid ?? 0}`, (spec.user?.groups.length ? spec.user.groups : [spec.user?.gid ?? 0]).join(','), String(spec.binds.length),
-    ...bindArgs, ...spec.argv,
+    String(spec.binds.length), ...bindArgs,
+    String(privileges.length), ...privileges,
+    ...spec.argv,
   ];
 }
 

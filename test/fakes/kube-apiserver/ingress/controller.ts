@@ -20,7 +20,9 @@
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { existsSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from '../../../../server/log/index.js';
 import { publishNodePort } from '../../lib/node-ports.mjs';
 import type { PodNetwork } from '../network/model.js';
@@ -175,7 +177,8 @@ export function startIngressController(opts: IngressControllerOptions): { close(
     const r = running;
     if (!r) return;
     running = undefined;
-    for (const p of r.published) publishNodePort(nodeRoot, p, null);
+    // Never recreate the directory of a node being deleted (kind delete removes it while we stop).
+    if (existsSync(join(nodeRoot, 'etc/cks-fake'))) for (const p of r.published) publishNodePort(nodeRoot, p, null);
     for (const s of r.sockets) s.destroy();
     await Promise.all([r.http, r.https].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   };

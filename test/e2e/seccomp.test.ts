@@ -149,6 +149,15 @@ done
       assert.match(check(r, 'profile-installed', 'profile-names-both').expected, /containing ""mkdirat""$/);
     });
 
+    it('the pre-1.27 annotation instead of the field: the API server warns it is non-functional, task 1 fails', async () => {
+      const annotated = api('', '', '').replace('metadata: { labels: { app: api } }', "metadata: { labels: { app: api }, annotations: { seccomp.security.alpha.kubernetes.io/pod: 'runtime/default' } }");
+      const script = `cat > /root/attempt-annotated.yaml <<'YAML'\n${annotated}\nYAML\nkubectl apply -f /root/attempt-annotated.yaml 2>&1`;
+      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: ENV });
+      assert.match(out.stdout, /Warning: spec\.template\.metadata\.annotations\[seccomp\.security\.alpha\.kubernetes\.io\/pod\]: non-functional in v1\.27\+; use the "seccompProfile" field instead/);
+      const { grade: r } = await attempt({ ...GOOD, api: annotated });
+      assert.deepEqual(failed(r), ['api-runtime-default']);
+    });
+
     it('RuntimeDefault on container app only (metrics still Unconfined): only task 1 fails, on metrics', async () => {
       const { grade: r } = await attempt({ ...GOOD, api: api('', RD, '{ seccompProfile: { type: Unconfined } }') });
       assert.deepEqual(failed(r), ['api-runtime-default']);

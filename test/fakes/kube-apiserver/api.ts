@@ -19,6 +19,7 @@ import {
   type KubeStatus,
 } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
+import { seccompAnnotationWarnings } from './seccompValidation.js';
 
 /** A parsed request against one resource. */
 export interface ResourceRequest {
@@ -165,6 +166,7 @@ export class ResourceApi {
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
     this.admitPodSecurity(req.rt, obj, warnings);
+    warnings.push(...seccompAnnotationWarnings(req.rt.kind, obj));
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
       return obj;
@@ -252,6 +254,7 @@ export class ResourceApi {
     const causes = validate(rt.kind, next);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
     if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
+    if (req.subresource !== 'status') warnings.push(...seccompAnnotationWarnings(rt.kind, next, current));
     if (req.query.get('dryRun') === 'All') return next;
     return this.store.update(rt, next);
   }

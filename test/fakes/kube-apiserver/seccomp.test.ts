@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { compile, decode } from './kubelet/seccomp.js';
-import { seccompCauses } from './seccompValidation.js';
+import { seccompAnnotationWarnings, seccompCauses } from './seccompValidation.js';
 import { startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
@@ -45,6 +45,24 @@ describe('fake kubelet: seccomp profiles', function () {
       assert.equal(at({ type: 'Localhost' })[0]!.message, 'Required value: must be set when seccomp type is Localhost');
       assert.match(at({ type: 'RuntimeDefault', localhostProfile: 'x.json' })[0]?.message ?? '', /can only be set when seccomp type is Localhost$/);
       assert.match(at({ type: 'runtimedefault' })[0]?.message ?? '', /^Unsupported value: "runtimedefault": supported values: "Localhost", "RuntimeDefault", "Unconfined"$/);
+    });
+  });
+
+  describe('API warnings for the seccomp annotations (non-functional since v1.27)', () => {
+    it('warns for a pod or container annotation without the field, in the template of a workload too; an update warns only anew', () => {
+      const pod = { metadata: { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default', 'container.seccomp.security.alpha.kubernetes.io/app': 'runtime/default' } }, spec: { containers: [{ name: 'app' }] } };
+      assert.deepEqual(seccompAnnotationWarnings('Pod', pod), [
+        'metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: non-functional in v1.27+; use the "seccompProfile" field instead',
+        'metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]: non-functional in v1.27+; use the "seccompProfile" field instead',
+      ]);
+      const withField = { ...pod, spec: { securityContext: { seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'app', securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }] } };
+      assert.deepEqual(seccompAnnotationWarnings('Pod', withField), []);
+      const deployment = { metadata: {}, spec: { template: { metadata: { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' } }, spec: { containers: [{ name: 'app' }] } } } };
+      assert.deepEqual(seccompAnnotationWarnings('Deployment', deployment), [
+        'spec.template.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: non-functional in v1.27+; use the "seccompProfile" field instead',
+      ]);
+      assert.deepEqual(seccompAnnotationWarnings('Deployment', deployment, deployment), []);
+      assert.deepEqual(seccompAnnotationWarnings('ConfigMap', deployment), []);
     });
   });
 

@@ -14,6 +14,8 @@
  * own message (for an unreadable or foreign authentication config file the message is approximated).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { parse } from 'yaml';
 import { nodeToken } from '../lib/node-token.mjs';
 import type { UserInfo } from './rbac.js';
@@ -163,14 +165,20 @@ export class Authenticator {
     for (const n of nodeNames) this.tokens.set(nodeToken(adminToken, n), { user: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
   }
 
-  /** The request's user, or null for 401 (a token nobody knows; no credentials while anonymous auth is off). */
-  authenticate(headers: IncomingHttpHeaders, config: AuthConfig, path: string): UserInfo | null {
+  /**
+   * The request's user, or null for 401 (a token nobody knows; no credentials while anonymous auth is
+   * off; a client certificate the cluster CA did not sign and no token). `cert` is what
+   * {@link clientCertUser} made of the TLS client certificate: x509 comes before tokens, as in
+   * kube-apiserver's union authenticator.
+   */
+  authenticate(headers: IncomingHttpHeaders, config: AuthConfig, path: string, cert?: UserInfo | null): UserInfo | null {
+    if (cert) return cert;
     const header = headers.authorization;
     if (typeof header === 'string' && header !== '') {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       return (m && (this.tokens.get(m[1]!) ?? this.verifyToken?.(m[1]!))) || null;
     }
-    if (!config.anonymous) return null;
+    if (!config.anonymous || cert === null) return null;
     return !config.anonymousPaths || config.anonymousPaths.includes(path) ? ANONYMOUS : null;
   }
 }
@@ -179,4 +187,28 @@ export class Authenticator {
 export function nodeIdentity(who: UserInfo): string | undefined {
   if (!who.user.startsWith('system:node:') || !who.groups.includes('system:nodes')) return undefined;
   return who.user.slice('system:node:'.length) || undefined;
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EKU = '2.5.29.37.0';
+
+/**
+ * kube-apiserver's x509 authenticator (--client-ca-file): a client certificate that chains to the
+ * cluster CA, is within its validity and allows client auth (no extended key usage = any) is user
+ * CN in groups O… (plus system:authenticated); a certificate without CN authenticates nobody
+ * (undefined, the next authenticator decides); one that does not verify is null (401 unless a
+ * token authenticates). No certificate, or plain HTTP: undefined.
+ */
+export function clientCertUser(socket: Socket): UserInfo | null | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== 'function') return undefined;
+  const cert = tls.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  if (!tls.authorized) return null;
+  const eku = (cert as { ext_key_usage?: string[] }).ext_key_usage;
+  if (Array.isArray(eku) && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU)) return null;
+  const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const cn = list(cert.subject?.CN).at(-1) ?? '';
+  if (cn === '') return undefined;
+  return { user: cn, groups: [...list(cert.subject?.O), 'system:authenticated'] };
 }

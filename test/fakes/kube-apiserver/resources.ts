@@ -15,8 +15,8 @@ export interface ResourceType {
   subresources?: string[];
   /** Verbs discovery lists (default: the eight of a stored resource); reviews are create-only. */
   verbs?: string[];
-  /** Access reviews: answered by the authorizer, never stored. */
-  review?: 'subject' | 'self';
+  /** Access reviews: answered by the authorizer, never stored; `whoami` is a SelfSubjectReview (the authenticator's answer). */
+  review?: 'subject' | 'self' | 'whoami';
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -41,6 +41,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', namespaced: false },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'], review: 'subject' },
+  { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['approval', 'status'] },
+  { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'], review: 'whoami' },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'], review: 'self' },
 ];
 

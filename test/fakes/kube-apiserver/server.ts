@@ -19,7 +19,9 @@ import { podDir } from './kubelet/layout.js';
 import { ensureNode, NODE_IP } from './node.js';
 import { startPodNetwork } from './network/index.js';
 import { bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
-import { Authenticator } from './authn.js';
+import { Authenticator, clientCertUser } from './authn.js';
+import { handleCsrRequest } from './csr.js';
+import { startCsrSigner } from './csrSigner.js';
 import { authorizeChain } from './nodeAuthorizer.js';
 import { admitNodeWrite } from './nodeRestriction.js';
 import { startKubernetesServiceController } from './kubernetesService.js';
@@ -155,7 +157,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   authn.verifyToken = (t) => serviceAccountTokenUser(store, token, t);
   const stopKubernetesService = startKubernetesServiceController(store);
   const requester = (req: IncomingMessage): UserInfo => {
-    const who = authn.authenticate(req.headers, store.apiserverAuth, new URL(req.url ?? '/', 'http://localhost').pathname);
+    const who = authn.authenticate(req.headers, store.apiserverAuth, new URL(req.url ?? '/', 'http://localhost').pathname, clientCertUser(req.socket));
     if (!who) throw unauthorized();
     const acting = impersonatedUser(req.headers);
     if (acting && !who.groups.includes('system:masters')) {
@@ -217,6 +219,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     }
     if (rp.rt.review) {
       if (method !== 'POST' || rp.name !== undefined) throw methodNotAllowed();
+      if (rp.rt.review === 'whoami') return sendJson(res, 201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: { username: who.user, groups: who.groups } } });
       return sendJson(res, 201, accessReview(rp.rt.review, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>, who));
     }
     const request = {
@@ -234,7 +237,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return sendJson(res, 201, tokenRequest(store, token, rp.namespace ?? '', rp.name, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>));
     }
     admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
-    const answer = api.handle(request);
+    const answer = handleCsrRequest(api, store, who, request) ?? api.handle(request); // CSRs: requester recorded, approval (csr.ts)
     const headers: Record<string, string[]> = {};
     if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');
@@ -342,7 +345,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const tls = await ensureServingCert(dir);
   const stopRootCa = startRootCaPublisher(store, tls.cert);
   const httpServer = createServer(onRequest);
-  const httpsServer = createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest);
+  // Client certificates are asked for, never required: verified against the cluster CA by clientCertUser.
+  const httpsServer = createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.cert, requestCert: true, rejectUnauthorized: false }, onRequest);
+  // kube-controller-manager's csrsigning controller, with the cluster CA (csrSigner.ts).
+  const stopCsrSigner = startCsrSigner(store, { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') }, logger);
   for (const s of [httpServer, httpsServer]) s.on('upgrade', onUpgrade);
   // One port, two protocols: a TLS ClientHello starts with byte 0x16.
   const sockets = new Set<Socket>();
@@ -427,6 +433,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       await nodeKubelets?.dispose();
       cancelNode();
       stopRootCa();
+      stopCsrSigner();
       stopKubernetesService();
       exec.close();
       for (const w of watches) w.end();

@@ -44,6 +44,13 @@ export function podDisplayStatus(o: KubeObject): string {
   return reason;
 }
 
+/** kubectl's CONDITION of a CSR: its condition types joined (`Approved,Issued`), or `Pending`. */
+function csrCondition(o: KubeObject): string {
+  const types = ((o.status?.conditions ?? []) as Record<string, unknown>[]).map((c) => String(c.type));
+  if (o.status?.certificate) types.push('Issued');
+  return types.length > 0 ? types.join(',') : 'Pending';
+}
+
 const name: Column = { name: 'Name', type: 'string', format: 'name', cell: (o) => o.metadata.name };
 const ageCol: Column = { name: 'Age', type: 'string', cell: (o) => age(o.metadata.creationTimestamp) };
 
@@ -66,6 +73,14 @@ const COLUMNS: Record<string, Column[]> = {
   RuntimeClass: [name, { name: 'Handler', type: 'string', cell: (o) => o.handler ?? '' }, ageCol],
   Secret: [name, { name: 'Type', type: 'string', cell: (o) => o.type ?? '' }, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length }, ageCol],
   ConfigMap: [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length }, ageCol],
+  CertificateSigningRequest: [
+    name,
+    ageCol,
+    { name: 'SignerName', type: 'string', cell: (o) => o.spec?.signerName ?? '' },
+    { name: 'Requestor', type: 'string', cell: (o) => o.spec?.username ?? '' },
+    { name: 'RequestedDuration', type: 'string', cell: (o) => (typeof o.spec?.expirationSeconds === 'number' ? age(new Date(Date.now() - o.spec.expirationSeconds * 1000).toISOString()) : '<none>') },
+    { name: 'Condition', type: 'string', cell: csrCondition },
+  ],
 };
 
 /** A meta.k8s.io/v1 Table for `objects`. */

@@ -80,7 +80,11 @@ export function writeKubeconfigs(root, cluster, api) {
   // The kubelet's own identity (system:node:<node>); see node-token.mjs.
   const node = `${cluster}-control-plane`;
   write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`, nodeToken(api.token, node)), 0o600);
+  write(root, 'etc/kubernetes/pki/ca.crt', clusterCa(api));
 }
+
+/** The cluster CA's certificate: the fake API server's real one (it also signs CSRs, see csrSigner.ts), else a placeholder. */
+const clusterCa = (api) => (api.caData ? Buffer.from(api.caData, 'base64').toString('utf8') : '# placeholder ca.crt (fake node: no real TLS)\n');
 
 /** kindnet's CNI config ("Installing CNI"). */
 export function writeCniConfig(root) {
@@ -105,7 +109,7 @@ export function writeCriTools(root, api) {
 /** What `kubeadm join` leaves on a worker: the kubelet's kubeconfig and the cluster CA. */
 export function writeWorkerFiles(root, cluster, node, api) {
   write(root, 'etc/kubernetes/kubelet.conf', nodeKubeconfig(cluster, api, `system:node:${node}`, nodeToken(api.token, node)), 0o600);
-  write(root, 'etc/kubernetes/pki/ca.crt', '# placeholder ca.crt (fake node: no real TLS)\n');
+  write(root, 'etc/kubernetes/pki/ca.crt', clusterCa(api));
   writeKubeletConfig(root);
   writeKubeletUnit(root, api);
 }

@@ -6,6 +6,7 @@
 //   LABEL io.cks-lab.runtimes="runsc"      → runsc + containerd-shim-runsc-v1 + the runsc handler
 //   LABEL io.cks-lab.security="apparmor"   → apparmor_parser + a securityfs view for the node
 //   LABEL io.cks-lab.tools="kube-bench"     → kube-bench (a cis-1.12 subset, see kube-bench.cjs)
+//   LABEL io.cks-lab.tools="sudo"           → sudo + visudo and Debian's /etc/sudoers (sudo.cjs)
 //   LABEL io.cks-lab.upgrade.from="v1.34.0" io.cks-lab.upgrade.to="v1.35.0" → the staged packages in a local apt
 //         repository, the old ones installed and held, the new images as tarballs (kube-packages.mjs)
 import crypto from 'node:crypto';

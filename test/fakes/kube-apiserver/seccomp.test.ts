@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -96,6 +96,7 @@ describe('fake kubelet: seccomp profiles', function () {
       }));
       writeFileSync(join(seccompRoot, 'profiles/broken.json'), '{"defaultAction": "SCMP_ACT_ALLOW",');
       writeFileSync(join(seccompRoot, 'profiles/bad-action.json'), '{"defaultAction": "SCMP_ACT_DENY"}');
+      symlinkSync('/etc/hostname', join(seccompRoot, 'profiles/escape.json'));
     });
     after(async () => t.dispose());
 
@@ -182,6 +183,7 @@ describe('fake kubelet: seccomp profiles', function () {
     it("a missing or undecodable profile is a CreateContainerError with containerd's message; a bad action fails at start (runc)", async () => {
       const cases: [string, string, RegExp][] = [
         ['missing', 'profiles/nope.json', /^failed to generate container "[0-9a-f]{64}" spec: failed to generate spec: cannot load seccomp profile "\/var\/lib\/kubelet\/seccomp\/profiles\/nope\.json": open \/var\/lib\/kubelet\/seccomp\/profiles\/nope\.json: no such file or directory$/],
+        ['escape', 'profiles/escape.json', /cannot load seccomp profile "\/var\/lib\/kubelet\/seccomp\/profiles\/escape\.json": open .*: no such file or directory$/],
         ['broken', 'profiles/broken.json', /decoding seccomp profile failed "\/var\/lib\/kubelet\/seccomp\/profiles\/broken\.json": unexpected end of JSON input$/],
       ];
       for (const [name, path, message] of cases) {

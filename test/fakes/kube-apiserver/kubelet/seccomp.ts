@@ -13,7 +13,7 @@
  *   out for a container with the default capabilities (mount, unshare, keyctl, bpf …) fail with EPERM.
  * x86_64 only (the syscall table); rules are tried in order, the first match decides.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../store.js';
 import { X86_64_SYSCALLS } from './syscalls.js';
@@ -60,10 +60,13 @@ export function seccompFor(nodeRoot: string, pod: KubeObject, container: Record<
   let text: string;
   try {
     const file = join(nodeRoot, path);
-    const st = statSync(file);
+    // The node's files are the learner's: a symlink may not lead the fake outside the node's root.
+    const real = realpathSync(file);
+    if (!real.startsWith(`${realpathSync(nodeRoot)}/`)) throw Object.assign(new Error('outside the node'), { code: 'ENOENT' });
+    const st = statSync(real);
     if (st.isDirectory()) return { error: `${prefix}read ${path}: is a directory`, stage: 'create' };
     if (st.size > MAX_PROFILE_BYTES) return { error: `${prefix}fake kubelet: profile larger than ${MAX_PROFILE_BYTES} bytes`, stage: 'create' };
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(real, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: `${prefix}open ${path}: ${code === 'EACCES' ? 'permission denied' : 'no such file or directory'}`, stage: 'create' };

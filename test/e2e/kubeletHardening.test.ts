@@ -124,7 +124,7 @@ describe('scenario kubelet-hardening on the fakes', function () {
       assert.deepEqual(failed(r), ALL);
       const ready = check(r, 'anonymous-rejected', 'node-ready');
       assert.equal(ready.status, 'fail');
-      assert.match(ready.message, /the kubelet exits at start and systemd keeps restarting it \(activating \(auto-restart\)\): unknown authorization mode Webhok/);
+      assert.match(ready.message, /the kubelet exits at start and systemd keeps restarting it \(activating \(auto-restart\)\): failed to run Kubelet: unknown authorization mode Webhok/);
       assert.match(check(r, 'read-only-port-closed', 'node-ready-too').status, /fail/);
       assert.match(check(r, 'anonymous-rejected', 'anonymous-401').actual, /^connection refused/);
       // Fixed: systemd's next restart picks the file up without a restart by the learner.

@@ -101,7 +101,7 @@ describe('fake kubelet: config, :10250 authn/authz, read-only port, kubelet.serv
     assert.ok(!('error' in yes) && yes.anonymous === true, 'a misspelt section is ignored');
     const off = parseKubeletConfig(INSECURE.replace('enabled: true\n  webhook', 'enabled: off\n  webhook'));
     assert.ok(!('error' in off) && off.anonymous === false, 'off is false in YAML 1.1');
-    assert.match((parseKubeletConfig(INSECURE.replace('mode: AlwaysAllow', 'mode: Webhok')) as { error: string }).error, /^unknown authorization mode Webhok$/);
+    assert.match((parseKubeletConfig(INSECURE.replace('mode: AlwaysAllow', 'mode: Webhok')) as { error: string }).error, /^failed to run Kubelet: unknown authorization mode Webhok$/);
     assert.match((parseKubeletConfig(INSECURE.replace('readOnlyPort: 10255', 'readOnlyPort: "0"')) as { error: string }).error, /cannot unmarshal string into Go struct field KubeletConfiguration.readOnlyPort of type int32/);
     assert.match((parseKubeletConfig(INSECURE.replace('readOnlyPort: 10255', 'readOnlyPort: 70000')) as { error: string }).error, /readOnlyPort \(--read-only-port\) 70000 must be between 0 and 65535/);
     assert.match((parseKubeletConfig(`${INSECURE}  mode: Webhook\n bad`) as { error: string }).error, /^failed to load kubelet config file, path: \/var\/lib\/kubelet\/config.yaml, error: failed to load Kubelet config file .* failed to decode: yaml: /);
@@ -172,7 +172,7 @@ describe('fake kubelet: config, :10250 authn/authz, read-only port, kubelet.serv
     const status = await kubelet.systemctl('status');
     assert.equal(status.exitCode, 3);
     assert.match(status.stdout, /Active: activating \(auto-restart\) \(Result: exit-code\) since/);
-    assert.match(status.stdout, /kubelet\[\d+\]: E\d{4} [\d:.]+ +\d+ run.go:72\] "command failed" err="unknown authorization mode Webhok"/);
+    assert.match(status.stdout, /kubelet\[\d+\]: E\d{4} [\d:.]+ +\d+ run.go:72\] "command failed" err="failed to run Kubelet: unknown authorization mode Webhok"/);
     assert.ok((await curlNode(root, 10250, '/pods')).refused);
     await waitFor(() => ready() === 'Unknown', 5000, 'Ready Unknown');
     const node = store.get(NODES, '', NODE)!;

@@ -7,7 +7,8 @@
  * anonymous.enabled false, webhook.enabled true, authorization.mode Webhook, port 10250; readOnlyPort
  * has no default, so a missing one is 0 = disabled), validation (port ranges) and BuildAuth
  * (cmd/kubelet/app/auth.go: only AlwaysAllow and Webhook are authorization modes). The errors are
- * the kubelet's own `"command failed" err=…` texts (decode errors approximated after Go's).
+ * the kubelet's own `"command failed" err=…` texts (decode errors approximated after Go's; a
+ * validation error's trailing `path: &KubeletConfiguration{…}` dump is left out).
  */
 import { parse } from 'yaml';
 
@@ -76,12 +77,13 @@ export function parseKubeletConfig(text: string | null, file = KUBELET_CONFIG): 
   const get = <T>(key: string, dflt: T): T => (values.has(key) ? (values.get(key) as T) : dflt);
   const port = get('port', 0) || 10250;
   const readOnlyPort = get('readOnlyPort', 0);
-  if (port < 1 || port > 65535) return { error: `failed to validate kubelet configuration, error: invalid configuration: port (--port) ${port} must be between 1 and 65535, inclusive, path: ${file}` };
+  if (port < 1 || port > 65535) return { error: `failed to validate kubelet configuration, error: invalid configuration: port (--port) ${port} must be between 1 and 65535, inclusive` };
   if (readOnlyPort !== 0 && (readOnlyPort < 1 || readOnlyPort > 65535)) {
-    return { error: `failed to validate kubelet configuration, error: invalid configuration: readOnlyPort (--read-only-port) ${readOnlyPort} must be between 0 and 65535, inclusive, path: ${file}` };
+    return { error: `failed to validate kubelet configuration, error: invalid configuration: readOnlyPort (--read-only-port) ${readOnlyPort} must be between 0 and 65535, inclusive` };
   }
   const mode: string = get<string>('authorization.mode', '') || 'Webhook';
-  if (mode !== 'AlwaysAllow' && mode !== 'Webhook') return { error: `unknown authorization mode ${mode}` };
+  // BuildAuthz runs inside run(), whose errors Run wraps.
+  if (mode !== 'AlwaysAllow' && mode !== 'Webhook') return { error: `failed to run Kubelet: unknown authorization mode ${mode}` };
   return {
     port,
     readOnlyPort,

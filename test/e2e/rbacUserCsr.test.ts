@@ -195,6 +195,13 @@ YAML`;
       assert.deepEqual(failed(r), []);
     });
 
+    it('the reference solution is idempotent: run twice, every task still passes', async () => {
+      await runNodeScript(world.provider, cluster, scenario.setupScript, 60_000, scriptEnv(scenario));
+      for (let i = 0; i < 2; i++) await runNodeScript(world.provider, cluster, scenario.solutionScript, 120_000, scriptEnv(scenario));
+      const r = await grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      assert.deepEqual(failed(r), []);
+    });
+
     it('the reference steps as a learner types them pass, and jane really is refused what she may not do', async () => {
       const r = await attempt(ALL);
       assert.deepEqual(failed(r), []);

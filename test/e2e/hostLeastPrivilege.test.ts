@@ -93,6 +93,41 @@ rm /etc/sudoers.d/probe.disabled; userdel probe-sudo
           'sudo: unknown user nobody-here\nexit 1\n',
       );
     });
+
+    it('sudo reads aliases, groups, negation (last match wins), skips world-writable drop-ins and recovers from a bad line', async () => {
+      const out = await run(`set -e
+useradd --no-create-home probe-a; useradd --no-create-home probe-b; groupadd probe-g; usermod -aG probe-g probe-a
+cat > /etc/sudoers.d/probe <<'X'
+User_Alias OPS = probe-a, %probe-g
+Cmnd_Alias SVC = /usr/bin/systemctl restart nginx, /usr/bin/journalctl
+OPS ALL = (root) NOPASSWD: SVC
+%probe-g ALL=(ALL:ALL) /usr/bin/id
+ALL, !probe-a ALL = /usr/bin/true
+Defaults:probe-b !use_pty
+X
+chmod 440 /etc/sudoers.d/probe
+echo "== a"; sudo -l -U probe-a | sed -n '/^User/,$p'
+echo "== b"; sudo -l -U probe-b
+printf 'probe-b ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/ww; chmod 666 /etc/sudoers.d/ww
+echo "== world-writable"; sudo -l -U probe-b 2>&1 | grep -v '^ \\|^Matching\\|^$'
+rm /etc/sudoers.d/ww
+printf 'probe-b ALL=(ALL NOPASSWD: ALL\\n' > /etc/sudoers.d/bad
+echo "== bad line"; sudo -l -U probe-b 2>&1 | grep -v '^ \\|^Matching\\|^$'
+visudo -c >/dev/null 2>&1 || echo "visudo -c exit $?"
+echo "== root runs a command"; sudo id -u
+rm /etc/sudoers.d/bad /etc/sudoers.d/probe; userdel probe-a; userdel probe-b; groupdel probe-g
+`);
+      const host = `${cluster}-control-plane`;
+      assert.equal(
+        out,
+        `== a\nUser probe-a may run the following commands on ${host}:\n    (root) NOPASSWD: SVC\n    (ALL : ALL) /usr/bin/id\n` +
+          `== b\nMatching Defaults entries for probe-b on ${host}:\n    env_reset, mail_badpass,\n    secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin,\n    use_pty, !use_pty\n\n` +
+          `User probe-b may run the following commands on ${host}:\n    (root) /usr/bin/true\n` +
+          `== world-writable\nsudo: /etc/sudoers.d/ww is world writable\nUser probe-b may run the following commands on ${host}:\n` +
+          `== bad line\nsudo: /etc/sudoers.d/bad:1:1: syntax error\nUser probe-b may run the following commands on ${host}:\nvisudo -c exit 1\n` +
+          '== root runs a command\n0\n',
+      );
+    });
   });
 
   describe('the scenario', () => {

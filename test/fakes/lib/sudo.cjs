@@ -13,8 +13,10 @@
 // user specs `users hosts = [(runas)] [TAG:]... cmnd, ...` (with `:` between host groups),
 // `@include`/`@includedir` (and the `#` forms), comments and backslash continuations. Files in an
 // includedir are read in sorted order, skipping names with a `.` or ending in `~`; a world-writable
-// or non-root-owned file is skipped with sudo's warning. Anything else is refused loudly as not
-// simulated instead of being guessed. CommonJS: the node has no package.json.
+// or non-root-owned file is skipped with sudo's warning. A line outside this grammar is reported
+// as a syntax error and skipped, as sudo's error_recovery (on by default) does with a bad entry,
+// and makes `visudo -c` fail; valid forms outside it (CWD=, TIMEOUT=, ROLE=, netgroups, Defaults
+// bound to hosts or commands in the listing) are not simulated. CommonJS: the node has no package.json.
 const fs = require('node:fs');
 const os = require('node:os');
 const { spawnSync } = require('node:child_process');
@@ -70,25 +72,35 @@ function readSudoers(file, acc, depth = 0) {
   if (st.uid !== 0) return acc.warnings.push(`sudo: ${file} is owned by uid ${st.uid}, should be 0`);
   acc.files.push(file);
   for (const { line, n } of logicalLines(fs.readFileSync(file, 'utf8'))) {
-    let m;
-    if ((m = /^@includedir\s+(\S+)$/.exec(line))) {
-      let names = [];
-      try {
-        names = fs.readdirSync(m[1]).filter((f) => !f.includes('.') && !f.endsWith('~')).sort();
-      } catch {
-        // a missing includedir is ignored
-      }
-      for (const f of names) readSudoers(`${m[1]}/${f}`, acc, depth + 1);
-    } else if ((m = /^@include\s+(\S+)$/.exec(line))) readSudoers(m[1], acc, depth + 1);
-    else if ((m = /^Defaults([:>@!]\S+)?\s+(.+)$/.exec(line))) acc.defaults.push({ binding: m[1] ?? '', entries: splitList(m[2]) });
-    else if ((m = /^(User|Runas|Host|Cmnd|Cmd)_Alias\s+(.+)$/.exec(line))) {
-      for (const def of m[2].split(':')) {
-        const a = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.+?)\s*$/.exec(def);
-        if (!a) throw new SyntaxError_(file, n);
-        acc.aliases[`${m[1] === 'Cmd' ? 'Cmnd' : m[1]}:${a[1]}`] = splitList(a[2]);
-      }
-    } else acc.specs.push(parseUserSpec(line, file, n));
+    try {
+      readLine(file, line, n, acc, depth);
+    } catch (e) {
+      // sudo 1.9's error_recovery (on by default): the bad entry is reported and skipped; visudo -c fails.
+      if (!(e instanceof SyntaxError_) || !acc.recover) throw e;
+      acc.warnings.push(`sudo: ${e.file}:${e.line}:1: syntax error`);
+    }
   }
+}
+
+function readLine(file, line, n, acc, depth) {
+  let m;
+  if ((m = /^@includedir\s+(\S+)$/.exec(line))) {
+    let names = [];
+    try {
+      names = fs.readdirSync(m[1]).filter((f) => !f.includes('.') && !f.endsWith('~')).sort();
+    } catch {
+      // a missing includedir is ignored
+    }
+    for (const f of names) readSudoers(`${m[1]}/${f}`, acc, depth + 1);
+  } else if ((m = /^@include\s+(\S+)$/.exec(line))) readSudoers(m[1], acc, depth + 1);
+  else if ((m = /^Defaults([:>@!]\S+)?\s+(.+)$/.exec(line))) acc.defaults.push({ binding: m[1] ?? '', entries: splitList(m[2]) });
+  else if ((m = /^(User|Runas|Host|Cmnd|Cmd)_Alias\s+(.+)$/.exec(line))) {
+    for (const def of m[2].split(':')) {
+      const a = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.+?)\s*$/.exec(def);
+      if (!a) throw new SyntaxError_(file, n);
+      acc.aliases[`${m[1] === 'Cmd' ? 'Cmnd' : m[1]}:${a[1]}`] = splitList(a[2]);
+    }
+  } else acc.specs.push(parseUserSpec(line, file, n));
 }
 
 /** Splits on commas outside quotes and parentheses, trimming each item. */
@@ -114,8 +126,11 @@ const NAME = /^!*\s*(ALL|[%#+]?[%:#]?[A-Za-z0-9_.][A-Za-z0-9_.@$-]*)$/;
 
 /** `users hosts = cmndspecs [: hosts = cmndspecs]...` → {users, privileges: [{hosts, cmnds}]}. */
 function parseUserSpec(line, file, n) {
-  const m = /^(\S.*?)\s+([^=\s][^=]*?)\s*=\s*(.*)$/.exec(line);
-  if (!m) throw new SyntaxError_(file, n);
+  const eq = line.indexOf('=');
+  // "ALL, !bob  host1, host2 = ..." → two words once spaces around commas and after '!' are gone.
+  const words = eq < 0 ? [] : line.slice(0, eq).trim().replace(/\s*,\s*/g, ',').replace(/!\s+/g, '!').split(/\s+/);
+  if (words.length !== 2) throw new SyntaxError_(file, n);
+  const m = [line, words[0], words[1], line.slice(eq + 1).trim()];
   const users = splitList(m[1]);
   if (users.some((u) => !NAME.test(u))) throw new SyntaxError_(file, n);
   const privileges = [];
@@ -155,7 +170,8 @@ function parseCmndSpecs(s, file, n) {
       tags = { ...tags, [t[1].replace(/^NO/, '')]: t[1] };
       item = t[2];
     }
-    if (!item || /^[A-Z_]+\s*:/.test(item)) throw new SyntaxError_(file, n);
+    // A command is ALL, a Cmnd_Alias, sudoedit/list, or a fully-qualified path (with arguments).
+    if (!/^(!\s*)?(ALL|[A-Z][A-Z0-9_]*|list|sudoedit(\s.*)?|\/[^\s()]*(\s.*)?)$/.test(item)) throw new SyntaxError_(file, n);
     out.push({ runas, tags, cmnd: item.replace(/\s+/g, ' ') });
   }
   return out;
@@ -186,8 +202,9 @@ function groupsOf(user) {
   return { names, gids };
 }
 
+/** sudo's *list_matches(): the LAST item that matches decides (a `!` item that matches denies). */
 function matchesList(list, test, aliasKind, aliases, seen = new Set()) {
-  for (const raw of list) {
+  for (const raw of [...list].reverse()) {
     const neg = /^!/.test(raw);
     const item = raw.replace(/^!+\s*/, '');
     let hit;
@@ -269,13 +286,10 @@ function wrap(line, cols = 80) {
 }
 
 function loadPolicy(file = SUDOERS) {
-  const acc = { defaults: [], aliases: {}, specs: [], files: [], warnings: [] };
+  const acc = { defaults: [], aliases: {}, specs: [], files: [], warnings: [], recover: true };
   try {
     readSudoers(file, acc);
   } catch (e) {
-    if (e instanceof SyntaxError_) {
-      die(`sudo: ${e.file}:${e.line}:1: syntax error\nsudo: parse error in ${e.file} near line ${e.line}\nsudo: no valid sudoers sources found, quitting`);
-    }
     die(`sudo (CKS Lab fake): ${e.message} (not simulated)`);
   }
   for (const w of acc.warnings) process.stderr.write(`${w}\n`);

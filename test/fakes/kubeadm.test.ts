@@ -117,3 +117,51 @@ describe('fake kubeadm: version, upgrade plan/apply/node on a fake two-node clus
     assert.match(up.stdout, /\[upgrade\] The configuration for this node was successfully upgraded!/);
   });
 });
+
+describe('kubectl drain / cordon / uncordon against the fake API (Eviction subresource)', function () {
+  this.timeout(180_000);
+  const world = fakeClusterWorld({ phaseDelayMs: 5 });
+  const lab = loadLabs(join(ROOT, 'labs')).get('two-node') as Lab;
+  const cluster = 'cks-drain';
+  const worker = `${cluster}-worker`;
+  const run = (argv: string[]) => world.provider.nodeExec(cluster, argv, { env: KUBECONFIG });
+  after(() => world.cleanup());
+  before(async () => {
+    await world.provider.create(cluster, lab, () => undefined);
+  });
+
+  it('discovery lists pods/eviction (policy/v1 Eviction); drain refuses bare pods and local storage without the flags', async () => {
+    const res = JSON.parse((await run(['kubectl', 'get', '--raw', '/api/v1'])).stdout) as { resources: { name: string; group?: string; version?: string; kind: string; verbs: string[] }[] };
+    assert.deepEqual(res.resources.find((r) => r.name === 'pods/eviction'), { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+    assert.equal((await run(['kubectl', 'create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2'])).exitCode, 0);
+    const bare = await run(['kubectl', 'run', 'scratch', '--image=busybox:1.36', '--overrides={"spec":{"volumes":[{"name":"s","emptyDir":{}}],"containers":[{"name":"scratch","image":"busybox:1.36","command":["sleep","3600"],"volumeMounts":[{"name":"s","mountPath":"/s"}]}]}}']);
+    assert.equal(bare.exitCode, 0, bare.stderr);
+    for (let i = 0; i < 60; i++) {
+      const pods = (await run(['kubectl', 'get', 'pods', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{" "}{.status.phase}{"\\n"}{end}'])).stdout.trim().split('\n');
+      if (pods.length === 3 && pods.every((p) => p === `${worker} Running`)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const refused = await run(['kubectl', 'drain', worker, '--ignore-daemonsets']);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stdout, new RegExp(`node/${worker} cordoned`));
+    assert.match(refused.stderr, /cannot delete Pods with local storage \(use --delete-emptydir-data to override\): default\/scratch/);
+    const nodes = await run(['kubectl', 'get', 'node', worker]);
+    assert.match(nodes.stdout, /Ready,SchedulingDisabled/);
+  });
+
+  it('drain --ignore-daemonsets --delete-emptydir-data --force evicts every pod; uncordon makes the node schedulable again', async () => {
+    const drained = await run(['kubectl', 'drain', worker, '--ignore-daemonsets', '--delete-emptydir-data', '--force']);
+    assert.equal(drained.exitCode, 0, drained.stderr);
+    assert.match(drained.stdout, new RegExp(`node/${worker} already cordoned`));
+    assert.match(drained.stdout, /evicting pod default\/scratch/);
+    assert.match(drained.stdout, /pod\/scratch evicted/);
+    assert.match(drained.stdout, /pod\/web-[a-z0-9]+-[a-z0-9]+ evicted/);
+    assert.match(drained.stdout, new RegExp(`node/${worker} drained`));
+    assert.equal((await run(['kubectl', 'get', 'pod', 'scratch'])).exitCode, 1);
+    assert.equal((await run(['kubectl', 'get', 'node', worker, '-o', 'jsonpath={.spec.unschedulable}'])).stdout, 'true');
+    const un = await run(['kubectl', 'uncordon', worker]);
+    assert.equal(un.stdout, `node/${worker} uncordoned\n`);
+    assert.equal((await run(['kubectl', 'get', 'node', worker, '-o', 'jsonpath={.spec.unschedulable}'])).stdout, '');
+    assert.doesNotMatch((await run(['kubectl', 'get', 'node', worker])).stdout, /SchedulingDisabled/);
+  });
+});

@@ -36,6 +36,7 @@ import { ensureServingCert } from './tls.js';
 import { startRootCaPublisher } from './rootCaPublisher.js';
 import { StaticControlPlane } from './controlPlane.js';
 import { seedKubeadmObjects } from './kubeadmObjects.js';
+import { handleEviction } from './eviction.js'; // kubectl drain
 import { startCriEndpoint } from './cri.js';
 import { startNodeKubelets, type NodeKubelets } from './kubelet/nodeKubelets.js';
 import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js';
@@ -237,7 +238,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return sendJson(res, 201, tokenRequest(store, token, rp.namespace ?? '', rp.name, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>));
     }
     admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
-    const answer = handleCsrRequest(api, store, who, request) ?? api.handle(request); // CSRs: requester recorded, approval (csr.ts)
+    const answer = handleEviction(api, request) ?? handleCsrRequest(api, store, who, request) ?? api.handle(request); // CSRs: requester recorded, approval (csr.ts)
     const headers: Record<string, string[]> = {};
     if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');

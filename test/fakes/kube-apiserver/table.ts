@@ -65,7 +65,7 @@ const COLUMNS: Record<string, Column[]> = {
   Namespace: [name, { name: 'Status', type: 'string', cell: (o) => o.status?.phase ?? '' }, ageCol],
   Node: [
     name,
-    { name: 'Status', type: 'string', cell: (o) => ((o.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady') },
+    { name: 'Status', type: 'string', cell: (o) => ((o.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : '') },
     { name: 'Roles', type: 'string', cell: (o) => Object.keys(o.metadata.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.split('/')[1]).join(',') || '<none>' },
     ageCol,
     { name: 'Version', type: 'string', cell: (o) => o.status?.nodeInfo?.kubeletVersion ?? '' },

@@ -20,7 +20,7 @@ import { ensureNode } from './node.js';
 import { findResource } from './resources.js';
 import type { Attributes, UserInfo } from './rbac.js';
 import { ObjectStore } from './store.js';
-import { startTestServer, waitFor } from './testHelpers.js';
+import { kubectl, startTestServer, waitFor } from './testHelpers.js';
 
 const run = promisify(execFile);
 const NODE = 'kh-control-plane';
@@ -227,5 +227,20 @@ describe('fake kube-apiserver: TokenRequest (kubectl create token) and its token
     await fetch(`${t.server.url}/api/v1/namespaces/default/serviceaccounts/probe`, { method: 'DELETE', headers: admin });
     const after = await fetch(`${t.server.url}/api/v1/namespaces`, { headers: { Authorization: `Bearer ${tr.status.token}` } });
     assert.equal(after.status, 401);
+  });
+
+  it('kubectl create token prints a token the API server authenticates', async () => {
+    assert.equal((await kubectl(t.kubeconfigFile, ['-n', 'default', 'create', 'serviceaccount', 'reader'])).code, 0);
+    const made = await kubectl(t.kubeconfigFile, ['-n', 'default', 'create', 'token', 'reader', '--duration=10m']);
+    assert.equal(made.code, 0, made.stderr);
+    const token = made.stdout.trim();
+    const whoami = await fetch(`${t.server.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }),
+    });
+    assert.equal(whoami.status, 201);
+    const missing = await kubectl(t.kubeconfigFile, ['-n', 'default', 'create', 'token', 'ghost']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /serviceaccounts "ghost" not found/);
   });
 });

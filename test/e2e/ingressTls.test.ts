@@ -197,6 +197,15 @@ YAML
       assert.deepEqual(failed(await grade()), []);
     });
 
+    it('the Ingress re-created imperatively: kubectl create ingress --class=nginx --rule="host/*=web:80,tls=web-tls"', async () => {
+      await run(`set -e
+kubectl -n shop create secret tls web-tls --cert=/root/ingress-tls/tls.crt --key=/root/ingress-tls/tls.key >/dev/null
+kubectl -n shop delete ingress web >/dev/null
+kubectl -n shop create ingress web --class=nginx --rule='secure.example.com/*=web:80,tls=web-tls' >/dev/null
+`);
+      assert.deepEqual(failed(await grade()), []);
+    });
+
     it('kubectl edit-style: the tls section added with kubectl apply of the whole Ingress, an exact path', async () => {
       await run(`set -e
 kubectl -n shop create secret tls web-tls --key /root/ingress-tls/tls.key --cert /root/ingress-tls/tls.crt >/dev/null

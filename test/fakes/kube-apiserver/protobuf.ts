@@ -13,7 +13,7 @@ type FieldDef = [string, number, number, number, string | 0, number];
 type Schema = Record<string, { fields: FieldDef[]; map?: boolean }>;
 
 /** Go structs embedded with `json:",inline"`: their fields belong to the parent in JSON. */
-const INLINE = new Set(['volumeSource', 'ephemeralContainerCommon', 'localObjectReference', 'handler', 'probeHandler', 'persistentVolumeSource']);
+const INLINE = new Set(['volumeSource', 'ephemeralContainerCommon', 'localObjectReference', 'handler', 'probeHandler', 'persistentVolumeSource', 'ingressRuleValue']);
 const PROTO_PACKAGES: Record<string, string> = { '': 'core', apps: 'apps', 'authorization.k8s.io': 'authorization', 'rbac.authorization.k8s.io': 'rbac', 'networking.k8s.io': 'networking', 'node.k8s.io': 'node', 'certificates.k8s.io': 'certificates', 'authentication.k8s.io': 'authentication' };
 
 /** Loads the generated field tables (once per decoder). */

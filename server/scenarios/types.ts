@@ -195,6 +195,14 @@ export interface CanICheck extends CheckBase {
   denied?: AccessRequest[];
 }
 
+/** A workload with a pod template: Deployment, DaemonSet, StatefulSet, ReplicaSet, Job (spec.template) or CronJob. */
+export interface WorkloadRef {
+  apiVersion: string;
+  kind: 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'ReplicaSet' | 'Job' | 'CronJob';
+  namespace: string;
+  name: string;
+}
+
 /**
  * Admission by its effect: `object` is created with a server-side dry-run (nothing is stored); the
  * admission chain must allow it (optionally changing it as `match` says) or deny it (optionally
@@ -202,7 +210,10 @@ export interface CanICheck extends CheckBase {
  */
 export interface AdmissionCheck extends CheckBase {
   type: 'admission';
-  object: Record<string, unknown>;
+  /** The manifest to create; or give `podFrom`. */
+  object?: Record<string, unknown>;
+  /** A Pod made from this workload's pod template (as its controller would create it) instead of `object`. */
+  podFrom?: WorkloadRef;
   expect: 'allowed' | 'denied';
   match?: unknown;
   messageMatches?: string;

@@ -45,6 +45,28 @@ describe('admission checks', () => {
     assert.match(other.expected, /matching \/PodSecurity\//);
   });
 
+  it('podFrom: sends the Pod the workload\'s controller would create from its template, and says so', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'team-red' },
+      spec: { template: { metadata: { labels: { app: 'api' }, annotations: { a: 'b' } }, spec: { containers: [{ name: 'api', image: 'busybox:1.36.1', securityContext: { privileged: true } }] } } },
+    };
+    const check: AdmissionCheck = { id: 'tpl', type: 'admission', description: 'template admitted', podFrom: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team-red', name: 'api' }, expect: 'allowed' };
+    const probes = Object.assign(fakeProbes({ objects: [deployment] }), { sent: [] as Record<string, unknown>[] });
+    probes.dryRunCreate = async (o: Record<string, unknown>) => (probes.sent.push(o), { allowed: false, code: 403, message: 'pods "api-cks-probe-x1" is forbidden: violates PodSecurity "restricted:latest": privileged' });
+    const denied = await run(check, probes);
+    assert.deepEqual(probes.sent[0], {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { generateName: 'api-cks-probe-', namespace: 'team-red', labels: { app: 'api' }, annotations: { a: 'b' } },
+      spec: deployment.spec.template.spec,
+    });
+    assert.equal(denied.status, 'fail');
+    assert.equal(denied.expected, "a dry-run create of a Pod from Deployment team-red/api's template admitted");
+    assert.match(denied.actual, /^denied \(403\): pods "api-cks-probe-x1" is forbidden: violates PodSecurity/);
+    const missing = await run({ ...check, podFrom: { ...check.podFrom!, name: 'nope' } }, probes);
+    assert.equal(missing.status, 'fail');
+    assert.equal(missing.actual, 'Deployment team-red/nope does not exist');
+  });
+
   it('probes that cannot dry-run are an error, not a fail', async () => {
     await assert.rejects(run({ ...base, expect: 'allowed' }, fakeProbes()), /cannot send server-side dry-run requests/);
   });

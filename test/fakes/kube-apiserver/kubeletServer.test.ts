@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -194,6 +194,19 @@ describe('fake kubelet: config, :10250 authn/authz, read-only port, kubelet.serv
     assert.equal(status.exitCode, 0, status.stdout);
     assert.match(status.stdout, /^● kubelet.service - kubelet: The Kubernetes Node Agent\n/);
     assert.match(status.stdout, /Active: active \(running\) since/);
+  });
+
+  it('never follows a symlink out of the node: a config.yaml pointing at a host file is not read', async () => {
+    const outside = join(dir, 'outside.yaml');
+    writeFileSync(outside, INSECURE);
+    unlinkSync(join(root, 'var/lib/kubelet/config.yaml'));
+    symlinkSync(outside, join(root, 'var/lib/kubelet/config.yaml'));
+    await kubelet.systemctl('restart');
+    assert.deepEqual(await kubelet.systemctl('is-active'), { exitCode: 3, stdout: 'inactive\n', stderr: '' });
+    unlinkSync(join(root, 'var/lib/kubelet/config.yaml'));
+    writeConfig(KIND_KUBELET_CONFIG);
+    await kubelet.systemctl('start');
+    assert.equal(kubelet.state.active, 'active');
   });
 });
 

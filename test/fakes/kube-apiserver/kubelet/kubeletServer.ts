@@ -22,7 +22,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../../../server/log/index.js';
@@ -30,7 +30,7 @@ import { publishNodePort } from '../../lib/node-ports.mjs';
 import { findResource } from '../resources.js';
 import type { Attributes, UserInfo } from '../rbac.js';
 import type { ObjectStore } from '../store.js';
-import { ensureKubeletCert, readPemCerts } from './kubeletCert.js';
+import { ensureKubeletCert, readInNode, readPemCerts } from './kubeletCert.js';
 import { KUBELET_CONFIG, parseKubeletConfig, type KubeletServing } from './kubeletConfig.js';
 import { installedKubeletVersion, postKubeletVersion } from './kubeletVersion.js';
 import { isActiveText, journalPrefix, klogHeader, reloadRefused, statusText, type KubeletUnitState, type UnitAnswer } from './kubeletUnit.js';
@@ -172,7 +172,7 @@ export class NodeKubelet {
     this.clear('ready');
     let text: string | null = null;
     try {
-      text = readFileSync(join(this.opts.nodeRoot, KUBELET_CONFIG), 'utf8').slice(0, 1024 * 1024);
+      text = readInNode(this.opts.nodeRoot, KUBELET_CONFIG);
     } catch {
       text = null;
     }
@@ -235,9 +235,9 @@ export class NodeKubelet {
 
   private async serve(config: KubeletServing): Promise<void> {
     const pair = config.tlsCertFile && config.tlsPrivateKeyFile
-      ? { cert: readFileSync(join(this.opts.nodeRoot, config.tlsCertFile), 'utf8'), key: readFileSync(join(this.opts.nodeRoot, config.tlsPrivateKeyFile), 'utf8') }
+      ? { cert: readInNode(this.opts.nodeRoot, config.tlsCertFile), key: readInNode(this.opts.nodeRoot, config.tlsPrivateKeyFile) }
       : await ensureKubeletCert(this.opts.nodeRoot, this.opts.nodeName);
-    const ca = config.clientCAFile ? readPemCerts(join(this.opts.nodeRoot, config.clientCAFile)) : undefined;
+    const ca = config.clientCAFile ? readPemCerts(this.opts.nodeRoot, config.clientCAFile) : undefined;
     const secure = createHttpsServer({ cert: pair.cert, key: pair.key, requestCert: true, rejectUnauthorized: false, ...(ca ? { ca } : {}) }, (req, res) => this.secured(config, req, res));
     const servers: { node: number; server: Server }[] = [{ node: config.port, server: secure }];
     if (config.readOnlyPort !== 0) servers.push({ node: config.readOnlyPort, server: createServer((req, res) => this.readOnly(req, res)) });

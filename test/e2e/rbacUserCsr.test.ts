@@ -26,7 +26,7 @@ const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 /** The learner's steps as shell, with the defaults (jane, dev-readers, dev); each part can be swapped for a mistake. */
 const KEY = (subject = '/CN=jane/O=dev-readers') => `openssl genrsa -out /root/jane.key 2048 2>/dev/null
 openssl req -new -key /root/jane.key -subj "${subject}" -out /root/jane.csr`;
-const CSR = (signer = 'kubernetes.io/kube-apiserver-client', usages = '["client auth"]', extra = '  expirationSeconds: 86400') => `kubectl create -f - <<YAML
+const CSR = (signer = 'kubernetes.io/kube-apiserver-client', usages = '["client auth"]', extra = '  expirationSeconds: 86400', verb = 'create') => `kubectl ${verb} -f - <<YAML
 apiVersion: certificates.k8s.io/v1
 kind: CertificateSigningRequest
 metadata:
@@ -191,7 +191,7 @@ contexts:
   context: { cluster: kind, user: jane, namespace: dev }
 current-context: jane
 YAML`;
-      const r = await attempt([KEY('/O=dev-readers/CN=jane'), CSR('kubernetes.io/kube-apiserver-client', '["digital signature", "key encipherment", "client auth"]', ''), APPROVE, FETCH, filePaths, role], 'kubectl -n dev delete rolebinding dev-readers --ignore-not-found >/dev/null');
+      const r = await attempt([KEY('/O=dev-readers/CN=jane'), CSR('kubernetes.io/kube-apiserver-client', '["digital signature", "key encipherment", "client auth"]', '', 'apply'), APPROVE, FETCH, filePaths, role], 'kubectl -n dev delete rolebinding dev-readers --ignore-not-found >/dev/null');
       assert.deepEqual(failed(r), []);
     });
 

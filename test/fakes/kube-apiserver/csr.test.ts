@@ -99,6 +99,12 @@ describe('fake kube-apiserver: CertificateSigningRequests, the csrsigning contro
     const table = await k('get', 'csr', 'jane');
     assert.match(table.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
     assert.match(table.stdout, /\njane\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Approved,Issued\n/);
+    // spec is immutable: a patch or apply changes metadata only.
+    assert.equal((await k('patch', 'csr', 'jane', '--type=merge', '-p', '{"metadata":{"labels":{"team":"dev"}},"spec":{"signerName":"example.com/other"}}')).code, 0);
+    const patched = await get('jane');
+    assert.equal(patched.metadata.labels.team, 'dev');
+    assert.equal(patched.spec.signerName, 'kubernetes.io/kube-apiserver-client');
+    assert.equal(patched.status.certificate, csr.status.certificate);
     const again = await k('certificate', 'approve', 'jane');
     assert.equal(again.code, 0, 'approving twice is fine');
 
@@ -114,6 +120,15 @@ describe('fake kube-apiserver: CertificateSigningRequests, the csrsigning contro
     assert.equal((await kubectl(kc, ['auth', 'can-i', 'list', 'pods', '-n', 'default'])).stdout.trim(), 'yes');
     assert.equal((await kubectl(kc, ['auth', 'can-i', 'create', 'pods', '-n', 'default'])).stdout.trim(), 'no');
     assert.equal((await kubectl(kc, ['get', 'pods', '-n', 'default'])).code, 0);
+  });
+
+  it('server-side apply creates a CSR like a create: the requester recorded, the request validated', async () => {
+    const request = keyAndCsr('ssa', '/CN=ssa');
+    const applied = await kubectl(t.kubeconfigFile, ['apply', '--server-side', '-f', '-'], csrYaml('ssa', { request, signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], username: 'nobody' }));
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal((await get('ssa')).spec.username, 'kubernetes-admin');
+    const bad = await kubectl(t.kubeconfigFile, ['apply', '--server-side', '-f', '-'], csrYaml('ssa-bad', { request, signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 60 }));
+    assert.match(bad.stderr, /may not specify a duration less than 600 seconds/);
   });
 
   it('a certificate the cluster CA did not sign is 401; the same CN self-signed gets no access', async () => {

@@ -7,7 +7,8 @@
  *   `CERTIFICATE REQUEST` whose self-signature verifies (checked with the `openssl` CLI, argv only),
  *   usages present, known and not repeated, signerName of the form `example.com/name` and not
  *   `kubernetes.io/legacy-unknown`, expirationSeconds ≥ 600.
- * - update of the main resource: only metadata changes (spec and status are kept).
+ * - update or patch of the main resource: only metadata changes (spec and status are kept); a
+ *   server-side apply that creates one is a create.
  * - the `approval` subresource (what `kubectl certificate approve|deny` PUTs): only
  *   status.conditions changes; Approved/Denied must be `True`, exclusive, not duplicated, never
  *   removed; the caller needs `approve` on `signers` for the CSR's signerName (the
@@ -144,6 +145,18 @@ function parseBody(req: ResourceRequest): KubeObject {
 export function handleCsrRequest(api: ResourceApi, store: ObjectStore, who: UserInfo, req: ResourceRequest): ApiAnswer | undefined {
   if (req.rt !== CSRS) return undefined;
   if (req.subresource === 'approval') return approval(api, store, who, req);
+  const current = req.name === undefined ? undefined : store.get(CSRS, '', req.name);
+  if (req.method === 'PATCH' && req.subresource === undefined && req.name !== undefined) {
+    if (!current && req.contentType.startsWith('application/apply-patch')) {
+      // Server-side apply of a new CSR is a create: the requester and validation apply.
+      req.method = 'POST';
+      delete req.name;
+    } else if (current) {
+      // The patched object, then only its metadata kept (spec and status are not the main resource's to change).
+      const preview = api.handle({ ...req, query: new URLSearchParams([...req.query, ['dryRun', 'All']]) }).body as KubeObject;
+      return api.handle({ ...req, method: 'PUT', contentType: 'application/json', body: Buffer.from(JSON.stringify({ ...preview, spec: current.spec, status: current.status })) });
+    }
+  }
   if (req.method === 'POST' && req.name === undefined) {
     const obj = parseBody(req);
     obj.status = {}; // what the request says is dropped; a new CSR has an empty status
@@ -156,9 +169,8 @@ export function handleCsrRequest(api: ResourceApi, store: ObjectStore, who: User
     req.contentType = 'application/json';
     return undefined;
   }
-  if (req.method === 'PUT' && req.subresource === undefined && req.name !== undefined) {
+  if (req.method === 'PUT' && req.subresource === undefined && current) {
     // Only metadata may change through the main resource.
-    const current = api.mustGet(CSRS, '', req.name);
     const obj = parseBody(req);
     req.body = Buffer.from(JSON.stringify({ ...obj, spec: current.spec, status: current.status }));
     req.contentType = 'application/json';

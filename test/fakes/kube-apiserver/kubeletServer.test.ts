@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -194,6 +194,34 @@ describe('fake kubelet: config, :10250 authn/authz, read-only port, kubelet.serv
     assert.equal(status.exitCode, 0, status.stdout);
     assert.match(status.stdout, /^● kubelet.service - kubelet: The Kubernetes Node Agent\n/);
     assert.match(status.stdout, /Active: active \(running\) since/);
+  });
+
+  it('a client certificate signed by clientCAFile authenticates as CN in groups O; one from another CA does not', async () => {
+    const pki = join(dir, 'pki');
+    mkdirSync(pki, { recursive: true });
+    const ssl = (args: string[]) => run('openssl', args);
+    await ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(pki, 'ca.key'), '-out', join(pki, 'ca.crt'), '-days', '1', '-subj', '/CN=kubernetes']);
+    await ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(pki, 'other.key'), '-out', join(pki, 'other.crt'), '-days', '1', '-subj', '/CN=other-ca']);
+    for (const [name, signer] of [['alice', 'ca'], ['mallory', 'other']] as const) {
+      await ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(pki, `${name}.key`), '-out', join(pki, `${name}.crt`), '-days', '1',
+        '-subj', `/O=devs/CN=${name}`, '-CA', join(pki, `${signer}.crt`), '-CAkey', join(pki, `${signer}.key`), '-addext', 'extendedKeyUsage=clientAuth']);
+    }
+    writeFileSync(join(root, 'etc/kubernetes/pki/ca.crt'), readFileSync(join(pki, 'ca.crt')));
+    writeConfig(KIND_KUBELET_CONFIG);
+    await kubelet.systemctl('restart');
+    const withCert = async (name: string) => {
+      const target = readNodePorts(root)['10250']!;
+      const { stdout } = await run('curl', ['-sk', '--cert', join(pki, `${name}.crt`), '--key', join(pki, `${name}.key`), '--connect-to', `127.0.0.1:10250:127.0.0.1:${target.port}`, '-w', '\n%{http_code}', 'https://127.0.0.1:10250/pods']);
+      return stdout;
+    };
+    asked.length = 0;
+    const alice = await withCert('alice');
+    assert.match(alice, /^Forbidden \(user=alice, verb=get, resource=nodes, subresource\(s\)=\[pods proxy\]\)\n\n403$/);
+    assert.equal(asked.length, 2);
+    writeConfig(KIND_KUBELET_CONFIG.replace('enabled: false', 'enabled: true'));
+    await kubelet.systemctl('restart');
+    assert.match(await withCert('mallory'), /^Unauthorized\n401$/, 'a certificate from another CA is an error, not anonymous');
+    writeFileSync(join(root, 'etc/kubernetes/pki/ca.crt'), '# placeholder\n');
   });
 
   it('never follows a symlink out of the node: a config.yaml pointing at a host file is not read', async () => {

@@ -238,7 +238,7 @@ export class NodeKubelet {
       ? { cert: readInNode(this.opts.nodeRoot, config.tlsCertFile), key: readInNode(this.opts.nodeRoot, config.tlsPrivateKeyFile) }
       : await ensureKubeletCert(this.opts.nodeRoot, this.opts.nodeName);
     const ca = config.clientCAFile ? readPemCerts(this.opts.nodeRoot, config.clientCAFile) : undefined;
-    const secure = createHttpsServer({ cert: pair.cert, key: pair.key, requestCert: true, rejectUnauthorized: false, ...(ca ? { ca } : {}) }, (req, res) => this.secured(config, req, res));
+    const secure = createHttpsServer({ cert: pair.cert, key: pair.key, requestCert: true, rejectUnauthorized: false, ...(ca ? { ca } : {}) }, (req, res) => this.secured(config, ca !== undefined, req, res));
     const servers: { node: number; server: Server }[] = [{ node: config.port, server: secure }];
     if (config.readOnlyPort !== 0) servers.push({ node: config.readOnlyPort, server: createServer((req, res) => this.readOnly(req, res)) });
     const targets = new Map<number, number>();
@@ -262,10 +262,13 @@ export class NodeKubelet {
   }
 
   /** The authenticated (or anonymous) user of a request on the secure port, or null for 401. */
-  private authenticate(config: KubeletServing, req: IncomingMessage): UserInfo | null {
+  private authenticate(config: KubeletServing, req: IncomingMessage, x509: boolean): UserInfo | null {
     const socket = req.socket as TLSSocket;
-    if (socket.authorized) {
-      const subject = socket.getPeerCertificate()?.subject as Record<string, string | string[]> | undefined;
+    const peer = x509 ? socket.getPeerCertificate() : undefined;
+    // A certificate the client CA did not sign is an error (x509 authenticator), not "no credentials".
+    const badCert = peer !== undefined && Object.keys(peer).length > 0 && !socket.authorized;
+    if (peer && socket.authorized) {
+      const subject = peer.subject as unknown as Record<string, string | string[]> | undefined;
       const cn = subject?.CN;
       if (typeof cn === 'string' && cn !== '') {
         const orgs = subject?.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
@@ -278,11 +281,12 @@ export class NodeKubelet {
       // A bearer token the TokenReview rejects is an error: no anonymous fallback.
       if (m) return this.opts.reviewToken(m[1]!);
     }
+    if (badCert) return null;
     return config.anonymous ? { user: 'system:anonymous', groups: ['system:unauthenticated'] } : null;
   }
 
-  private secured(config: KubeletServing, req: IncomingMessage, res: ServerResponse): void {
-    const who = this.authenticate(config, req);
+  private secured(config: KubeletServing, x509: boolean, req: IncomingMessage, res: ServerResponse): void {
+    const who = this.authenticate(config, req, x509);
     if (!who) return text(res, 401, 'Unauthorized');
     const path = new URL(req.url ?? '/', 'https://localhost').pathname;
     const verb = apiVerb(req.method ?? 'GET');

@@ -4,6 +4,7 @@
  */
 import { admitCreate } from './admission.js';
 import { admitPodSecurity, namespaceLabelWarnings } from './podSecurity.js';
+import { admitPolicies, validatePolicyObject } from './validatingAdmissionPolicy.js';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { applyDefaults, validate } from './defaults.js';
@@ -166,6 +167,7 @@ export class ResourceApi {
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
     this.admitPodSecurity(req.rt, obj, warnings);
+    this.admitPolicies(req, obj, warnings);
     warnings.push(...seccompAnnotationWarnings(req.rt.kind, obj));
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
@@ -197,6 +199,23 @@ export class ResourceApi {
     const decision = admitPodSecurity(rt.kind, obj, ns?.metadata.labels ?? {}, current);
     if (decision.forbidden) throw forbidden(rt.resource, rt.group, String(obj.metadata.name), decision.forbidden);
     warnings.push(...decision.warnings);
+  }
+
+  /**
+   * ValidatingAdmissionPolicy (validatingAdmissionPolicy.ts): policies and bindings are checked when
+   * written (CEL that does not compile is refused); every other write runs the bindings that select it.
+   */
+  private admitPolicies(req: ResourceRequest, obj: KubeObject, warnings: string[], current?: KubeObject): void {
+    const { rt } = req;
+    const causes = validatePolicyObject(rt.kind, obj);
+    if (causes.length > 0) throw invalid(rt.kind, rt.group, String(obj.metadata.name), causes);
+    if (!this.store.admissionPlugins.has('ValidatingAdmissionPolicy')) return;
+    const outcome = admitPolicies(this.store, rt, current ? 'UPDATE' : 'CREATE', obj, current, req.query.get('dryRun') === 'All');
+    warnings.push(...outcome.warnings);
+    const d = outcome.denial;
+    if (!d) return;
+    if (d.reason === 'Invalid') throw invalid(rt.kind, rt.group, String(obj.metadata.name), [{ reason: 'FieldValueInvalid', field: '', message: d.message }]);
+    throw forbidden(rt.resource, rt.group, String(obj.metadata.name), d.message);
   }
 
   /** Defaults, validates and stores a new object (also used for bootstrap objects). */
@@ -254,6 +273,7 @@ export class ResourceApi {
     const causes = validate(rt.kind, next);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
     if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
+    if (req.subresource !== 'status') this.admitPolicies(req, next, warnings, current);
     if (req.subresource !== 'status') warnings.push(...seccompAnnotationWarnings(rt.kind, next, current));
     if (req.query.get('dryRun') === 'All') return next;
     return this.store.update(rt, next);

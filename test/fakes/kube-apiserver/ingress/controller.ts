@@ -17,9 +17,12 @@
  * 60 s); nginx's ssl_reject_handshake sends an unrecognized_name alert, this ends the handshake with
  * a handshake_failure alert (curl exits 35 either way); ConfigMap keys and nginx.org/* annotations
  * are not read; Ingress status is not reported (the lab's manifest runs without -report-ingress-status).
+ * Each change to an Ingress of its class is reported as an Event on it (AddedOrUpdated, or
+ * AddedOrUpdatedWithWarning naming the unusable TLS Secret), as the controller records them.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -33,6 +36,9 @@ import { ingressServers, matchLocation, matchServer, type IngressLocation, type 
 const PODS = findResource('', 'v1', 'pods')!;
 const SERVICES = findResource('', 'v1', 'services')!;
 const CLASSES = findResource('networking.k8s.io', 'v1', 'ingressclasses')!;
+const INGRESSES = findResource('networking.k8s.io', 'v1', 'ingresses')!;
+const SECRETS = findResource('', 'v1', 'secrets')!;
+const EVENTS = findResource('', 'v1', 'events')!;
 
 /** The controller's image repository (docker.io/nginx/nginx-ingress). */
 export const CONTROLLER_IMAGE = /(^|\/)nginx\/nginx-ingress(:|@|$)/;
@@ -192,11 +198,52 @@ export function startIngressController(opts: IngressControllerOptions): { close(
       const same = cp && running && cp.pod.metadata.uid === running.pod.metadata.uid && cp.ingressClass === running.ingressClass;
       const wanted = cp && (same || cls?.spec?.controller === CONTROLLER_NAME) ? cp : undefined;
       if (running && (!wanted || wanted.pod.metadata.uid !== running.pod.metadata.uid || wanted.ingressClass !== running.ingressClass)) await stop();
-      if (wanted && !running) await start(wanted);
+      if (wanted && !running) {
+        await start(wanted);
+        recordEvents();
+      }
     }).catch((e: unknown) => logger.warn('fake ingress controller: sync failed', { err: e as Error }));
+  };
+  // Events on each Ingress after a change, as updateRegularIngressStatusAndEvents records them
+  // (`kubectl describe ingress` shows why a TLS Secret is not used).
+  const reported = new Map<string, string>();
+  const recordEvents = (): void => {
+    if (!running) return;
+    const found = new Map<string, { ingress: KubeObject; warnings: string[] }>();
+    ingressServers(store, running.ingressClass, found);
+    for (const [key, { ingress, warnings }] of found) {
+      const warn = warnings.length > 0;
+      const message = `Configuration for ${key} was added or updated${warn ? ` with warning(s): ${warnings.join('; ')}` : ''}`;
+      const id = `${String(ingress.metadata.uid)}/${message}`;
+      if (reported.get(key) === id) continue;
+      reported.set(key, id);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      store.create(EVENTS, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${String(ingress.metadata.name)}.${randomBytes(8).toString('hex')}`, namespace: String(ingress.metadata.namespace) },
+        involvedObject: { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', namespace: ingress.metadata.namespace, name: ingress.metadata.name, uid: ingress.metadata.uid, resourceVersion: ingress.metadata.resourceVersion },
+        reason: warn ? 'AddedOrUpdatedWithWarning' : 'AddedOrUpdated',
+        message,
+        type: warn ? 'Warning' : 'Normal',
+        source: { component: 'nginx-ingress-controller' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        reportingComponent: 'nginx-ingress-controller',
+        reportingInstance: String(running.pod.metadata.name),
+      });
+    }
   };
   const onChange = (ev: { rt: unknown }): void => {
     if (ev.rt === PODS || ev.rt === CLASSES) sync();
+    if (ev.rt === INGRESSES || ev.rt === SECRETS) setImmediate(() => {
+      try {
+        recordEvents();
+      } catch (e) {
+        logger.warn('fake ingress controller: events failed', { err: e as Error });
+      }
+    });
   };
   store.events.on('change', onChange);
   sync();

@@ -153,6 +153,8 @@ data: { tls.crt: ${b64(crt)}, tls.key: ${b64(other.key)} }
       // The host is still an SSL server: HTTP is redirected even though HTTPS cannot be served.
       assert.equal((await curl('http', host, '-o', '/dev/null', '-w', '%{http_code}')).stdout, '301');
     }
+    const described = await k('describe', 'ingress', 'opaque', '-n', 'web');
+    assert.match(described.stdout, /Warning +AddedOrUpdatedWithWarning .*Configuration for web\/opaque was added or updated with warning\(s\): TLS secret opaque-tls is of a wrong type 'Opaque', must be 'kubernetes.io\/tls'/);
   });
 
   it('ignores an Ingress without the nginx class, and a host not listed in tls is plain HTTP', async () => {

@@ -60,8 +60,11 @@ function tlsContext(store: ObjectStore, ns: string, name: string): { context: Se
   }
 }
 
-/** The servers the controller with class `ingressClass` generates, by host. */
-export function ingressServers(store: ObjectStore, ingressClass: string): Map<string, IngressServer> {
+/**
+ * The servers the controller with class `ingressClass` generates, by host. `warnings`, when given,
+ * collects each of its Ingresses (`<namespace>/<name>` → the Ingress and the controller's warnings).
+ */
+export function ingressServers(store: ObjectStore, ingressClass: string, warnings?: Map<string, { ingress: KubeObject; warnings: string[] }>): Map<string, IngressServer> {
   const servers = new Map<string, IngressServer>();
   const ingresses = store
     .list(INGRESSES)
@@ -70,6 +73,8 @@ export function ingressServers(store: ObjectStore, ingressClass: string): Map<st
     .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) || String(b.metadata.uid).localeCompare(String(a.metadata.uid)));
   for (const ing of ingresses) {
     const ns = String(ing.metadata.namespace);
+    const mine: string[] = [];
+    warnings?.set(`${ns}/${String(ing.metadata.name)}`, { ingress: ing, warnings: mine });
     const tls = (ing.spec?.tls ?? []) as Record<string, any>[];
     for (const rule of (ing.spec?.rules ?? []) as Record<string, any>[]) {
       const host = String(rule.host ?? '');
@@ -81,7 +86,10 @@ export function ingressServers(store: ObjectStore, ingressClass: string): Map<st
         const secretName = String(entry.secretName ?? '');
         const got = secretName === '' ? { reject: `TLS termination for host '${host}' requires specifying a TLS secret or configuring a global wildcard TLS secret` } : tlsContext(store, ns, secretName);
         if ('context' in got) server.context = got.context;
-        else server.reject = got.reject;
+        else {
+          server.reject = got.reject;
+          mine.push(got.reject);
+        }
       }
       for (const p of (rule.http?.paths ?? []) as Record<string, any>[]) {
         const svc = p.backend?.service as Record<string, any> | undefined;

@@ -20,9 +20,13 @@ server.on('error', (e) => {
   process.stderr.write(`containerd-socket: ${e.message}\n`);
   process.exit(1);
 });
-server.listen(sock, () => {
-  fs.chownSync(sock, 0, 0);
-  fs.chmodSync(sock, 0o660);
+// A unix socket path holds at most 107 bytes (sun_path) and a fake node's root can be deeper than
+// that (long cluster names, workers under nodes/<name>/): bind by the relative name from its folder.
+process.chdir(path.dirname(sock));
+const name = path.basename(sock);
+server.listen(name, () => {
+  fs.chownSync(name, 0, 0);
+  fs.chmodSync(name, 0o660);
   // Exit without close(): the socket file stays, as a real listener's does while it runs.
   process.exit(0);
 });

@@ -171,6 +171,9 @@ export class ResourceApi {
     warnings.push(...seccompAnnotationWarnings(req.rt.kind, obj));
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
+      // A dry run validates like a real create; it only stores nothing.
+      const causes = validate(req.rt.kind, obj);
+      if (causes.length > 0) throw invalid(req.rt.kind, req.rt.group, String(obj.metadata.name), causes);
       return obj;
     }
     return this.createObject(req.rt, obj);

@@ -146,5 +146,14 @@ function validatePodSpec(spec: Record<string, any>, at: string): StatusCause[] {
     });
   check(spec.initContainers ?? [], 'initContainers');
   check(containers, 'containers');
+  // Container restartPolicy (v1.34): only Always, and only on init containers (native sidecars).
+  (spec.initContainers ?? []).forEach((c: Record<string, any>, i: number) => {
+    if (c.restartPolicy !== undefined && c.restartPolicy !== 'Always') {
+      causes.push({ reason: 'FieldValueNotSupported', field: `${at}.initContainers[${i}].restartPolicy`, message: `Unsupported value: "${String(c.restartPolicy)}": supported values: "Always"` });
+    }
+  });
+  containers.forEach((c, i) => {
+    if (c.restartPolicy !== undefined) causes.push({ reason: 'FieldValueForbidden', field: `${at}.containers[${i}].restartPolicy`, message: 'Forbidden: may not be set for non-init containers' });
+  });
   return causes;
 }

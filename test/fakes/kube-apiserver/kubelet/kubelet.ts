@@ -21,6 +21,9 @@ import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from 
 import { seccompFor } from './seccomp.js';
 import { containerUser } from './identity.js';
 
+/** An init container with restartPolicy Always: a native sidecar (KEP-753, GA in v1.33). */
+const isSidecar = (c: Record<string, any>): boolean => c.restartPolicy === 'Always';
+
 /** Collaborators and timings for {@link FakeKubelet}. */
 export interface KubeletOptions {
   store: ObjectStore;
@@ -107,7 +110,7 @@ export class FakeKubelet {
       stopped: false,
       record: {
         restartPolicy: pod.spec?.restartPolicy ?? 'Always',
-        init: (pod.spec?.initContainers ?? []).map((c: Record<string, any>) => rec(c, 'PodInitializing')),
+        init: (pod.spec?.initContainers ?? []).map((c: Record<string, any>) => ({ ...rec(c, 'PodInitializing'), ...(isSidecar(c) ? { sidecar: true } : {}) })),
         main: (pod.spec?.containers ?? []).map((c: Record<string, any>) => rec(c, hasInit ? 'PodInitializing' : 'ContainerCreating')),
         sandboxReady: false,
         hostIP: this.opts.hostIP,
@@ -145,7 +148,16 @@ export class FakeKubelet {
     this.write(rt);
     const inits: Record<string, any>[] = pod.spec?.initContainers ?? [];
     for (let i = 0; i < inits.length; i++) {
-      const ok = await this.runContainer(rt, pod, inits[i]!, rt.record.init[i]!, true);
+      const rec = rt.record.init[i]!;
+      if (rec.sidecar) {
+        // A native sidecar (restartPolicy Always): it keeps running beside the others; the next
+        // container starts once it has started (no startupProbe simulated: running = started).
+        this.runContainer(rt, pod, inits[i]!, rec, false, true).catch((err: unknown) => this.opts.logger.warn('fake kubelet: sidecar failed', { pod: rt.name, err }));
+        while (!rec.started && !rt.stopped) await this.sleep(rt, 50);
+        if (rt.stopped) return;
+        continue;
+      }
+      const ok = await this.runContainer(rt, pod, inits[i]!, rec, true);
       if (!ok || rt.stopped) return;
     }
     const mains: Record<string, any>[] = pod.spec?.containers ?? [];
@@ -153,7 +165,7 @@ export class FakeKubelet {
   }
 
   /** Runs one container until it is done for good; true when it completed successfully. */
-  private async runContainer(rt: PodRuntime, pod: KubeObject, c: Record<string, any>, rec: ContainerRecord, init: boolean): Promise<boolean> {
+  private async runContainer(rt: PodRuntime, pod: KubeObject, c: Record<string, any>, rec: ContainerRecord, init: boolean, sidecar = false): Promise<boolean> {
     for (;;) {
       if (rt.stopped) return false;
       const argv = containerArgv(c);
@@ -220,7 +232,7 @@ export class FakeKubelet {
       rec.ready = init && exitCode === 0;
       rec.started = false;
       this.write(rt);
-      const policy = rt.record.restartPolicy;
+      const policy = sidecar ? 'Always' : rt.record.restartPolicy; // a sidecar restarts whatever the pod's policy
       if (init && exitCode === 0) return true;
       const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0) || (init && policy !== 'Never');
       if (!restart) return exitCode === 0;

@@ -11,6 +11,8 @@ export interface ContainerRecord {
   lastState: Record<string, any>;
   ready: boolean;
   started: boolean;
+  /** An init container with restartPolicy Always (native sidecar): done initializing once started. */
+  sidecar?: boolean;
 }
 
 export interface PodRecord {
@@ -24,7 +26,7 @@ export interface PodRecord {
   qosClass: string;
 }
 
-const isDone = (c: ContainerRecord): boolean => c.state.terminated?.exitCode === 0;
+const isDone = (c: ContainerRecord): boolean => (c.sidecar ? c.started || c.restartCount > 0 : c.state.terminated?.exitCode === 0);
 
 /** kubelet's getPhase for a pod. */
 export function podPhase(p: PodRecord): string {
@@ -80,7 +82,8 @@ const statusOf = (c: ContainerRecord, image: string): Record<string, any> => {
 export function podStatus(p: PodRecord, prev: Record<string, any> | undefined, normalize: (image: string) => string): Record<string, any> {
   const prevConds: Record<string, any>[] = prev?.conditions ?? [];
   const pendingInit = p.init.filter((c) => !isDone(c)).map((c) => c.name);
-  const unready = p.main.filter((c) => !c.ready).map((c) => c.name);
+  // A native sidecar's readiness counts toward the pod's, as for a regular container.
+  const unready = [...p.init.filter((c) => c.sidecar), ...p.main].filter((c) => !c.ready).map((c) => c.name);
   const conditions = [
     condition('PodReadyToStartContainers', p.sandboxReady, prevConds),
     condition('Initialized', pendingInit.length === 0, prevConds, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),

@@ -34,7 +34,13 @@ rm -rf "$NEW"
 check_node() { # $1: how to run a command on the node ("" = here, "ssh worker" = the worker)
   local run=$1 have
   $run ctr -n k8s.io images import $IMAGES/*.tar >/dev/null || fail "${run:-control plane}: importing $IMAGES/*.tar into containerd failed"
-  have=$($run ctr -n k8s.io images ls -q) || fail "${run:-control plane}: ctr images ls failed"
+  if [ -z "$run" ]; then
+    # What the kubelet's runtime (CRI) lists: the images kubeadm's preflight will find.
+    have=$(crictl images -o json | jq -r '.images[].repoTags[]') || fail "control plane: crictl images failed"
+  else
+    # containerd's own list of the CRI namespace (k8s.io) on the worker.
+    have=$($run ctr -n k8s.io images ls -q) || fail "$run: ctr images ls failed"
+  fi
   for img in $WANT; do
     grep -qxF "$img" <<<"$have" || fail "${run:-control plane}: $img (needed by kubeadm $TO) is not in containerd"
   done

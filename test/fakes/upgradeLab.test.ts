@@ -32,6 +32,13 @@ describe('upgrade lab on the fakes: staged packages, local apt repository, image
     }
   });
 
+  it('crictl images lists what containerd holds (kind preloaded + imported)', async () => {
+    const json = JSON.parse((await sh('crictl images -o json')).stdout) as { images: { repoTags: string[]; pinned: boolean }[] };
+    const tags = json.images.flatMap((i) => i.repoTags);
+    assert.ok(tags.includes('registry.k8s.io/kube-scheduler:v1.35.0') && tags.includes('registry.k8s.io/kube-scheduler:v1.34.0'), tags.join(' '));
+    assert.match((await sh('crictl images')).stdout, /^IMAGE\s+TAG\s+IMAGE ID\s+SIZE\n[\s\S]*registry\.k8s\.io\/etcd\s+3\.6\.6-0\s+[0-9a-f]{13}\s+[\d.]+MB\n/);
+  });
+
   it('apt sees only the local repository: 1.34.0-1.1 installed and held, 1.35.0-1.1 the candidate', async () => {
     const policy = await sh('apt-get update 2>&1; apt-cache policy kubeadm');
     assert.equal(policy.exitCode, 0, policy.stderr);

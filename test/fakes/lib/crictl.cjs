@@ -238,13 +238,39 @@ async function inspect(args) {
   process.stdout.write(JSON.stringify({ status, info }, null, 2) + '\n');
 }
 
+/**
+ * `crictl images`: the node's containerd image list (the fake keeps it in
+ * /var/lib/containerd/cks-fake-images.json: kind's preloaded images, plus `ctr images import`).
+ */
+async function images(args) {
+  const { flags, rest } = parseFlags(args, { output: 'value', o: 'output', quiet: 'bool', q: 'quiet', digests: 'bool', 'no-trunc': 'bool', verbose: 'bool', v: 'verbose', filter: 'value', f: 'filter' });
+  let refs = [];
+  try {
+    const list = JSON.parse(require('node:fs').readFileSync('/var/lib/containerd/cks-fake-images.json', 'utf8'));
+    refs = Array.isArray(list) ? list.map(String) : [];
+  } catch {
+    refs = [];
+  }
+  if (rest[0]) refs = refs.filter((r) => r === rest[0] || r.slice(0, r.lastIndexOf(':')) === rest[0] || r.split('/').pop() === rest[0]);
+  const id = (r) => `sha256:${require('node:crypto').createHash('sha256').update(r).digest('hex')}`;
+  const out = refs.map((r) => ({ id: id(r), repoTags: [r], repoDigests: [], size: String(10_000_000 + (parseInt(id(r).slice(7, 13), 16) % 90_000_000)), uid: null, username: '', spec: null, pinned: r.startsWith('registry.k8s.io/pause:') }));
+  if (flags.quiet) return process.stdout.write(out.map((i) => `${i.id}\n`).join(''));
+  if (flags.output === 'json') return process.stdout.write(JSON.stringify({ images: out }, null, 2) + '\n');
+  if (flags.output && flags.output !== 'table') fatal(`unsupported output format "${flags.output}"`);
+  const mb = (n) => `${(Number(n) / 1e6).toFixed(1)}MB`;
+  return process.stdout.write(table([['IMAGE', 'TAG', 'IMAGE ID', 'SIZE'], ...out.map((i) => {
+    const r = i.repoTags[0];
+    return [r.slice(0, r.lastIndexOf(':')), r.slice(r.lastIndexOf(':') + 1), flags['no-trunc'] ? i.id : i.id.slice(7, 20), mb(i.size)];
+  })]));
+}
+
 async function main() {
   const { flags, rest } = parseFlags(process.argv.slice(2), {
     'runtime-endpoint': 'value', r: 'runtime-endpoint', 'image-endpoint': 'value', i: 'image-endpoint', timeout: 'value', t: 'timeout', debug: 'bool', D: 'debug', config: 'value', c: 'config',
     'enable-tracing': 'bool', 'tracing-endpoint': 'value', 'tracing-sampling-rate-per-million': 'value', help: 'bool', h: 'help', version: 'bool', v: 'version',
   });
   const [cmd, ...args] = rest;
-  const commands = { ps, pods, exec, logs, inspect };
+  const commands = { ps, pods, exec, logs, inspect, images, image: images, img: images };
   if (cmd === 'version' || commands[cmd]) await dialRuntime(runtimeEndpoint(flags));
   if (cmd === 'version') return process.stdout.write('Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v2.1.3\nRuntimeApiVersion:  v1\n');
   if (!cmd || !commands[cmd]) {

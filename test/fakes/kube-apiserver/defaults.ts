@@ -115,7 +115,7 @@ export function validate(kind: string, obj: KubeObject): StatusCause[] {
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` });
   }
   if (kind === 'Pod') causes.push(...validatePodSpec(obj.spec ?? {}, 'spec'), ...seccompCauses(obj.spec ?? {}, 'spec'));
-  if (kind === 'Deployment') causes.push(...seccompCauses(obj.spec?.template?.spec ?? {}, 'spec.template.spec'));
+  if (kind === 'Deployment') causes.push(...seccompCauses(obj.spec?.template?.spec ?? {}, 'spec.template.spec'), ...restartPolicyCauses(obj.spec?.template?.spec ?? {}, 'spec.template.spec'));
   if (kind === 'RuntimeClass' && !obj.handler) causes.push({ reason: 'FieldValueRequired', field: 'handler', message: 'Required value' });
   if (kind === 'Secret' && obj.type === 'kubernetes.io/tls') {
     // ValidateSecret: a TLS Secret holds both keys (their content is not checked by the API server).
@@ -146,14 +146,20 @@ function validatePodSpec(spec: Record<string, any>, at: string): StatusCause[] {
     });
   check(spec.initContainers ?? [], 'initContainers');
   check(containers, 'containers');
-  // Container restartPolicy (v1.34): only Always, and only on init containers (native sidecars).
-  (spec.initContainers ?? []).forEach((c: Record<string, any>, i: number) => {
-    if (c.restartPolicy !== undefined && c.restartPolicy !== 'Always') {
+  causes.push(...restartPolicyCauses(spec, at));
+  return causes;
+}
+
+/** Container restartPolicy (v1.34): only Always, and only on init containers (native sidecars). */
+function restartPolicyCauses(spec: Record<string, any>, at: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  ((spec.initContainers ?? []) as Record<string, any>[]).forEach((c, i) => {
+    if (c?.restartPolicy !== undefined && c.restartPolicy !== 'Always') {
       causes.push({ reason: 'FieldValueNotSupported', field: `${at}.initContainers[${i}].restartPolicy`, message: `Unsupported value: "${String(c.restartPolicy)}": supported values: "Always"` });
     }
   });
-  containers.forEach((c, i) => {
-    if (c.restartPolicy !== undefined) causes.push({ reason: 'FieldValueForbidden', field: `${at}.containers[${i}].restartPolicy`, message: 'Forbidden: may not be set for non-init containers' });
+  ((spec.containers ?? []) as Record<string, any>[]).forEach((c, i) => {
+    if (c?.restartPolicy !== undefined) causes.push({ reason: 'FieldValueForbidden', field: `${at}.containers[${i}].restartPolicy`, message: 'Forbidden: may not be set for non-init containers' });
   });
   return causes;
 }

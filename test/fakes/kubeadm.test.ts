@@ -159,9 +159,23 @@ describe('kubectl drain / cordon / uncordon against the fake API (Eviction subre
     assert.match(drained.stdout, new RegExp(`node/${worker} drained`));
     assert.equal((await run(['kubectl', 'get', 'pod', 'scratch'])).exitCode, 1);
     assert.equal((await run(['kubectl', 'get', 'node', worker, '-o', 'jsonpath={.spec.unschedulable}'])).stdout, 'true');
+    // The Deployment's replacements cannot go to the cordoned worker (the control plane is tainted).
+    const pending = async () => (await run(['kubectl', 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.status.phase}|{.status.conditions[0].reason}|{.status.conditions[0].message}{"\\n"}{end}'])).stdout.trim().split('\n');
+    let states: string[] = [];
+    for (let i = 0; i < 20 && !(states.length === 2 && states.every((s) => s.startsWith('Pending|Unschedulable|'))); i++) {
+      states = await pending();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.deepEqual(states, Array(2).fill('Pending|Unschedulable|0/2 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'));
     const un = await run(['kubectl', 'uncordon', worker]);
     assert.equal(un.stdout, `node/${worker} uncordoned\n`);
     assert.equal((await run(['kubectl', 'get', 'node', worker, '-o', 'jsonpath={.spec.unschedulable}'])).stdout, '');
     assert.doesNotMatch((await run(['kubectl', 'get', 'node', worker])).stdout, /SchedulingDisabled/);
+    let running = '';
+    for (let i = 0; i < 40 && running !== `${worker} Running\n${worker} Running`; i++) {
+      running = (await run(['kubectl', 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.spec.nodeName} {.status.phase}{"\\n"}{end}'])).stdout.trim();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(running, `${worker} Running\n${worker} Running`);
   });
 });

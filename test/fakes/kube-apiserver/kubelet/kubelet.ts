@@ -20,6 +20,7 @@ import { spawnInSandbox, startError } from './sandbox.js';
 import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
 import { seccompFor } from './seccomp.js';
 import { containerUser } from './identity.js';
+import { markUnschedulable, unschedulableReason } from './scheduling.js';
 
 /** An init container with restartPolicy Always: a native sidecar (KEP-753, GA in v1.33). */
 const isSidecar = (c: Record<string, any>): boolean => c.restartPolicy === 'Always';
@@ -124,6 +125,12 @@ export class FakeKubelet {
   }
 
   private async run(rt: PodRuntime, pod: KubeObject): Promise<void> {
+    // kube-scheduler: a cordoned node takes no new Pods; this one waits, Pending, until it is uncordoned.
+    for (let why = unschedulableReason(this.opts.store, pod, this.opts.nodeName, this.opts.nodeNames ?? []); why !== null; why = unschedulableReason(this.opts.store, pod, this.opts.nodeName, this.opts.nodeNames ?? [])) {
+      markUnschedulable(this.opts.store, PODS, rt.ns, rt.name, rt.uid, why);
+      await this.sleep(rt, 500);
+      if (rt.stopped) return;
+    }
     this.write(rt, true);
     // The sandbox needs a runtime handler the node's containerd knows; until then the pod waits.
     let runtime = this.resolveRuntime(pod);

@@ -113,8 +113,14 @@ function lintNodeHttp(check: Rec, expect: Rec, at: FieldPath, source: YamlSource
   const why = typeof check.url === 'string' ? httpUrlProblem(check.url) : undefined;
   if (why !== undefined) out.push(source.problem([...at, 'url'], `URL '${String(check.url)}' ${why}`));
   const answer = ['status', 'statusOneOf', 'bodyContains', 'bodyNotContains', 'certSubjectContains'].filter((k) => k in expect);
-  if (expect.refused === true && answer.length > 0) out.push(source.problem([...at, 'expect'], `refused: true cannot go with ${answer.join(', ')}: a refused connection has no HTTP answer`));
-  if (expect.refused !== true && !('status' in expect) && !('statusOneOf' in expect)) out.push(source.problem([...at, 'expect'], 'say which answer is expected: status, statusOneOf, or refused: true'));
+  for (const failure of ['refused', 'handshakeRefused'] as const) {
+    if (expect[failure] === true && answer.length > 0) out.push(source.problem([...at, 'expect'], `${failure}: true cannot go with ${answer.join(', ')}: a refused ${failure === 'refused' ? 'connection' : 'handshake'} has no HTTP answer`));
+  }
+  if (expect.refused === true && expect.handshakeRefused === true) out.push(source.problem([...at, 'expect'], 'refused and handshakeRefused cannot both be expected: a refused connection never reaches the TLS handshake'));
+  if (expect.refused !== true && expect.handshakeRefused !== true && !('status' in expect) && !('statusOneOf' in expect)) out.push(source.problem([...at, 'expect'], 'say which answer is expected: status, statusOneOf, refused: true or handshakeRefused: true'));
+  const tls = isRec(check.tls) ? check.tls : {};
+  if (('cert' in tls) !== ('key' in tls)) out.push(source.problem([...at, 'tls'], 'a client certificate needs both cert and key'));
+  if (expect.handshakeRefused === true && typeof check.url === 'string' && !check.url.startsWith('https://')) out.push(source.problem([...at, 'url'], 'handshakeRefused needs an https:// URL'));
   return out;
 }
 

@@ -268,6 +268,11 @@ export interface NodeHttpExpectation {
   statusOneOf?: number[];
   /** The TCP connection is refused: nothing listens on the port. */
   refused?: boolean;
+  /**
+   * The TLS handshake fails: the server refuses the client (no or an untrusted client certificate,
+   * a TLS version it does not accept) with an alert — curl exit 35, or 56 for a TLS 1.3 alert.
+   */
+  handshakeRefused?: boolean;
   bodyContains?: string[];
   bodyNotContains?: string[];
   /** The server certificate's subject contains this (HTTPS only). */
@@ -286,9 +291,23 @@ export interface NodeHttpCheck extends CheckBase, OnNode {
   /** curl -k: do not verify the server certificate (self-signed serving certificates). */
   insecure?: boolean;
   auth?: { serviceAccount: { namespace: string; name: string } };
+  tls?: NodeHttpTls;
   /** curl's --max-time, default 5 s. */
   timeoutSeconds?: number;
+  /** While the connection is refused (a component restarting), try again for up to this many seconds (default 0). */
+  waitSeconds?: number;
   expect: NodeHttpExpectation;
+}
+
+/** TLS client settings of a nodeHttp probe: node paths (curl --cacert, --cert, --key) and the versions offered. */
+export interface NodeHttpTls {
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  /** Lowest version offered (curl --tlsv1.2 / --tlsv1.3). */
+  minVersion?: '1.2' | '1.3';
+  /** Highest version offered (curl --tls-max). */
+  maxVersion?: '1.2' | '1.3';
 }
 
 /**

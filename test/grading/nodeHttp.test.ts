@@ -5,7 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { CheckEngine } from '../../server/grading/index.js';
@@ -16,6 +20,7 @@ import { createSilentLogger } from '../../server/log/index.js';
 import type { Check, NodeHttpCheck } from '../../server/scenarios/types.js';
 import { httpUrlProblem } from '../../server/scenarios/httpUrl.js';
 import { fakeProbes } from './fakeProbes.js';
+import { writeEtcdPki } from '../fakes/lib/node-pki.mjs';
 
 const engine = new CheckEngine({ logger: createSilentLogger() });
 const runOn = (check: Check, probes: ClusterProbes) => engine.runCheck(check, probes);
@@ -110,6 +115,84 @@ describe('nodeHttp checks', () => {
     assert.equal(forged.kind === 'http' && forged.status, 401, 'the last mark is curl\'s');
     assert.equal(parseCurl({ exitCode: 28, stdout: '', stderr: 'curl: (28) Connection timed out after 5001 milliseconds\n' }).kind, 'failed');
     assert.throws(() => parseCurl({ exitCode: 127, stdout: '', stderr: 'exec: "curl": executable file not found in $PATH' }), /curl is not installed/);
+  });
+});
+
+describe('nodeHttp checks over TLS: client certificates, TLS versions, a refused handshake, waiting out a restart', () => {
+  let dir: string;
+  let pki: (f: string) => string;
+  let mtls: HttpsServer;
+  let tls13: HttpsServer;
+  const portOf = (s: HttpsServer): number => (s.address() as AddressInfo).port;
+  const probes = (): ClusterProbes => fakeProbes({ node: ((argv: string[]) => realCurl(argv)) as unknown as (argv: string[]) => ExecOutcome });
+  const listen = async (s: HttpsServer): Promise<HttpsServer> => {
+    s.on('tlsClientError', () => {});
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    return s;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nodehttp-tls-'));
+    writeEtcdPki(dir, { hostname: 'kind-control-plane', ip: '172.18.0.2' });
+    pki = (f) => join(dir, 'etc/kubernetes/pki', f);
+    const serving = { cert: readFileSync(pki('etcd/server.crt')), key: readFileSync(pki('etcd/server.key')) };
+    const ok = (_req: unknown, res: ServerResponse): void => void res.writeHead(200).end('{"health":"true"}');
+    // etcd with --client-cert-auth: a certificate from its CA is required.
+    mtls = await listen(createHttpsServer({ ...serving, ca: readFileSync(pki('etcd/ca.crt')), requestCert: true, rejectUnauthorized: true }, ok));
+    // kube-apiserver with --tls-min-version=VersionTLS13.
+    tls13 = await listen(createHttpsServer({ ...serving, minVersion: 'TLSv1.3' }, ok));
+  });
+  after(async () => {
+    for (const s of [mtls, tls13]) await new Promise<void>((r) => s.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds --cacert, --cert, --key, --tlsv1.x and --tls-max into the argv', () => {
+    const argv = curlArgv(http('https://127.0.0.1:2379/health', { status: 200 }, { tls: { cacert: '/ca.crt', cert: '/c.crt', key: '/c.key', minVersion: '1.2', maxVersion: '1.2' } }));
+    assert.deepEqual(argv.slice(argv.indexOf('--cacert'), argv.indexOf('--url')), ['--cacert', '/ca.crt', '--cert', '/c.crt', '--key', '/c.key', '--tlsv1.2', '--tls-max', '1.2']);
+  });
+
+  it('a server that requires a client certificate: refused in the handshake without one, answers with one', async () => {
+    const url = `https://127.0.0.1:${portOf(mtls)}/health`;
+    const none = await runOn(http(url, { handshakeRefused: true }, { tls: { cacert: pki('etcd/ca.crt') } }), probes());
+    assert.equal(none.status, 'pass', none.message);
+    assert.match(none.actual, /the TLS handshake refused \(curl: \(56\) .*alert certificate required/);
+    const withCert = await runOn(http(url, { status: 200, bodyContains: ['"health":"true"'] }, { tls: { cacert: pki('etcd/ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') } }), probes());
+    assert.equal(withCert.status, 'pass', withCert.message);
+    const wrong = await runOn(http(url, { handshakeRefused: true }, { tls: { cacert: pki('etcd/ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') } }), probes());
+    assert.equal(wrong.status, 'fail');
+    assert.equal(wrong.message, `the probe: expected the TLS handshake with 127.0.0.1:${portOf(mtls)} refused (client certificate ${pki('apiserver-etcd-client.crt')}), found HTTP 200 "{\"health\":\"true\"}"`);
+  });
+
+  it('a TLS 1.3-only server refuses a handshake limited to TLS 1.2 and completes a TLS 1.3 one', async () => {
+    const url = `https://127.0.0.1:${portOf(tls13)}/readyz`;
+    const old = await runOn(http(url, { handshakeRefused: true }, { insecure: true, tls: { maxVersion: '1.2' } }), probes());
+    assert.equal(old.status, 'pass', old.message);
+    assert.match(old.actual, /the TLS handshake refused \(curl: \(35\) .*protocol version/);
+    const current = await runOn(http(url, { status: 200 }, { insecure: true, tls: { minVersion: '1.3' } }), probes());
+    assert.equal(current.status, 'pass', current.message);
+    const tls12Server = await runOn(http(`https://127.0.0.1:${portOf(mtls)}/health`, { handshakeRefused: true }, { insecure: true, tls: { maxVersion: '1.2' } }), probes());
+    assert.equal(tls12Server.status, 'pass', 'TLS 1.2 without a client certificate is refused too (alert in the handshake)');
+  });
+
+  it('waitSeconds: a refused connection is tried again until the server listens; without it, refused at once', async () => {
+    const spare = createServer();
+    await new Promise<void>((r) => spare.listen(0, '127.0.0.1', () => r()));
+    const port = (spare.address() as AddressInfo).port;
+    await new Promise<void>((r) => spare.close(() => r()));
+    const url = `https://127.0.0.1:${port}/readyz`;
+    const atOnce = await runOn(http(url, { status: 200 }, { insecure: true }), probes());
+    assert.equal(atOnce.status, 'fail');
+    assert.match(atOnce.actual, /connection refused/);
+    const late = createHttpsServer({ cert: readFileSync(pki('etcd/server.crt')), key: readFileSync(pki('etcd/server.key')) }, (_req, res) => void res.writeHead(200).end('ok'));
+    const timer = setTimeout(() => late.listen(port, '127.0.0.1'), 1500);
+    try {
+      const waited = await runOn(http(url, { status: 200 }, { insecure: true, waitSeconds: 10, timeoutMs: 20_000 }), probes());
+      assert.equal(waited.status, 'pass', waited.message);
+    } finally {
+      clearTimeout(timer);
+      await new Promise<void>((r) => (late.listening ? late.close(() => r()) : r()));
+    }
   });
 });
 

@@ -74,4 +74,42 @@ describe('scenario validator: nodeHttp and nodeReady checks', () => {
         expect: { bodyContains: [ok] }
 `)), /say which answer is expected: status, statusOneOf, (or )?refused: true/);
   });
+
+  it('accepts TLS client settings with handshakeRefused and waitSeconds; refuses it next to an answer, on http://, and a cert without its key', () => {
+    assert.equal(withCheck(`        type: nodeHttp
+        description: etcd refuses a client without a certificate
+        url: https://127.0.0.1:2379/health
+        tls: { cacert: /etc/kubernetes/pki/etcd/ca.crt, maxVersion: '1.3' }
+        waitSeconds: 30
+        timeoutMs: 45000
+        expect: { handshakeRefused: true }
+`), undefined);
+    const problems = (yaml: string): string => {
+      fx.dispose();
+      fx = copyFixture();
+      return messages(withCheck(yaml));
+    };
+    assert.match(problems(`        type: nodeHttp
+        description: x
+        url: https://127.0.0.1:2379/health
+        expect: { handshakeRefused: true, status: 200 }
+`), /handshakeRefused: true cannot go with status/);
+    assert.match(problems(`        type: nodeHttp
+        description: x
+        url: http://127.0.0.1:2379/health
+        expect: { handshakeRefused: true }
+`), /handshakeRefused needs an https:\/\/ URL/);
+    assert.match(problems(`        type: nodeHttp
+        description: x
+        url: https://127.0.0.1:2379/health
+        tls: { cert: /etc/kubernetes/pki/apiserver-etcd-client.crt }
+        expect: { status: 200 }
+`), /a client certificate needs both cert and key/);
+    assert.match(problems(`        type: nodeHttp
+        description: x
+        url: https://127.0.0.1:2379/health
+        tls: { maxVersion: '1.1' }
+        expect: { status: 200 }
+`), /maxVersion/);
+  });
 });

@@ -19,6 +19,12 @@ export function curlArgv(check: NodeHttpCheck, token?: string): string[] {
   const seconds = String(check.timeoutSeconds ?? 5);
   const argv = ['curl', '-sS', '-v', '--max-time', seconds, '--connect-timeout', seconds, '--max-filesize', String(1024 * 1024), '-o', '-', '-w', `${MARK}%{http_code}`];
   if (check.insecure) argv.push('-k');
+  const tls = check.tls ?? {};
+  if (tls.cacert) argv.push('--cacert', tls.cacert);
+  if (tls.cert) argv.push('--cert', tls.cert);
+  if (tls.key) argv.push('--key', tls.key);
+  if (tls.minVersion) argv.push(`--tlsv${tls.minVersion}`);
+  if (tls.maxVersion) argv.push('--tls-max', tls.maxVersion);
   if (check.method === 'HEAD') argv.push('-I');
   else if (check.method && check.method !== 'GET') argv.push('-X', check.method);
   if (token !== undefined) argv.push('-H', `Authorization: Bearer ${token}`);
@@ -30,6 +36,7 @@ export function curlArgv(check: NodeHttpCheck, token?: string): string[] {
 export type HttpOutcome =
   | { kind: 'http'; status: number; body: string; certSubject?: string }
   | { kind: 'refused'; detail: string }
+  | { kind: 'handshakeRefused'; curlExit: number; detail: string }
   | { kind: 'failed'; curlExit: number; detail: string };
 
 /** Reads curl's output (stdout body + status mark, stderr verbose lines) into an outcome. */
@@ -37,6 +44,8 @@ export function parseCurl(outcome: ExecOutcome): HttpOutcome {
   const stderr = outcome.stderr.slice(-MAX_BODY);
   const errorLine = stderr.split('\n').reverse().find((l) => /^curl: \(\d+\)/.test(l)) ?? '';
   if (outcome.exitCode === 7) return { kind: 'refused', detail: errorLine };
+  // The server ended the handshake with an alert: exit 35, or 56 when a TLS 1.3 server sends it after its Finished.
+  if (outcome.exitCode === 35 || (outcome.exitCode === 56 && /alert/i.test(errorLine))) return { kind: 'handshakeRefused', curlExit: outcome.exitCode, detail: errorLine };
   const at = outcome.stdout.lastIndexOf(MARK);
   const status = at < 0 ? NaN : Number(outcome.stdout.slice(at + MARK.length).trim());
   if (outcome.exitCode !== 0 || !Number.isInteger(status) || status === 0) {
@@ -57,6 +66,7 @@ function endpoint(url: string): string {
 export function nodeHttpExpected(check: NodeHttpCheck): string {
   const e = check.expect;
   if (e.refused) return `connection refused on ${endpoint(check.url)}`;
+  if (e.handshakeRefused) return `the TLS handshake with ${endpoint(check.url)} refused${tlsOffer(check)}`;
   const parts: string[] = [];
   if (e.status !== undefined) parts.push(`HTTP ${e.status}`);
   if (e.statusOneOf) parts.push(`HTTP ${e.statusOneOf.join(' or ')}`);
@@ -67,8 +77,19 @@ export function nodeHttpExpected(check: NodeHttpCheck): string {
   return `${parts.join(', ')} from ${check.url}`;
 }
 
+/** What curl offered in the handshake, for messages: ` (TLS 1.2 at most, no client certificate)`. */
+function tlsOffer(check: NodeHttpCheck): string {
+  const t = check.tls ?? {};
+  const parts: string[] = [];
+  if (t.minVersion) parts.push(`TLS ${t.minVersion} or later`);
+  if (t.maxVersion) parts.push(`TLS ${t.maxVersion} at most`);
+  parts.push(t.cert ? `client certificate ${t.cert}` : 'no client certificate');
+  return ` (${parts.join(', ')})`;
+}
+
 function found(o: HttpOutcome, timeoutSeconds: number): string {
   if (o.kind === 'refused') return `connection refused${o.detail ? ` (${o.detail})` : ''}`;
+  if (o.kind === 'handshakeRefused') return `the TLS handshake refused (${o.detail || `curl exited with ${o.curlExit}`})`;
   if (o.kind === 'failed') return o.curlExit === 28 ? `no answer within ${timeoutSeconds} s (${o.detail})` : `no HTTP answer: ${o.detail || `curl exited with ${o.curlExit}`}`;
   return `HTTP ${o.status} ${quoted(o.body, 160)}`;
 }
@@ -76,6 +97,7 @@ function found(o: HttpOutcome, timeoutSeconds: number): string {
 /** Judges an outcome against the expectation: the first unmet part, or undefined when met. */
 export function judgeHttp(e: NodeHttpExpectation, o: HttpOutcome): 'unmet' | undefined {
   if (e.refused) return o.kind === 'refused' ? undefined : 'unmet';
+  if (e.handshakeRefused) return o.kind === 'handshakeRefused' ? undefined : 'unmet';
   if (o.kind !== 'http') return 'unmet';
   if (e.status !== undefined && o.status !== e.status) return 'unmet';
   if (e.statusOneOf && !e.statusOneOf.includes(o.status)) return 'unmet';
@@ -93,7 +115,14 @@ export const runNodeHttpCheck: CheckRunner<NodeHttpCheck> = async (check, probes
     if (!probes.serviceAccountToken) throw new ProbeError('these probes cannot get a ServiceAccount token');
     token = await probes.serviceAccountToken(check.auth.serviceAccount.namespace, check.auth.serviceAccount.name);
   }
-  const outcome = parseCurl(await probes.nodeExec(curlArgv(check, token), check.node));
+  const argv = curlArgv(check, token);
+  let outcome = parseCurl(await probes.nodeExec(argv, check.node));
+  // A component restarting refuses connections for a while: try again, at most waitSeconds.
+  const until = Date.now() + (check.waitSeconds ?? 0) * 1000;
+  while (outcome.kind === 'refused' && !check.expect.refused && Date.now() + 1000 <= until) {
+    await new Promise((r) => setTimeout(r, 1000));
+    outcome = parseCurl(await probes.nodeExec(argv, check.node));
+  }
   const expected = nodeHttpExpected(check);
   const who = check.auth ? ` as ServiceAccount ${check.auth.serviceAccount.namespace}/${check.auth.serviceAccount.name}` : '';
   let actual = found(outcome, check.timeoutSeconds ?? 5);

@@ -71,9 +71,9 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
   it('after setup every task fails, saying what was found', async () => {
     const r = await grade();
     assert.deepEqual(failed(r), ['apiserver-tls13', 'etcd-client-certs']);
-    assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /ANSWERED without a client certificate: \{"health":"true"/);
+    assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /^HTTP 200 "\{"health":"true"/);
     assert.equal(check(r, 'etcd-client-certs', 'etcd-accepts-apiserver-cert').status, 'pass');
-    assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /TLS 1\.2 ACCEPTED \(\/readyz answered HTTP 200\)/);
+    assert.equal(check(r, 'apiserver-tls13', 'tls12-refused').actual, 'HTTP 200 "ok"');
     assert.equal(check(r, 'apiserver-tls13', 'tls13-accepted').status, 'pass');
     assert.equal(check(r, 'apiserver-tls13', 'apiserver-ready').status, 'pass');
   });
@@ -82,8 +82,8 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
     await runNodeScript(world.provider, cluster, scenario.solutionScript);
     const r = await grade();
     assert.deepEqual(failed(r), []);
-    assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /refused in the TLS handshake: tlsv13 alert certificate required/);
-    assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /TLS 1\.2 refused in the handshake: tlsv1 alert protocol version/);
+    assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /^the TLS handshake refused \(curl: \(56\) .*alert certificate required/);
+    assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /^the TLS handshake refused \(curl: \(35\) .*alert protocol version/);
     await runNodeScript(world.provider, cluster, scenario.solutionScript);
     solved.etcd = await run(`cat ${M}/etcd.yaml`);
     solved.apiserver = await run(`cat ${M}/kube-apiserver.yaml`);
@@ -97,7 +97,7 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
       await put({ apiserver: solved.apiserver.replace('--tls-min-version=VersionTLS13', '--tls-min-version=VersionTLS12') });
       const r = await grade();
       assert.deepEqual(failed(r), ['apiserver-tls13']);
-      assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /TLS 1\.2 ACCEPTED/);
+      assert.equal(check(r, 'apiserver-tls13', 'tls12-refused').actual, 'HTTP 200 "ok"');
       assert.equal(check(r, 'apiserver-tls13', 'apiserver-ready').status, 'pass');
     });
 
@@ -105,7 +105,10 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
       await put({ apiserver: solved.apiserver.replace('--tls-min-version=VersionTLS13', '--tls-max-version=VersionTLS13') });
       const r = await grade();
       assert.deepEqual(failed(r), ['apiserver-tls13']);
-      assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /nothing listens on 127\.0\.0\.1:6443 \(curl exit 7/);
+      // The probe met kube-apiserver away: an error naming its crash loop, not a plain fail.
+      const tls12 = check(r, 'apiserver-tls13', 'tls12-refused');
+      assert.equal(tls12.status, 'error');
+      assert.match(tls12.actual, /Failed to connect to 127\.0\.0\.1 port 6443.*kube-apiserver exited \d+ times.*unknown flag: --tls-max-version/);
       const ready = check(r, 'apiserver-tls13', 'apiserver-ready');
       assert.equal(ready.status, 'error');
       assert.match(`${ready.message} ${ready.actual}`, /crash loop/);
@@ -117,7 +120,9 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
       const r = await grade();
       assert.deepEqual(failed(r), ['apiserver-tls13', 'etcd-client-certs']);
       assert.equal(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').status, 'pass');
-      assert.match(check(r, 'etcd-client-certs', 'etcd-accepts-apiserver-cert').actual, /the certificate was refused: /);
+      const refusedCert = check(r, 'etcd-client-certs', 'etcd-accepts-apiserver-cert');
+      assert.equal(refusedCert.status, 'fail');
+      assert.match(refusedCert.actual, /^(the TLS handshake refused|no HTTP answer): curl: \(\d+\)|^(the TLS handshake refused|no HTTP answer) \(curl: \(\d+\)/);
       const ready = check(r, 'apiserver-tls13', 'apiserver-ready');
       assert.equal(ready.status, 'error');
       assert.match(`${ready.message} ${ready.actual}`, /crash loop/);
@@ -130,14 +135,14 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
       await put({ etcd: addAfterCommand(peerOnly, 'etcd', ['--peer-client-cert-auth=true']) });
       const r = await grade();
       assert.deepEqual(failed(r), ['etcd-client-certs']);
-      assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /ANSWERED without a client certificate/);
+      assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /^HTTP 200 /);
     });
 
     it('a typo in the value (--client-cert-auth=ture) makes etcd exit; both tasks fail and crictl logs says why', async () => {
       await put({ etcd: solved.etcd.replace('--client-cert-auth=true', '--client-cert-auth=ture') });
       const r = await grade();
       assert.deepEqual(failed(r), ['apiserver-tls13', 'etcd-client-certs']);
-      assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /nothing listens on 127\.0\.0\.1:2379/);
+      assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /^connection refused \(curl: \(7\)/);
       const logs = await run("crictl logs $(crictl ps -a --name '^etcd$' --quiet | head -n1) 2>&1");
       assert.match(logs, /invalid boolean value "ture" for -client-cert-auth: parse error/);
     });

@@ -323,6 +323,8 @@ export class StaticControlPlane {
   /** A verdict that would start, unless kube-apiserver cannot reach etcd (then it exits, as when its storage never comes up). */
   private async withEtcd(verdict: Verdict): Promise<Verdict> {
     if (verdict.ok !== true || !verdict.etcd) return verdict;
+    // kube-apiserver waits for its storage at start: an etcd pod being replaced is waited for (up to 20 s).
+    for (let i = 0; i < 100 && this.etcd.state === 'restarting' && !this.disposed; i++) await new Promise((r) => setTimeout(r, 200));
     const problem = await this.etcdProblem(verdict.etcd);
     return problem === null ? verdict : { ok: false, error: 'context deadline exceeded', lines: [grpcLine(verdict.etcd, problem)] };
   }

@@ -7,9 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StaticControlPlane } from './controlPlane.js';
+import type { EtcdClientConfig } from './etcdServer.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { RESOURCE_TYPES } from './resources.js';
 import type { ObjectStore } from './store.js';
@@ -56,7 +58,7 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
         const target = cp.containers.find((x) => x.id.startsWith(id));
         if (!target) return send(404, { error: `an error occurred when try to find container "${id}": not found` });
         if (target.state !== 'CONTAINER_RUNNING') return send(409, { error: `container ${target.id} is not running` });
-        const r = execIn(target.name, cmd, store, nodeRoot);
+        const r = execIn(target.name, cmd, store, nodeRoot, cp.etcd.clientConfig);
         if (r.exitCode === 126) return send(500, { error: `failed to exec in container: failed to start exec "${randomBytes(32).toString('hex')}": ${r.stderr}` });
         return send(200, { exitCode: r.exitCode, stdout: r.stdout.toString('base64'), stderr: r.stderr });
       }
@@ -70,9 +72,9 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
 const OCI = 'OCI runtime exec failed: exec failed: unable to start container process: exec:';
 
 /** A command in one of the static pods' containers: only etcdctl (in etcd) exists; images have no shell. */
-function execIn(container: string, cmd: string[], store: ObjectStore, nodeRoot: string): ExecResult {
+function execIn(container: string, cmd: string[], store: ObjectStore, nodeRoot: string, etcdTls: EtcdClientConfig | undefined): ExecResult {
   const prog = cmd[0] ?? '';
-  if (container === 'etcd' && (prog === 'etcdctl' || prog === '/usr/local/bin/etcdctl')) return etcdctl(cmd.slice(1), store, nodeRoot);
+  if (container === 'etcd' && (prog === 'etcdctl' || prog === '/usr/local/bin/etcdctl')) return etcdctl(cmd.slice(1), store, nodeRoot, etcdTls);
   return { exitCode: 126, stdout: Buffer.alloc(0), stderr: `${OCI} "${prog}": executable file not found in $PATH: unknown` };
 }
 
@@ -83,11 +85,12 @@ const HEADER = '"header":{"cluster_id":5984040553046011012,"member_id":485804006
 
 /**
  * etcdctl v3 (etcd 3.6) against the fake store: `get KEY [--prefix] [--keys-only] [--print-value-only]
- * [-w simple|json]`, `version`, `endpoint health`. TLS as on a kubeadm node: the client
- * certificate is required (etcd runs with --client-cert-auth=true) and the files must exist in
- * the etcd container, which mounts only /etc/kubernetes/pki/etcd.
+ * [-w simple|json]`, `version`, `endpoint health`. TLS as the running etcd serves it (etcdServer.ts;
+ * unknown: as kubeadm sets it up): a client certificate is required when etcd asks for one and
+ * must be signed by its --trusted-ca-file, and the files must exist in the etcd container, which
+ * mounts only /etc/kubernetes/pki/etcd.
  */
-function etcdctl(args: string[], store: ObjectStore, nodeRoot: string): ExecResult {
+function etcdctl(args: string[], store: ObjectStore, nodeRoot: string, etcdTls: EtcdClientConfig | undefined): ExecResult {
   const flags: Record<string, string> = {};
   const positional: string[] = [];
   const err = (msg: string, code = 1): ExecResult => ({ exitCode: code, stdout: Buffer.alloc(0), stderr: `${msg}\n` });
@@ -108,7 +111,7 @@ function etcdctl(args: string[], store: ObjectStore, nodeRoot: string): ExecResu
   const [command, ...rest] = positional;
   if (command === 'version') return { exitCode: 0, stdout: Buffer.from('etcdctl version: 3.6.4\nAPI version: 3.6\n'), stderr: '' };
   const endpoint = (flags['endpoints'] ?? '127.0.0.1:2379').split(',')[0]!;
-  const tlsProblem = checkTls(flags, nodeRoot, endpoint);
+  const tlsProblem = checkTls(flags, nodeRoot, endpoint, etcdTls);
   if (tlsProblem) return tlsProblem;
   if (command === 'endpoint' && rest[0] === 'health') return { exitCode: 0, stdout: Buffer.from(`${endpoint} is healthy: successfully committed proposal: took = 2.1ms\n`), stderr: '' };
   if (command !== 'get') return err(`Error: unknown command "${command ?? ''}" for "etcdctl"\nRun 'etcdctl --help' for usage.`);
@@ -134,7 +137,7 @@ function etcdctl(args: string[], store: ObjectStore, nodeRoot: string): ExecResu
   return { exitCode: 0, stdout: Buffer.concat(parts), stderr: '' };
 }
 
-function checkTls(flags: Record<string, string>, nodeRoot: string, endpoint: string): ExecResult | undefined {
+function checkTls(flags: Record<string, string>, nodeRoot: string, endpoint: string, etcdTls: EtcdClientConfig | undefined): ExecResult | undefined {
   const fail = (detail: string): ExecResult => ({
     exitCode: 1,
     stdout: Buffer.alloc(0),
@@ -154,8 +157,22 @@ function checkTls(flags: Record<string, string>, nodeRoot: string, endpoint: str
     if (!exists) return { exitCode: 1, stdout: Buffer.alloc(0), stderr: `Error: open ${p}: no such file or directory\n` };
   }
   if (!flags['cacert'] && flags['insecure-skip-tls-verify'] !== 'true') return fail('transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority');
+  if (etcdTls && !etcdTls.requireClientCert) return undefined;
   if (!flags['cert'] || !flags['key']) return fail('transport: authentication handshake failed: remote error: tls: certificate required');
+  if (etcdTls && !signedBy(readFileSync(join(nodeRoot, flags['cert']), 'utf8'), etcdTls.ca)) return fail('transport: authentication handshake failed: remote error: tls: bad certificate');
   return undefined;
+}
+
+/** Whether the client certificate `pem` was issued and signed by the CA `caPem` (none: etcd falls back to the system roots, which never hold it). */
+function signedBy(pem: string, caPem: string | undefined): boolean {
+  if (!caPem) return false;
+  try {
+    const cert = new X509Certificate(pem);
+    const ca = new X509Certificate(caPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** Every stored object as etcd holds it: the encrypted bytes, or the plain encoding. */

@@ -10,7 +10,7 @@
 import { parse } from 'yaml';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import type { Logger } from '../../../server/log/index.js';
-import { etcdClientConfig, EtcdListeners, type EtcdFailure } from './etcdServer.js';
+import { etcdClientConfig, EtcdListeners, type EtcdClientConfig, type EtcdFailure } from './etcdServer.js';
 
 /** What the pod needs from the control plane that holds it (containers, logs, node files). */
 export interface EtcdPodHost {
@@ -33,6 +33,8 @@ export class EtcdPod {
   state: 'running' | 'restarting' | 'crashloop' | 'absent' = 'absent';
   private manifest: string | null = null;
   private listeners: EtcdListeners | undefined;
+  /** How the running etcd serves clients (the fake etcdctl in its container asks, see cri.ts). */
+  clientConfig: EtcdClientConfig | undefined;
   private pending: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private published = new Set<number>();
@@ -108,6 +110,7 @@ export class EtcdPod {
     if ('error' in config) return this.crash(text, config);
     await this.stopListening();
     this.listeners = await EtcdListeners.start(config);
+    this.clientConfig = config;
     for (const [nodePort, port] of this.listeners.ports) {
       publishNodePort(this.host.nodeRoot, nodePort, { host: '127.0.0.1', port });
       this.published.add(nodePort);
@@ -136,6 +139,7 @@ export class EtcdPod {
     this.published.clear();
     const l = this.listeners;
     this.listeners = undefined;
+    this.clientConfig = undefined;
     await l?.close();
   }
 }

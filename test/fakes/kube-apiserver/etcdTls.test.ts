@@ -58,6 +58,13 @@ describe('fake etcd client listener and kube-apiserver serving TLS', function ()
   const editApiserver = (fn: (text: string) => string): void => writeFileSync(manifest('kube-apiserver'), fn(kubeadmApiserver));
   const etcdRunning = (): Promise<unknown> => waitFor(() => server.controlPlane!.etcd.state === 'running' && target(2379) !== undefined && server.controlPlane!.running('etcd'), 10_000, 'etcd running');
   const apiRunning = (): Promise<unknown> => waitFor(() => server.controlPlane!.state === 'running', 15_000, 'kube-apiserver running');
+  /** `crictl exec <etcd> etcdctl …` through the CRI endpoint: exit code and stderr. */
+  const etcdctl = async (...args: string[]): Promise<{ exitCode: number; stderr: string }> => {
+    const id = server.controlPlane!.running('etcd')!.id;
+    const res = await fetch(`http://127.0.0.1:${server.criPort!}/exec`, { method: 'POST', body: JSON.stringify({ id, cmd: ['etcdctl', '--endpoints=https://127.0.0.1:2379', '--cacert', `${PKI}/etcd/ca.crt`, ...args, 'get', '/registry/namespaces/default', '--keys-only'] }) });
+    return (await res.json()) as { exitCode: number; stderr: string };
+  };
+  const certFlags = ['--cert', `${PKI}/etcd/healthcheck-client.crt`, '--key', `${PKI}/etcd/healthcheck-client.key`];
   const lastApiLog = (): string => {
     const c = server.controlPlane!.containers.filter((x) => x.name === 'kube-apiserver').at(-1)!;
     return readFileSync(join(root, c.logPath), 'utf8');
@@ -115,6 +122,9 @@ describe('fake etcd client listener and kube-apiserver serving TLS', function ()
     assert.deepEqual(await etcdGet('/health', true), { status: 200, body: '{"health":"true","reason":""}' });
     assert.deepEqual(await etcdGet('/version', true), { status: 200, body: '{"etcdserver":"3.6.4","etcdcluster":"3.6.0"}' });
     assert.equal(server.controlPlane!.state, 'running');
+    // etcdctl in the etcd container meets the same etcd.
+    assert.match((await etcdctl()).stderr, /remote error: tls: certificate required/);
+    assert.equal((await etcdctl(...certFlags)).exitCode, 0);
   });
 
   it('without --client-cert-auth and --trusted-ca-file etcd restarts open to any TLS client; kube-apiserver stays up', async () => {
@@ -124,6 +134,7 @@ describe('fake etcd client listener and kube-apiserver serving TLS', function ()
     await etcdRunning();
     assert.deepEqual(await etcdGet('/health', false), { status: 200, body: '{"health":"true","reason":""}' });
     assert.equal(server.controlPlane!.state, 'running');
+    assert.equal((await etcdctl()).exitCode, 0);
   });
 
   it('--client-cert-auth=true without --trusted-ca-file: even the right certificate is refused, kube-apiserver crash-loops; fixed, it comes back', async () => {
@@ -133,6 +144,7 @@ describe('fake etcd client listener and kube-apiserver serving TLS', function ()
     const withCert = await etcdGet('/health', true);
     assert.ok('error' in withCert, JSON.stringify(withCert));
     assert.match(lastApiLog(), /authentication handshake failed: remote error: tls: bad certificate/);
+    assert.match((await etcdctl(...certFlags)).stderr, /remote error: tls: bad certificate/);
     editEtcd((t) => t);
     await apiRunning();
     assert.deepEqual(await etcdGet('/health', true), { status: 200, body: '{"health":"true","reason":""}' });

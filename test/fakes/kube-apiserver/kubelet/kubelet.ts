@@ -4,7 +4,7 @@
  * real-shaped status back through the store. Deleting a Pod kills its processes and
  * removes its sandbox directories.
  */
-import { chmodSync, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,9 @@ import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
 import { containerArgv, containerSandbox, normalizedImage, podDir, volumeHostPath } from './layout.js';
 import { writeNetTools } from '../network/tools.js';
 import { podStatus, type ContainerRecord, type PodRecord } from './podStatus.js';
-import { writeProjectedVolume } from './projected.js';
+import { keyedFiles, mountError as failedMount, writeProjectedVolume } from './projected.js';
+import { atomicWrite } from './atomicWriter.js';
+import { resolveEnv, writeEnv } from './env.js';
 import { spawnInSandbox, startError } from './sandbox.js';
 import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from './runtime.js';
 import { seccompFor } from './seccomp.js';
@@ -196,6 +198,16 @@ export class FakeKubelet {
         await this.sleep(rt, CREATE_RETRY_MS);
         continue;
       }
+      // …and the values of its env from Secrets and ConfigMaps (env.ts).
+      const env = resolveEnv(this.opts.store, pod, c);
+      if ('error' in env) {
+        rec.state = { waiting: { reason: 'CreateContainerConfigError', message: env.error } };
+        this.write(rt);
+        this.event(rt, 'Failed', `Error: ${env.error}`);
+        await this.sleep(rt, CREATE_RETRY_MS);
+        continue;
+      }
+      writeEnv(podDir(this.opts.clusterDir, rt.ns, rt.name), String(c.name), env.env);
       // …and its seccomp profile (a Localhost file it cannot load fails creation too).
       const sc = seccompFor(join(this.opts.clusterDir, 'node'), pod, c, rec.containerID);
       if ('error' in sc && sc.stage === 'create') {
@@ -288,13 +300,14 @@ export class FakeKubelet {
         if (err !== undefined) return err;
         continue;
       }
-      const source = v.configMap ? { rt: 'configmaps', name: v.configMap.name } : v.secret ? { rt: 'secrets', name: v.secret.secretName } : undefined;
-      if (!source) continue;
-      const type = findResource('', 'v1', source.rt)!;
-      const obj = this.opts.store.get(type, pod.metadata.namespace, source.name);
-      for (const [k, val] of Object.entries((obj?.data ?? {}) as Record<string, string>)) {
-        writeFileSync(join(host, k), source.rt === 'secrets' ? Buffer.from(val, 'base64') : val);
-      }
+      // Secret and configMap volumes: the items (or every key) with defaultMode / item modes, in
+      // the kubelet's ..data layout; a secret volume is a tmpfs (1777), a configMap's dir 0777.
+      const src = v.secret ? { ...v.secret, name: v.secret.secretName } : v.configMap;
+      if (!src) continue;
+      const got = keyedFiles(this.opts.store, pod.metadata.namespace, v.secret ? 'secret' : 'configmap', src);
+      if ('error' in got) return failedMount(v, got.error);
+      chmodSync(host, v.secret ? 0o1777 : 0o777);
+      atomicWrite(host, got, typeof src.defaultMode === 'number' ? src.defaultMode : 0o644);
     }
     return undefined;
   }

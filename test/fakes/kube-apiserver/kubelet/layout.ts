@@ -10,6 +10,7 @@ import { readRuntimeView } from './runtime.js';
 import { netToolsBind } from '../network/tools.js';
 import { containerUser } from './identity.js';
 import { containerPrivileges } from './capabilities.js';
+import { readEnv } from './env.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
 export function podDir(clusterDir: string, ns: string, name: string): string {
@@ -20,6 +21,14 @@ export function podDir(clusterDir: string, ns: string, name: string): string {
 export function volumeHostPath(dir: string, volume: Record<string, any>): string {
   if (volume.hostPath?.path) return String(volume.hostPath.path);
   return join(dir, 'volumes', String(volume.name));
+}
+
+/**
+ * Secret, configMap, downwardAPI and projected volumes: the kubelet mounts them read-only whatever
+ * the volumeMount says (since v1.10, ReadOnlyAPIDataVolumes), so a write fails with EROFS.
+ */
+export function isApiDataVolume(volume: Record<string, any>): boolean {
+  return Boolean(volume.secret || volume.configMap || volume.downwardAPI || volume.projected);
 }
 
 /** All containers of the spec (init first). */
@@ -35,10 +44,12 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   for (const m of container.volumeMounts ?? []) {
     const v = volumes.find((x) => x.name === m.name);
     if (!v) continue;
-    binds.push({ hostPath: volumeHostPath(dir, v), containerPath: String(m.mountPath), readOnly: m.readOnly === true });
+    binds.push({ hostPath: volumeHostPath(dir, v), containerPath: String(m.mountPath), readOnly: m.readOnly === true || isApiDataVolume(v) });
   }
   const env: Record<string, string> = { PATH: SANDBOX_PATH, HOSTNAME: pod.metadata.name, HOME: '/root' };
-  for (const e of container.env ?? []) if (e?.name && e.value !== undefined) env[e.name] = String(e.value);
+  const resolved = readEnv(dir, String(container.name)); // what the kubelet created the container with (env.ts)
+  if (resolved) Object.assign(env, resolved);
+  else for (const e of container.env ?? []) if (e?.name && e.value !== undefined) env[e.name] = String(e.value);
   // What the runtime (runc, runsc, Kata) and AppArmor make the container see (see runtime.ts).
   const view = readRuntimeView(dir);
   let readOnly = false;

@@ -11,12 +11,11 @@
  * - `configMap` / `secret`: the listed items, or every key; a missing object that is not optional
  *   fails the mount, as on a real node (FailedMount, the pod stays ContainerCreating).
  * - `downwardAPI`: the fieldRef items the fake knows (metadata, spec.nodeName, spec.serviceAccountName).
- * Files are written plainly (the real kubelet's AtomicWriter adds `..data` symlinks) with the
+ * Files are written with the kubelet's `..data` symlink layout (atomicWriter.ts) and the
  * volume's defaultMode (420 = 0644) or the item's mode.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { atomicWrite, type PayloadFile } from './atomicWriter.js';
 import { findResource } from '../resources.js';
 import type { KubeObject, ObjectStore } from '../store.js';
 
@@ -94,10 +93,10 @@ function fieldValue(pod: KubeObject, nodeName: string, fieldPath: string): strin
   }
 }
 
-type Files = { path: string; content: string | Buffer; mode?: number }[];
+type Files = PayloadFile[];
 
 /** The files of one keyed source (configMap or secret), or why the mount fails. */
-function keyedFiles(store: ObjectStore, ns: string, kind: 'configmap' | 'secret', src: Record<string, any>): Files | { error: string } {
+export function keyedFiles(store: ObjectStore, ns: string, kind: 'configmap' | 'secret', src: Record<string, any>): Files | { error: string } {
   const obj = store.get(kind === 'configmap' ? CONFIGMAPS : SECRETS, ns, String(src.name));
   if (!obj) return src.optional === true ? [] : { error: `${kind} "${String(src.name)}" not found` };
   const data = (obj.data ?? {}) as Record<string, string>;
@@ -107,7 +106,7 @@ function keyedFiles(store: ObjectStore, ns: string, kind: 'configmap' | 'secret'
   for (const item of src.items as Record<string, any>[]) {
     if (!(item.key in data)) {
       if (src.optional === true) continue;
-      return { error: `configmap references non-existent config key: ${String(item.key)}` };
+      return { error: kind === 'secret' ? `references non-existent secret key: ${String(item.key)}` : `configmap references non-existent config key: ${String(item.key)}` };
     }
     out.push({ path: String(item.path), content: value(String(item.key)), ...(typeof item.mode === 'number' ? { mode: item.mode } : {}) });
   }
@@ -139,14 +138,9 @@ export function writeProjectedVolume(store: ObjectStore, pod: KubeObject, nodeNa
       }
     }
   }
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) {
-    const target = join(dir, posix.normalize(posix.join('/', f.path)));
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, f.content);
-    chmodSync(target, f.mode ?? (typeof projected.defaultMode === 'number' ? projected.defaultMode : 0o644));
-  }
+  atomicWrite(dir, files, typeof projected.defaultMode === 'number' ? projected.defaultMode : 0o644);
   return undefined;
 }
 
-const mountError = (volume: Record<string, any>, why: string): string => `MountVolume.SetUp failed for volume "${String(volume.name)}" : ${why}`;
+/** The kubelet's FailedMount event message. */
+export const mountError = (volume: Record<string, any>, why: string): string => `MountVolume.SetUp failed for volume "${String(volume.name)}" : ${why}`;

@@ -12,6 +12,8 @@ import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { findKind, findResource, groupVersion, type ResourceType } from './resources.js';
 import { SHAPES, unknownFields } from './schema.js';
 import { admitServiceAccount } from './serviceAccountAdmission.js';
+import { admitLimitRanger, defaultLimitRange } from './limitRanger.js';
+import { admitResourceQuota } from './resourceQuota.js';
 import { defaultServiceNetworking } from './network/services.js';
 import { serviceNodePorts } from './kubernetesService.js';
 import { selectorFilter } from './selectors.js';
@@ -164,10 +166,15 @@ export class ResourceApi {
       throw invalid(req.rt.kind, req.rt.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
     this.admitRuntimeClass(req.rt, obj);
+    if (req.rt.kind === 'LimitRange') defaultLimitRange(obj); // SetDefaults_LimitRangeItem
+    const limitRanger = this.store.admissionPlugins.has('LimitRanger') ? admitLimitRanger(this.store, req.rt.kind, obj) : undefined; // limitRanger.ts
+    if (limitRanger) throw forbidden(req.rt.resource, req.rt.group, String(obj.metadata.name), limitRanger);
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
     this.admitPodSecurity(req.rt, obj, warnings);
     this.admitPolicies(req, obj, warnings);
+    const quota = this.store.admissionPlugins.has('ResourceQuota') ? admitResourceQuota(this.store, req.rt, obj) : undefined; // resourceQuota.ts, last as in kube-apiserver
+    if (quota) throw forbidden(req.rt.resource, req.rt.group, String(obj.metadata.name), quota);
     warnings.push(...seccompAnnotationWarnings(req.rt.kind, obj));
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
@@ -268,6 +275,7 @@ export class ResourceApi {
         throw invalid('Pod', '', req.name!, [{ reason: 'FieldValueForbidden', field: 'spec', message: POD_UPDATE_FORBIDDEN }]);
       }
     }
+    if (rt.kind === 'LimitRange' && req.subresource !== 'status') defaultLimitRange(next);
     if (rt.kind === 'Service' && req.subresource !== 'status') serviceNodePorts(this.store, next, current);
     if (rt.kind === 'Service' && next.spec && !next.spec.clusterIP && current.spec?.clusterIP) next.spec = { ...next.spec, clusterIP: current.spec.clusterIP, clusterIPs: current.spec.clusterIPs }; // allocated values survive a PUT
     // Secret stringData is write-only on update too: merged into data (kubectl patch -p '{"stringData":…}').

@@ -6,6 +6,7 @@
 import type { Logger } from '../../../../server/log/index.js';
 import type { ResourceApi } from '../api.js';
 import { startDeploymentController } from '../deployments.js';
+import { startQuotaController } from '../resourceQuota.js';
 import { findResource } from '../resources.js';
 import type { ObjectStore } from '../store.js';
 import { startNetworkEndpoint } from './endpoint.js';
@@ -23,11 +24,13 @@ export async function startPodNetwork(store: ObjectStore, api: ResourceApi, logg
   }
   const endpoint = await startNetworkEndpoint(store);
   const stopDeployments = startDeploymentController(store, api, logger);
+  const stopQuotas = startQuotaController(store); // ResourceQuota status (resourceQuota.ts)
   return {
     url: endpoint.url,
     network: endpoint.network,
     close: async () => {
       stopDeployments();
+      stopQuotas();
       await endpoint.close();
     },
   };

@@ -117,7 +117,7 @@ export class FakeKubelet {
         main: (pod.spec?.containers ?? []).map((c: Record<string, any>) => rec(c, hasInit ? 'PodInitializing' : 'ContainerCreating')),
         sandboxReady: false,
         hostIP: this.opts.hostIP,
-        podIP: `10.244.0.${this.nextIP++}`,
+        podIP: pod.spec?.hostNetwork === true ? this.opts.hostIP : `10.244.0.${this.nextIP++}`, // hostNetwork: the node's address
         startTime: now(),
         qosClass: pod.status?.qosClass ?? 'BestEffort',
       },

@@ -75,6 +75,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     ...('uid' in user ? { user } : {}),
     ...(privileges.boundingSet !== undefined ? { boundingSet: privileges.boundingSet } : {}),
     ...(privileges.noNewPrivs ? { noNewPrivs: true } : {}),
+    ...(pod.spec?.hostPID === true ? { hostPID: true } : {}),
     ...(view?.runtime === 'kata' ? { argv0: 'containerd-shim-kata-v2' } : {}),
   };
 }

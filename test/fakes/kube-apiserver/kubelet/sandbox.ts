@@ -37,6 +37,8 @@ export interface SandboxSpec {
   boundingSet?: string;
   /** no_new_privs (allowPrivilegeEscalation: false). */
   noNewPrivs?: boolean;
+  /** hostPID: no PID namespace of its own, so its /proc shows every process of the host. */
+  hostPID?: boolean;
 }
 
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -108,7 +110,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
     ...(spec.noNewPrivs ? ['--no-new-privs'] : []),
   ];
   return [
-    '--mount', '--pid', '--propagation', 'private', '--fork', '--',
+    '--mount', ...(spec.hostPID ? [] : ['--pid']), '--propagation', 'private', '--fork', '--',
     '/bin/sh', '-c', SETUP, 'sandbox',
     spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '',
     String(spec.binds.length), ...bindArgs,

@@ -326,7 +326,7 @@ export class ResourceApi {
     const current = this.mustGet(rt, ns, req.name!);
     if (req.query.get('dryRun') === 'All') return current;
     if (rt === NAMESPACES) {
-      for (const t of ['pods', 'secrets', 'configmaps', 'serviceaccounts', 'services', 'events']) {
+      for (const t of ['pods', 'secrets', 'configmaps', 'serviceaccounts', 'services', 'events', 'resourcequotas', 'limitranges']) {
         const type = findResource('', 'v1', t)!;
         for (const o of this.store.list(type, req.name)) this.store.delete(type, req.name!, o.metadata.name);
       }

@@ -43,6 +43,7 @@ spec:
     assert.equal(obj.metadata.annotations['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu, memory request for container app; cpu, memory limit for container app');
     const lr = JSON.parse((await k(['get', 'limitrange', 'lr', '-n', 'tenant', '-o', 'json'])).stdout);
     assert.equal(lr.spec.limits[0].default.cpu, '500m');
+    assert.match((await k(['get', 'limits', '-n', 'tenant'])).stdout, /^NAME\s+CREATED AT\nlr\s+\d{4}-\d\d-\d\dT/);
   });
 
   it('exceeding the quota is refused with the real message; a dry run charges nothing; status.used follows the Pods', async () => {
@@ -57,8 +58,19 @@ spec:
     assert.deepEqual(q.status.used, { pods: '1', 'requests.cpu': '600m', 'limits.memory': '256Mi' });
     const second = await k(['apply', '-f', '-'], pod('two', '{ requests: { cpu: 500m } }'));
     assert.match(second.stderr, /exceeded quota: q, requested: requests\.cpu=500m, used: requests\.cpu=600m, limited: requests\.cpu=1/);
+    const table = await k(['get', 'quota', '-n', 'tenant']);
+    assert.match(table.stdout, /^NAME\s+AGE\s+REQUEST\s+LIMIT\nq\s+\S+\s+pods: 1\/2, requests\.cpu: 600m\/1\s+limits\.memory: 256Mi\/1Gi\n$/);
     const describe = await k(['describe', 'quota', 'q', '-n', 'tenant']);
     assert.match(describe.stdout, /requests\.cpu\s+600m\s+1/);
+  });
+
+  it('deleting the namespace deletes its quotas and LimitRanges', async () => {
+    await k(['create', 'namespace', 'gone']);
+    assert.equal((await k(['create', 'quota', 'q', '-n', 'gone', '--hard=pods=1'])).code, 0);
+    await k(['apply', '-f', '-'], 'apiVersion: v1\nkind: LimitRange\nmetadata: { name: lr, namespace: gone }\nspec: { limits: [{ type: Container, default: { cpu: 100m } }] }');
+    assert.equal((await k(['delete', 'namespace', 'gone'])).code, 0);
+    await k(['create', 'namespace', 'gone']);
+    assert.equal((await k(['get', 'quota,limits', '-n', 'gone', '-o', 'name'])).stdout, '');
   });
 
   it('LimitRange max refuses a container above it, with the real wording, and becomes the default limit when none is given', async () => {

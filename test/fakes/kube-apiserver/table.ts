@@ -73,6 +73,8 @@ const COLUMNS: Record<string, Column[]> = {
   RuntimeClass: [name, { name: 'Handler', type: 'string', cell: (o) => o.handler ?? '' }, ageCol],
   Secret: [name, { name: 'Type', type: 'string', cell: (o) => o.type ?? '' }, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length }, ageCol],
   ConfigMap: [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length }, ageCol],
+  ResourceQuota: [name, ageCol, { name: 'Request', type: 'string', cell: (o) => quotaCell(o, false) }, { name: 'Limit', type: 'string', cell: (o) => quotaCell(o, true) }],
+  LimitRange: [name, { name: 'Created At', type: 'date', cell: (o) => String(o.metadata.creationTimestamp ?? '') }],
   CertificateSigningRequest: [
     name,
     ageCol,
@@ -82,6 +84,13 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Condition', type: 'string', cell: csrCondition },
   ],
 };
+
+/** printResourceQuota's REQUEST / LIMIT cells: `name: used/hard` for each resource in status.hard, sorted. */
+function quotaCell(o: KubeObject, limits: boolean): string {
+  const hard = (o.status?.hard ?? {}) as Record<string, string>;
+  const used = (o.status?.used ?? {}) as Record<string, string>;
+  return Object.keys(hard).sort().filter((k) => k.startsWith('limits') === limits).map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`).join(', ');
+}
 
 /** A meta.k8s.io/v1 Table for `objects`. */
 export function toTable(kind: string, objects: KubeObject[], resourceVersion: string): Record<string, unknown> {

@@ -34,6 +34,8 @@ export interface ResourceRequest {
   query: URLSearchParams;
   contentType: string;
   body: Buffer;
+  /** ImagePolicyWebhook's decision on a Pod being written (imagePolicy.ts), after mutating admission. */
+  imageReview?: (pod: KubeObject) => void;
 }
 
 /** What a handler answers: JSON body, HTTP code and extra headers (Warning). */
@@ -171,6 +173,7 @@ export class ResourceApi {
     if (limitRanger) throw forbidden(req.rt.resource, req.rt.group, String(obj.metadata.name), limitRanger);
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
+    req.imageReview?.(obj);
     this.admitPodSecurity(req.rt, obj, warnings);
     this.admitPolicies(req, obj, warnings);
     const quota = this.store.admissionPlugins.has('ResourceQuota') ? admitResourceQuota(this.store, req.rt, obj) : undefined; // resourceQuota.ts, last as in kube-apiserver
@@ -283,6 +286,7 @@ export class ResourceApi {
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
     const causes = validate(rt.kind, next);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
+    if (req.subresource !== 'status') req.imageReview?.(next);
     if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
     if (req.subresource !== 'status') this.admitPolicies(req, next, warnings, current);
     if (req.subresource !== 'status') warnings.push(...seccompAnnotationWarnings(rt.kind, next, current));

@@ -16,6 +16,7 @@ import type { Logger } from '../../../server/log/index.js';
 import { encryptValue, parseEncryptionConfig, providersFor, type EncryptionConfig, EncryptionConfigError } from './encryption.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { admissionFromFlags } from './admission.js';
+import { imagePolicyFromFlags, ImagePolicyWebhook, type ImagePolicyConfig } from './imagePolicy.js';
 import { authFromFlags, boolFlagError, withAuthenticationConfig, type AuthConfig } from './authn.js';
 import { ensureKubernetesService } from './kubernetesService.js';
 import { EtcdPod } from './etcdPod.js';
@@ -64,7 +65,7 @@ const POLL_MS = 150;
 const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
 
 type Verdict =
-  | { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig; servingTls: ServingTls; etcd: EtcdClient | undefined }
+  | { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig; servingTls: ServingTls; etcd: EtcdClient | undefined; imagePolicy?: ImagePolicyConfig | undefined }
   | { ok: false; error: string; lines?: string[] }
   | { ok: 'no-pod'; reason: string };
 type Ok = Extract<Verdict, { ok: true }>;
@@ -234,6 +235,13 @@ export class StaticControlPlane {
     const admission = admissionFromFlags(args);
     if ('error' in admission) return { ok: false, error: admission.error };
     const { plugins } = admission;
+    // --admission-control-config-file and ImagePolicyWebhook's kubeconfig, read through the pod's mounts (imagePolicy.ts).
+    const readMounted = (p: string): string | null => {
+      const host = resolveMount(p, container.volumeMounts ?? [], pod.spec?.volumes ?? []);
+      return typeof host === 'string' ? this.readNode(host) : null;
+    };
+    const imagePolicy = imagePolicyFromFlags(args, plugins, readMounted);
+    if ('error' in imagePolicy) return { ok: false, error: imagePolicy.error };
     const flagAuth = authFromFlags(args);
     if ('error' in flagAuth) return { ok: false, error: flagAuth.error };
     const profiling = boolFlagError(args, '--profiling');
@@ -261,7 +269,7 @@ export class StaticControlPlane {
       if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
       if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
     }
-    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth, servingTls, etcd };
+    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config };
     const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
     if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
     const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
@@ -269,15 +277,17 @@ export class StaticControlPlane {
     const content = this.readNode(hostPath);
     if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
     try {
-      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth, servingTls, etcd };
+      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config };
     } catch (e) {
       if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
       throw e;
     }
   }
 
-  private applyConfig({ config, plugins, auth, servingTls, etcd }: Ok): void {
+  private applyConfig({ config, plugins, auth, servingTls, etcd, imagePolicy }: Ok): void {
     this.opts.applyServingTls?.(servingTls);
+    // A new kube-apiserver process: a new plugin with an empty response cache.
+    this.opts.store.imagePolicy = imagePolicy ? new ImagePolicyWebhook(imagePolicy, this.opts.nodeRoot, [this.opts.nodeName]) : undefined;
     this.etcdClient = etcd;
     this.opts.store.admissionPlugins = plugins;
     this.opts.store.apiserverAuth = auth;

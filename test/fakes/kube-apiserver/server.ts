@@ -43,6 +43,7 @@ import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js'
 import type { ServingTls } from './servingTls.js';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
+import { withImageReview } from './imagePolicy.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -176,7 +177,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
       const body = await readBody(req);
       try {
-        route(req, res, body);
+        await route(req, res, body);
       } catch (e) {
         const err = e instanceof StatusError ? e : internal((e as Error).message);
         if (!(e instanceof StatusError)) logger.warn('fake apiserver: handler failed', { err: e as Error, url: req.url });
@@ -185,7 +186,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     })();
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void => {
+  const route = async (req: IncomingMessage, res: ServerResponse, rawBody: Buffer): Promise<void> => {
     let body = rawBody;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/$/, '') || '/';
@@ -238,7 +239,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return sendJson(res, 201, tokenRequest(store, token, rp.namespace ?? '', rp.name, JSON.parse(body.toString('utf8') || '{}') as Record<string, any>));
     }
     admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
-    const answer = handleEviction(api, request) ?? handleCsrRequest(api, store, who, request) ?? api.handle(request); // CSRs: requester recorded, approval (csr.ts)
+    // ImagePolicyWebhook asks its backend over HTTPS before the Pod is admitted (imagePolicy.ts).
+    const answer = await withImageReview(store.imagePolicy, request, (r) => handleEviction(api, r) ?? handleCsrRequest(api, store, who, r) ?? api.handle(r)); // CSRs: requester recorded, approval (csr.ts)
     const headers: Record<string, string[]> = {};
     if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceType } from './resources.js';
+import type { ImagePolicyWebhook } from './imagePolicy.js';
 
 export type KubeObject = Record<string, any> & { metadata: Record<string, any> };
 
@@ -38,6 +39,8 @@ export class ObjectStore {
   admissionPlugins: ReadonlySet<string> = KUBEADM_PLUGINS;
   /** Set by the control-plane simulation from kube-apiserver's flags: --anonymous-auth and --authorization-mode. */
   apiserverAuth: AuthConfig = KUBEADM_AUTH;
+  /** Set by the control-plane simulation when kube-apiserver runs ImagePolicyWebhook (imagePolicy.ts). */
+  imagePolicy: ImagePolicyWebhook | undefined = undefined;
 
   constructor(private readonly file?: string) {
     this.events.setMaxListeners(0);

@@ -132,6 +132,24 @@ subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: alice }, { a
       assert.match(check(r, 'rbac', 'rbac-a-others').message, /get pods/);
     });
 
+    it("a Role with '*' on the core group lets the tenant lift its own quota: only the RBAC task fails, on that", async () => {
+      const wide = (ns: string, user: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: tenant-owner, namespace: ${ns} }
+rules: [{ apiGroups: ['', apps], resources: ['*'], verbs: ['*'] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: owner, namespace: ${ns} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: tenant-owner }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: ${user} }]`;
+      const r = await attempt([...RIGHT.filter((m) => !m.includes('kind: RoleBinding')), ...TENANTS.map(([ns, user]) => wide(ns, user))]);
+      assert.deepEqual(failed(r), ['rbac']);
+      assert.equal(check(r, 'rbac', 'rbac-a-limits').status, 'fail');
+      assert.equal(check(r, 'rbac', 'rbac-a-own').status, 'pass');
+      assert.equal(check(r, 'rbac', 'rbac-a-others').status, 'pass');
+    });
+
     it('no Pod Security label fails only the pod-security task', async () => {
       const r = await attempt(RIGHT, false);
       assert.deepEqual(failed(r), ['pod-security']);
@@ -159,7 +177,9 @@ spec:
         `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: { name: tenant-owner, namespace: ${ns} }
-rules: [{ apiGroups: ['', apps], resources: ['*'], verbs: ['*'] }]
+rules:
+  - { apiGroups: [''], resources: [pods, services, secrets, configmaps], verbs: ['*'] }
+  - { apiGroups: [apps], resources: ['*'], verbs: ['*'] }
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding

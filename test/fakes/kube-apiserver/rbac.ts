@@ -132,7 +132,11 @@ export function bootstrapPolicy(store: ObjectStore): void {
   const roles: Record<string, PolicyRule[]> = {
     'cluster-admin': [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }],
     admin: [
-      { apiGroups: ['', 'apps', 'networking.k8s.io', 'batch', 'autoscaling', 'policy'], resources: ['*'], verbs: [...ALL_VERBS_READ, ...ALL_VERBS_WRITE] },
+      // Core: what edit writes; quotas, LimitRanges and the namespace itself stay read-only (view's), so a namespace admin cannot lift its own limits.
+      { apiGroups: [''], resources: ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events'], verbs: [...ALL_VERBS_READ, ...ALL_VERBS_WRITE] },
+      { apiGroups: [''], resources: ['serviceaccounts/token', 'pods/eviction'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['endpoints', 'bindings', 'limitranges', 'namespaces', 'namespaces/status', 'pods/log', 'pods/status', 'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status', 'services/status', 'persistentvolumeclaims/status'], verbs: ALL_VERBS_READ },
+      { apiGroups: ['apps', 'networking.k8s.io', 'batch', 'autoscaling', 'policy'], resources: ['*'], verbs: [...ALL_VERBS_READ, ...ALL_VERBS_WRITE] },
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: [...ALL_VERBS_READ, ...ALL_VERBS_WRITE] },
     ],
     edit: [

@@ -64,6 +64,18 @@ spec:
     assert.match(describe.stdout, /requests\.cpu\s+600m\s+1/);
   });
 
+  it('a namespace admin (ClusterRole admin bound by a RoleBinding) manages workloads but cannot change its quota, LimitRange or namespace', async () => {
+    assert.equal((await k(['create', 'rolebinding', 'owner', '-n', 'tenant', '--clusterrole=admin', '--user=carol'])).code, 0);
+    const can = async (...args: string[]) => (await k(['auth', 'can-i', ...args, '--as=carol'])).stdout.trim();
+    assert.equal(await can('create', 'pods', '-n', 'tenant'), 'yes');
+    assert.equal(await can('delete', 'secrets', '-n', 'tenant'), 'yes');
+    assert.equal(await can('get', 'resourcequotas', '-n', 'tenant'), 'yes');
+    assert.equal(await can('update', 'resourcequotas', '-n', 'tenant'), 'no');
+    assert.equal(await can('delete', 'limitranges', '-n', 'tenant'), 'no');
+    const ns = await k(['auth', 'can-i', 'patch', 'namespaces/tenant', '--as=carol']);
+    assert.equal(ns.stdout.trim(), 'no', ns.stderr);
+  });
+
   it('deleting the namespace deletes its quotas and LimitRanges', async () => {
     await k(['create', 'namespace', 'gone']);
     assert.equal((await k(['create', 'quota', 'q', '-n', 'gone', '--hard=pods=1'])).code, 0);

@@ -105,6 +105,10 @@ describe('fake ImagePolicyWebhook reviews over mutual TLS', function () {
       req.on('end', () => {
         const review = JSON.parse(body);
         seen.push({ url: req.url, review });
+        if (review.spec.namespace === 'flaky' && seen.filter((x) => x.review.spec.namespace === 'flaky').length < 3) {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end('busy');
+          return;
+        }
         const bad = review.spec.containers.filter((c: any) => c.image.endsWith(':latest')).map((c: any) => c.image);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ apiVersion: 'imagepolicy.k8s.io/v1alpha1', kind: 'ImageReview', status: bad.length ? { allowed: false, reason: `no latest: ${bad.join(' ')}` } : { allowed: true } }));
       });
@@ -127,6 +131,14 @@ describe('fake ImagePolicyWebhook reviews over mutual TLS', function () {
     assert.deepEqual(await wh.review(pod('nginx:1.27.3'), 'default'), { allowed: true, failedOpen: false });
     assert.deepEqual(await wh.review(pod('nginx:1.27.3'), 'default'), { allowed: true, failedOpen: false });
     assert.equal(seen.length, n + 1, 'the second answer came from the cache');
+  });
+
+  it('a 500 answer is tried again after retryBackoff (growing 1.5×) until the backend answers', async () => {
+    const start = Date.now();
+    const n = seen.length;
+    assert.deepEqual(await new ImagePolicyWebhook(cfg({ retryBackoffMs: 50 }), dir).review(pod('b:1'), 'flaky'), { allowed: true, failedOpen: false });
+    assert.equal(seen.length - n, 3, 'two 500s, then the answer');
+    assert.ok(Date.now() - start >= 50 + 75, 'waited between attempts');
   });
 
   it('a backend that cannot be reached: refused (defaultAllow false) or admitted failed-open (true); an unknown CA is refused', async () => {

@@ -9,8 +9,9 @@
  * certificate-authority and presenting its client certificate; the answer is cached allowTTL/denyTTL
  * by the review's spec (images, *.image-policy.k8s.io/* annotations, namespace), as the real plugin
  * does. A backend that cannot be reached denies (defaultAllow false) or admits with the failed-open
- * annotation (defaultAllow true). Simplified: no retries of 5xx answers (a refused connection is not
- * retried by the real client either), Go's error texts approximated from Node's.
+ * annotation (defaultAllow true); 500/429/504 answers and reset connections are retried with the
+ * retryBackoff back-off (a refused connection is not). Simplified: no jitter, Go's error texts
+ * approximated from Node's, client-go's wording for non-2xx answers only for 500/503/404.
  */
 import https from 'node:https';
 import { checkServerIdentity } from 'node:tls';
@@ -30,6 +31,8 @@ export interface ImagePolicyConfig {
   key?: string;
   allowTtlMs: number;
   denyTtlMs: number;
+  /** First wait between attempts (retryBackoff); later waits grow 1.5× (webhook.DefaultRetryBackoffWithInitialDelay, 5 steps). */
+  retryBackoffMs?: number;
   defaultAllow: boolean;
 }
 
@@ -142,7 +145,7 @@ function pluginConfig(entry: unknown, read: Read): { config: ImagePolicyConfig }
   }
   const kc = loadKubeconfig(typeof ip.kubeConfigFile === 'string' ? ip.kubeConfigFile : '', read);
   if ('error' in kc) return { error: initError(kc.error) };
-  return { config: { ...kc, allowTtlMs: allow, denyTtlMs: deny, defaultAllow: ip.defaultAllow === true } };
+  return { config: { ...kc, allowTtlMs: allow, denyTtlMs: deny, retryBackoffMs: retry, defaultAllow: ip.defaultAllow === true } };
 }
 
 const EMPTY_CONFIG = 'invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable';
@@ -214,7 +217,7 @@ export class ImagePolicyWebhook {
     const key = JSON.stringify(reviewSpec);
     let status = this.cached(key);
     if (!status) {
-      const answer = await this.post({ kind: 'ImageReview', apiVersion: 'imagepolicy.k8s.io/v1alpha1', metadata: { creationTimestamp: null }, spec: reviewSpec, status: { allowed: false } });
+      const answer = await this.postWithRetries({ kind: 'ImageReview', apiVersion: 'imagepolicy.k8s.io/v1alpha1', metadata: { creationTimestamp: null }, spec: reviewSpec, status: { allowed: false } });
       if ('error' in answer) {
         if (this.config.defaultAllow) return { allowed: true, failedOpen: true };
         return { allowed: false, message: answer.error };
@@ -250,7 +253,21 @@ export class ImagePolicyWebhook {
     return { host, port };
   }
 
-  private post(body: unknown): Promise<{ allowed: boolean; reason: string } | { error: string }> {
+  /**
+   * WithExponentialBackoff with DefaultShouldRetry: an internal error (500), 429 or 504 answer, or a
+   * reset connection is tried again (5 attempts, waits growing 1.5×); a refused connection is not.
+   */
+  private async postWithRetries(body: unknown): Promise<{ allowed: boolean; reason: string } | { error: string; retry?: boolean }> {
+    let wait = Math.max(this.config.retryBackoffMs ?? 500, 1);
+    for (let attempt = 1; ; attempt++) {
+      const answer = await this.post(body);
+      if (!('error' in answer) || !answer.retry || attempt >= 5) return answer;
+      await new Promise((r) => setTimeout(r, wait));
+      wait *= 1.5;
+    }
+  }
+
+  private post(body: unknown): Promise<{ allowed: boolean; reason: string } | { error: string; retry?: boolean }> {
     const url = new URL(this.config.server.href);
     url.searchParams.set('timeout', '30s');
     const shown = `Post "${url.href}"`;
@@ -262,7 +279,7 @@ export class ImagePolicyWebhook {
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve) => {
       let settled = false;
-      const done = (v: { allowed: boolean; reason: string } | { error: string }): void => {
+      const done = (v: { allowed: boolean; reason: string } | { error: string; retry?: boolean }): void => {
         if (!settled) resolve(v);
         settled = true;
       };
@@ -290,7 +307,7 @@ export class ImagePolicyWebhook {
           });
           res.on('end', () => {
             const code = res.statusCode ?? 0;
-            if (code < 200 || code >= 300) return done({ error: httpError(code, Buffer.concat(chunks).toString('utf8')) });
+            if (code < 200 || code >= 300) return done({ error: httpError(code, Buffer.concat(chunks).toString('utf8')), retry: code === 500 || code === 429 || code === 504 });
             try {
               const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
               done({ allowed: review?.status?.allowed === true, reason: typeof review?.status?.reason === 'string' ? review.status.reason : '' });
@@ -305,7 +322,7 @@ export class ImagePolicyWebhook {
         req.destroy();
         done({ error: `${shown}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
       });
-      req.on('error', (e) => done({ error: `${shown}: ${goError(e, dialHost, port, hostname)}` }));
+      req.on('error', (e: Error & { code?: string }) => done({ error: `${shown}: ${goError(e, dialHost, port, hostname)}`, retry: e.code === 'ECONNRESET' }));
       req.end(payload);
     });
   }

@@ -31,11 +31,12 @@ describe('cks-lab prove --exam', function () {
     assert.deepEqual(await world.provider.list(), [], 'its clusters are deleted');
   });
 
-  it('proves a draw of the shipped curriculum exam (every domain, three clusters, parameters drawn) on its own layout', async () => {
+  it('proves a draw of the shipped curriculum exam (every domain, at most its three clusters, parameters drawn) on its own layout', async () => {
     // The AppArmor question needs a host whose Docker reports AppArmor (the fake's knob).
     const r = await runCli(['prove', '--exam', 'cks-curriculum', '--seed', '2'], { env: { ...world.env, FAKE_DOCKER_APPARMOR: '1', CKS_DATA_DIR: tempDir('cks-pe-') } });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stderr, /cks-curriculum: 7 questions on 3 cluster\(s\)/);
+    // How many clusters a draw needs depends on the labs of the scenarios drawn (the catalog grows); never more than maxClusters 3.
+    assert.match(r.stderr, /cks-curriculum: 7 questions on [123] cluster\(s\)/);
     const rows = r.stdout.split('\n').filter((l) => /^\d+\. /.test(l));
     assert.equal(rows.length, 7);
     for (const row of rows) assert.match(row, /\s+proven$/, row);

@@ -138,7 +138,8 @@ cat /root/kcm.new > $M/kube-controller-manager.yaml; cat /root/sched.new > $M/ku
 chmod 400 $M/kube-controller-manager.yaml; chmod u=r,go= $M/kube-scheduler.yaml
 chmod 0500 /var/lib/etcd; chown etcd:etcd /var/lib/etcd
 `);
-      await run(`set -e\nOLD=$(crictl ps --name '^kube-apiserver$' --state running --quiet | head -n1)\ncat /root/apiserver.solved > /etc/kubernetes/manifests/kube-apiserver.yaml\nfor i in $(seq 1 60); do kubectl get --raw=/readyz >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1\n`);
+      // Wait for the NEW kube-apiserver (the manifest changed since reset()), not the old one still answering.
+      await run(`set -e\nOLD=$(crictl ps --name '^kube-apiserver$' --state running --quiet | head -n1)\ncat /root/apiserver.solved > /etc/kubernetes/manifests/kube-apiserver.yaml\nfor i in $(seq 1 120); do NEW=$(crictl ps --name '^kube-apiserver$' --state running --quiet | head -n1); [ -n "$NEW" ] && [ "$NEW" != "$OLD" ] && kubectl get --raw=/readyz >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1\n`);
       const r = await grade();
       assert.deepEqual(failedChecks(r), []);
     });

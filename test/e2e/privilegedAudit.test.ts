@@ -48,7 +48,8 @@ describe('scenario privileged-audit on the fakes', function () {
     const proof = await proveScenario(scenario, lab, 'cks-proof-privaudit', { ...world, grader });
     assert.equal(proof.error, null);
     assert.deepEqual(proof.passedAfterSetup, []);
-    assert.deepEqual(proof.failedAfterSolution, []);
+    const notPassed = (proof.afterSolution?.tasks ?? []).flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.status} ${c.message} | found ${c.actual}`));
+    assert.deepEqual(proof.failedAfterSolution, [], notPassed.join('\n'));
     assert.equal(proof.afterSolution?.score, proof.afterSolution?.maxScore);
     // Failing by effect after setup: what the unfixed containers really see.
     const setup = proof.afterSetup!;

@@ -26,7 +26,7 @@ const TOKEN = 'instructor-exam-token-5678';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 describe('a mock exam run by an instructor for a workshop (real platform, fakes)', function () {
-  this.timeout(240_000);
+  this.timeout(420_000);
   const world = fakeClusterWorld({ phaseDelayMs: 5 });
   const work = mkdtempSync(join(tmpdir(), 'cks-wsexam-'));
   const examsDir = join(work, 'exams');
@@ -143,7 +143,7 @@ describe('a mock exam run by an instructor for a workshop (real platform, fakes)
     // Ann solves question 1 (init-containers) on her cluster; Bob does nothing.
     const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios')).scenarios);
     const init = applyParams(catalog.require('init-containers'), {});
-    await runNodeScript(world.provider, platform.sessions.get(a1.clusters[0]!.sessionId!)!.clusterName, init.solutionScript, 60_000, scriptEnv(init));
+    await runNodeScript(world.provider, platform.sessions.get(a1.clusters[0]!.sessionId!)!.clusterName, init.solutionScript, 180_000, scriptEnv(init)); // a loaded parallel run needs more than a minute
 
     const during = await board(w.id);
     assert.deepEqual(during.learners.map((l) => [l.displayName, l.exam?.state]), [['Ann', 'running'], ['Bob', 'running']]);

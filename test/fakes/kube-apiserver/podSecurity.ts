@@ -390,19 +390,23 @@ function checksFor(level: Level): Check[] {
   return [...BASELINE.filter((c) => !OVERRIDDEN.has(c.id)), ...RESTRICTED_ONLY];
 }
 
-/** `reason (detail), reason (detail)` for every failing check of `level`, or undefined when the pod passes. */
-export function evaluatePodSecurity(level: Level, meta: Obj, spec: Obj): string | undefined {
-  const failures = checksFor(level)
+/** Every failing check of `level`, in pod-security-admission's order. */
+function failures(level: Level, meta: Obj, spec: Obj): CheckResult[] {
+  return checksFor(level)
     .map((c) => c.run(meta ?? {}, spec ?? {}))
     .filter((r): r is CheckResult => r !== undefined);
-  if (!failures.length) return undefined;
-  return failures.map((f) => (f.detail ? `${f.reason} (${f.detail})` : f.reason)).join(', ');
+}
+
+/** `reason (detail), reason (detail)` for every failing check of `level`, or undefined when the pod passes. */
+export function evaluatePodSecurity(level: Level, meta: Obj, spec: Obj): string | undefined {
+  const failed = failures(level, meta, spec);
+  return failed.length ? failed.map((f) => (f.detail ? `${f.reason} (${f.detail})` : f.reason)).join(', ') : undefined;
 }
 
 /** The short reasons only (the namespace-label warning lists these per pod). */
 function reasonsOnly(level: Level, meta: Obj, spec: Obj): string | undefined {
-  const failures = checksFor(level).map((c) => c.run(meta ?? {}, spec ?? {})).filter((r): r is CheckResult => r !== undefined);
-  return failures.length ? failures.map((f) => f.reason).join(', ') : undefined;
+  const failed = failures(level, meta, spec);
+  return failed.length ? failed.map((f) => f.reason).join(', ') : undefined;
 }
 
 interface ModePolicy {

@@ -39,10 +39,9 @@ const FIX_DEBUG = `kubectl -n monitoring get pod debug-tools -o yaml | sed '/^  
 kubectl replace --force -f /root/debug-tools.yaml >/dev/null`;
 const ALL = [REPORT, FIX_EXPORTER, FIX_PROBE, FIX_SHIPPER, FIX_DEBUG];
 
-// SKIPPED, to fix next: in two full parallel runs the fake kube-apiserver of this test's cluster stopped taking
-// connections part-way (every later case failed; once the proof too). Suspect the hostPID pods of this scenario
-// (a hostPID sandbox shares the host's PID namespace on the fakes). Alone it passes; see the stop note.
-describe.skip('scenario privileged-audit on the fakes', function () {
+// Two full parallel runs once saw this test's fake kube-apiserver go away part-way (connection refused); not
+// reproduced alone nor beside three other e2e files. A failure now carries the API server's own last log lines.
+describe('scenario privileged-audit on the fakes', function () {
   this.timeout(300_000);
   const world = fakeClusterWorld();
   after(() => world.cleanup());
@@ -79,14 +78,14 @@ describe.skip('scenario privileged-audit on the fakes', function () {
     /** A fresh namespace as setup leaves it, then the learner's commands, then every workload settled. */
     async function attempt(commands: string[]): Promise<GradeResult> {
       const reset = await world.provider.nodeExec(cluster, ['kubectl', 'delete', 'namespace', 'monitoring', '--ignore-not-found', '--wait=true'], { env: KUBECONFIG });
-      assert.equal(reset.exitCode, 0, reset.stderr);
+      assert.equal(reset.exitCode, 0, `${reset.stderr}\nkube-apiserver's log:\n${world.apiserverLogTail(cluster)}`);
       await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
       const script = `set -e\n${commands.join('\n')}
 for d in node-exporter log-shipper dns-probe; do kubectl -n monitoring rollout status deployment/$d --timeout=60s >/dev/null; done
 for i in $(seq 1 60); do [ "$(kubectl -n monitoring get pods --no-headers | grep -c Terminating || true)" = 0 ] && break; sleep 0.5; done
 if kubectl -n monitoring get pod debug-tools >/dev/null 2>&1; then kubectl -n monitoring wait --for=condition=Ready pod/debug-tools --timeout=60s >/dev/null; fi\n`;
       const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-      assert.equal(out.exitCode, 0, out.stderr);
+      assert.equal(out.exitCode, 0, `${out.stderr}\nkube-apiserver's log:\n${world.apiserverLogTail(cluster)}`);
       return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
     }
     const without = (cmd: string): string[] => ALL.filter((c) => c !== cmd);

@@ -146,7 +146,14 @@ describe('a mock exam run by an instructor for a workshop (real platform, fakes)
     // Ann solves question 1 (init-containers) on her cluster; Bob does nothing.
     const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios')).scenarios);
     const init = applyParams(catalog.require('init-containers'), {});
-    await runNodeScript(world.provider, platform.sessions.get(a1.clusters[0]!.sessionId!)!.clusterName, init.solutionScript, 180_000, scriptEnv(init)); // a loaded parallel run needs more than a minute
+    const annCluster = platform.sessions.get(a1.clusters[0]!.sessionId!)!.clusterName;
+    try {
+      await runNodeScript(world.provider, annCluster, init.solutionScript, 180_000, scriptEnv(init)); // a loaded parallel run needs more than a minute
+    } catch (err) {
+      // Say what the cluster looked like, so a recurrence of the CI-only timeout can be understood.
+      const look = await world.provider.nodeExec(annCluster, ['sh', '-c', 'kubectl get pods -A -o wide; kubectl -n init-lab get pod web -o yaml | tail -60; kubectl get events -A | tail -20'], { env: { KUBECONFIG: '/etc/kubernetes/admin.conf' }, timeoutMs: 30_000 }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+      throw new Error(`${(err as Error).message}\n${look.stdout}${look.stderr}\nkube-apiserver's log:\n${world.apiserverLogTail(annCluster)}`);
+    }
 
     const during = await board(w.id);
     assert.deepEqual(during.learners.map((l) => [l.displayName, l.exam?.state]), [['Ann', 'running'], ['Bob', 'running']]);

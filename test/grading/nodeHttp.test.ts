@@ -196,6 +196,21 @@ describe('nodeHttp checks over TLS: client certificates, TLS versions, a refused
   });
 });
 
+describe('nodeHttp to kube-apiserver while it crash-loops', () => {
+  it('stops waiting at once and the grade says why (the crash loop and its log), instead of sitting out waitSeconds', async () => {
+    let curls = 0;
+    const refused = (): ExecOutcome => ((curls += 1), { exitCode: 7, stdout: '', stderr: 'curl: (7) Failed to connect to 127.0.0.1 port 6443 after 0 ms: Couldn\'t connect to server\n' });
+    const probes: ClusterProbes = {
+      ...fakeProbes({ node: refused }),
+      apiHealth: async () => ({ ready: false, state: 'crashLoop', evidence: 'kube-apiserver exited 3 times: Error: unknown flag: --tls-max-version' }),
+    };
+    const r = await runOn(http('https://127.0.0.1:6443/readyz', { status: 200 }, { insecure: true, waitSeconds: 30, timeoutMs: 45_000 }), probes);
+    assert.equal(curls, 1, 'one try: a crash-looping kube-apiserver is not waited for');
+    assert.equal(r.status, 'error');
+    assert.match(`${r.message} ${r.actual}`, /crash loop.*unknown flag: --tls-max-version/s);
+  });
+});
+
 describe('nodeReady checks', () => {
   const NODE = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kind-control-plane' }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }] } };
   const notReady = { ...NODE, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime status check may not have completed yet' }] } };

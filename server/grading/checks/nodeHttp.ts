@@ -10,6 +10,9 @@ import { ProbeError, type CheckResult, type CheckRunner, type ExecOutcome } from
 import { httpUrlProblem } from '../../scenarios/httpUrl.js';
 import { excerpt, quoted } from './describe.js';
 
+/** kube-apiserver's secure port on a kubeadm (kind) control plane. */
+const API_SERVER_PORT = '6443';
+
 /** Marks the status line curl's --write-out appends after the body. */
 const MARK = '\n__cks_http__ ';
 const MAX_BODY = 64 * 1024;
@@ -117,9 +120,12 @@ export const runNodeHttpCheck: CheckRunner<NodeHttpCheck> = async (check, probes
   }
   const argv = curlArgv(check, token);
   let outcome = parseCurl(await probes.nodeExec(argv, check.node));
-  // A component restarting refuses connections for a while: try again, at most waitSeconds.
+  // A component restarting refuses connections for a while: try again, at most waitSeconds — but not
+  // for kube-apiserver when its container is crash-looping or gone (the engine then says why at once).
   const until = Date.now() + (check.waitSeconds ?? 0) * 1000;
+  const apiPort = new URL(check.url).port === API_SERVER_PORT;
   while (outcome.kind === 'refused' && !check.expect.refused && Date.now() + 1000 <= until) {
+    if (apiPort && probes.apiHealth && ['crashLoop', 'gone'].includes((await probes.apiHealth()).state)) break;
     await new Promise((r) => setTimeout(r, 1000));
     outcome = parseCurl(await probes.nodeExec(argv, check.node));
   }

@@ -7,6 +7,7 @@ import type {
   SessionDto,
   SessionListDto,
 } from '../server/wire/types.js';
+import type { CurriculumDto, ProgressDto } from '../server/wire/catalog.js';
 import type { ExamAttemptDto, ExamListDto, StartExamDto } from '../server/wire/exam.js';
 import { SESSION_TOKEN_HEADER } from '../server/wire/types.js';
 import type { JoinDto, JoinInfoDto, SeatDto } from '../server/wire/workshop.js';
@@ -50,6 +51,10 @@ export function storeSessionToken(sessionId: string, token: string): void {
 /** Typed client of the HTTP API (server/wire/types.ts, server/wire/workshop.ts). Errors are ApiError. */
 export interface Api {
   catalog(): Promise<CatalogDto>;
+  /** The learner's progress from their stored grades (by cookie). */
+  progress(): Promise<ProgressDto>;
+  /** Every curriculum competency with the scenarios that practise it. */
+  curriculum(): Promise<CurriculumDto>;
   scenario(id: string): Promise<ScenarioDetailDto>;
   /** The scenario as a session runs it (rendered with its parameter values). */
   sessionScenario(id: string): Promise<ScenarioDetailDto>;
@@ -118,6 +123,8 @@ export function createApi(fetchImpl: typeof fetch = (...args) => fetch(...args))
   const enc = encodeURIComponent;
   return {
     catalog: () => call('GET', '/api/scenarios'),
+    progress: () => call('GET', '/api/progress'),
+    curriculum: () => call('GET', '/api/curriculum'),
     scenario: (id) => call('GET', `/api/scenarios/${enc(id)}`),
     createSession: (scenarioId, opts = {}) => call('POST', '/api/sessions', { body: opts.randomize ? { scenarioId, randomize: true } : { scenarioId } }),
     sessions: () => call('GET', '/api/sessions'),

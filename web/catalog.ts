@@ -1,38 +1,78 @@
-/** The catalog page (`/`): one card per scenario, Start (creates a session) and Resume. */
-import { messageOf, storeSessionToken } from './api.js';
+/**
+ * The catalog page (`/`): the learner's progress (domains against the curriculum weights, a
+ * suggested next scenario), mock exams, a filter bar (search by title or topic; domain,
+ * difficulty, time, lab), one card per scenario (Start, Resume), and the curriculum coverage view.
+ */
+import { messageOf } from './api.js';
 import type { Page, PageContext } from './context.js';
 import { h, replaceChildren } from './dom.js';
-import { sessionPath } from './router.js';
+import { scenarioCard } from './catalog/card.js';
+import { renderCoverage } from './catalog/coverage.js';
+import { createFilterBar, matches, type FilterBar } from './catalog/filters.js';
+import { renderProgress } from './catalog/progress.js';
+import type { ProgressDto, ScenarioProgressDto } from '../server/wire/catalog.js';
 import type { CatalogScenarioDto, SessionDto } from '../server/wire/types.js';
 
 /** Renders the catalog into `root`. */
 export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
   let disposed = false;
   const grid = h('div', { class: 'catalog-grid', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading labs…'));
+  const progress = h('section', { class: 'catalog-progress panel', 'data-testid': 'catalog-progress', 'aria-label': 'Your progress', hidden: true });
   const exams = h('section', { class: 'catalog-exams', 'aria-label': 'Mock exams' });
+  const filterBox = h('div', { class: 'catalog-find' });
+  const count = h('p', { class: 'catalog-count muted', 'data-testid': 'catalog-count', role: 'status' });
+  const coverageBox = h('section', { class: 'coverage-view', 'data-testid': 'coverage-view', 'aria-label': 'Curriculum coverage', hidden: true });
   replaceChildren(
     root,
     h(
       'main',
       { class: 'page' },
       h('header', { class: 'catalog-header' }, h('h1', {}, 'CKS Lab'), h('p', { class: 'muted' }, 'Pick a scenario: you get a fresh kind cluster, a terminal on its control-plane node, and a Check button that grades the real cluster state.')),
+      progress,
       exams,
-      grid,
+      h('section', { class: 'catalog-scenarios', 'aria-label': 'Scenarios' }, h('h2', {}, 'Scenarios'), filterBox, count, grid),
+      coverageBox,
     ),
   );
   void renderExams(exams, ctx, () => disposed);
 
   void (async () => {
     try {
-      const [catalog, mine] = await Promise.all([ctx.api.catalog(), ctx.api.sessions().catch(() => ({ sessions: [] as SessionDto[] }))]);
+      const [catalog, mine, record, curriculum] = await Promise.all([
+        ctx.api.catalog(),
+        ctx.api.sessions().catch(() => ({ sessions: [] as SessionDto[] })),
+        ctx.api.progress().catch(() => null),
+        ctx.api.curriculum().catch(() => null),
+      ]);
       if (disposed) return;
       const active = new Map<string, SessionDto>();
       for (const s of mine.sessions) {
         if ((s.state === 'provisioning' || s.state === 'ready') && !active.has(s.scenarioId)) active.set(s.scenarioId, s);
       }
       grid.removeAttribute('aria-busy');
-      if (catalog.scenarios.length === 0) replaceChildren(grid, h('p', { class: 'muted' }, 'No scenarios are installed on this server.'));
-      else replaceChildren(grid, ...catalog.scenarios.map((s) => card(s, active.get(s.id), ctx)));
+      if (catalog.scenarios.length === 0) {
+        replaceChildren(grid, h('p', { class: 'muted' }, 'No scenarios are installed on this server.'));
+        return;
+      }
+      const cards = new Map(catalog.scenarios.map((s) => [s.id, scenarioCard(s, active.get(s.id), recordOf(record, s.id), ctx)]));
+      const bar: FilterBar = createFilterBar(catalog.scenarios, () => showMatching(grid, count, catalog.scenarios, cards, bar));
+      replaceChildren(filterBox, bar.el);
+      showMatching(grid, count, catalog.scenarios, cards, bar);
+      const reveal = (id: string): void => {
+        bar.clear();
+        const card = cards.get(id);
+        card?.scrollIntoView({ block: 'center' });
+        card?.focus({ preventScroll: true });
+      };
+      if (record) {
+        renderProgress(progress, record, reveal);
+        progress.hidden = false;
+      }
+      if (curriculum) {
+        const titles = new Map(catalog.scenarios.map((s) => [s.id, s.title]));
+        renderCoverage(coverageBox, curriculum, (id) => titles.get(id) ?? id, reveal);
+        coverageBox.hidden = false;
+      }
     } catch (err) {
       if (disposed) return;
       replaceChildren(grid, h('p', { class: 'muted' }, 'The labs could not be loaded.'));
@@ -47,55 +87,17 @@ export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
   };
 }
 
-function card(s: CatalogScenarioDto, active: SessionDto | undefined, ctx: PageContext): HTMLElement {
-  const titleId = `scenario-${s.id}-title`;
-  const start = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'start-lab', 'aria-describedby': titleId }, active ? 'Start again' : 'Start lab');
-  // Only scenarios whose parameters have choices: the lab then uses drawn names and values, so
-  // the answer cannot be memorised (the README of the session shows them).
-  const randomize = s.randomizable ? h('input', { type: 'checkbox', 'data-testid': 'randomize-params' }) : null;
-  start.addEventListener('click', async () => {
-    start.disabled = true;
-    start.textContent = 'Starting…';
-    ctx.banner.clear();
-    try {
-      const created = await ctx.api.createSession(s.id, { randomize: randomize?.checked ?? false });
-      storeSessionToken(created.session.id, created.token);
-      ctx.navigate(sessionPath(created.session.id));
-    } catch (err) {
-      ctx.banner.show(messageOf(err));
-      start.disabled = false;
-      start.textContent = active ? 'Start again' : 'Start lab';
-    }
-  });
+function recordOf(p: ProgressDto | null, id: string): ScenarioProgressDto | undefined {
+  return p?.scenarios.find((x) => x.scenarioId === id);
+}
 
-  if (s.unavailable) {
-    start.disabled = true;
-    start.title = s.unavailable;
-  }
-  return h(
-    'article',
-    { class: 'card', 'data-testid': 'scenario-card', 'data-scenario-id': s.id, 'aria-labelledby': titleId },
-    h('h2', { id: titleId, class: 'card-title' }, s.title),
-    h('p', { class: 'card-domain' }, s.domain),
-    h(
-      'ul',
-      { class: 'card-facts', 'aria-label': 'Facts' },
-      h('li', { class: `badge difficulty-${s.difficulty}` }, s.difficulty),
-      h('li', { class: 'badge' }, `~${s.timeLimitMinutes} min`),
-      h('li', { class: 'badge' }, `${s.taskCount} ${s.taskCount === 1 ? 'task' : 'tasks'} · ${s.maxScore} pts`),
-    ),
-    h('p', { class: 'card-summary' }, s.summary),
-    s.unavailable ? h('p', { class: 'card-unavailable', 'data-testid': 'scenario-unavailable', role: 'note' }, s.unavailable) : null,
-    randomize
-      ? h('label', { class: 'card-randomize', title: 'Namespaces, names and values are drawn for this lab instead of the usual ones: the instructions show them.' }, randomize, ' Randomise names and values')
-      : null,
-    h(
-      'div',
-      { class: 'card-actions' },
-      active ? h('a', { class: 'btn', href: sessionPath(active.id), 'data-link': true, 'data-testid': 'resume-lab' }, active.state === 'provisioning' ? 'Resume (starting)' : 'Resume') : null,
-      start,
-    ),
-  );
+/** Shows the cards that pass the filter (same elements: a card keeps its state) and says how many. */
+function showMatching(grid: HTMLElement, count: HTMLElement, all: CatalogScenarioDto[], cards: Map<string, HTMLElement>, bar: FilterBar): void {
+  const f = bar.value();
+  const shown = all.filter((s) => matches(s, f));
+  replaceChildren(grid, ...shown.map((s) => cards.get(s.id)));
+  if (shown.length === 0) grid.append(h('p', { class: 'muted' }, 'No scenario matches: clear a filter or search for another topic.'));
+  count.textContent = shown.length === all.length ? `${all.length} scenarios` : `${shown.length} of ${all.length} scenarios match`;
 }
 
 /** Mock exams above the scenarios: length, questions, pass mark, what an attempt needs; Start. */

@@ -10,7 +10,8 @@ import { toSummary, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { SessionRecord, Store } from '../store/types.js';
-import { SESSION_TOKEN_HEADER, type CatalogDto, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
+import { SESSION_TOKEN_HEADER, type CreateSessionDto, type ScenarioDetailDto, type SessionListDto } from '../wire/types.js';
+import { catalogRouter } from './catalogRoutes.js';
 import { sessionDto } from './dto.js';
 import { errorHandler, notFound } from './errors.js';
 import { ensureLearner, learnerFromCookie } from './learner.js';
@@ -105,17 +106,7 @@ function apiRouter(deps: AppDeps): Router {
     res.json({ status: 'ok' });
   });
 
-  r.get('/scenarios', async (_req: Request, res: Response) => {
-    const availability = await sessions.labAvailability();
-    const body: CatalogDto = {
-      scenarios: catalog.list().map((s) => {
-        const reason = availability.get(s.lab);
-        const line = { ...s, randomizable: randomizable(catalog.get(s.id)) };
-        return reason ? { ...line, unavailable: reason } : line;
-      }),
-    };
-    res.json(body);
-  });
+  r.use(catalogRouter({ catalog, sessions, store }));
 
   r.get('/scenarios/:id', (req, res) => {
     res.json(scenarioDetail(catalog.require(req.params.id ?? '')));
@@ -189,11 +180,6 @@ function apiRouter(deps: AppDeps): Router {
     throw new AppError('not_found', `No API endpoint ${req.method} ${req.path}.`);
   });
   return r;
-}
-
-/** A parameter has more than one choice: a randomized start can differ from the defaults. */
-function randomizable(s: Scenario | undefined): boolean {
-  return (s?.parameters ?? []).some((p) => (p.choices?.length ?? 0) > 1);
 }
 
 function scenarioDetail(s: Scenario): ScenarioDetailDto {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { runNodeScript } from '../clusters/nodeScript.js';
 import { applyParams, ParamError, resolveParams, scriptEnv } from '../scenarios/params.js';
 import { WARM_HIT } from '../clusters/pool.js';
-import type { ClusterProvider, ProvisionProgress } from '../clusters/types.js';
+import type { ClusterProvider, Lab, ProvisionProgress } from '../clusters/types.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ClusterProbes, GradeResult } from '../grading/types.js';
 import type { Logger } from '../log/index.js';
@@ -56,6 +56,11 @@ export class SessionManager {
   on<E extends keyof SessionEvents>(event: E, fn: SessionEvents[E]): () => void {
     this.events.on(event, fn);
     return () => this.events.off(event, fn);
+  }
+
+  /** The lab of that id (labs/<id>/), or undefined. */
+  lab(id: string): Lab | undefined {
+    return this.deps.labs.get(id);
   }
 
   /** Why each lab cannot run on this host (null when it can); cached for a minute. */

@@ -21,6 +21,10 @@ export interface CatalogScenarioDto extends ScenarioSummary {
    * `randomize: true`, so names and values differ from the defaults.
    */
   randomizable: boolean;
+  /** The curriculum competencies it practises (server/scenarios/competencies.ts): the topics a search finds it by. */
+  competencies: string[];
+  /** What its lab needs, in a learner's words ("2 nodes", "an AppArmor host"). */
+  labNeeds: string[];
 }
 
 /** GET /api/scenarios */

@@ -15,10 +15,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { KIND_PHASES } from '../../server/clusters/types.js';
 import { securityHeaders } from '../../server/http/security.js';
+import { competenciesOf } from '../../server/scenarios/competencies.js';
 import {
   LEARNER_COOKIE,
   SESSION_TOKEN_HEADER,
   TERMINAL_NAMESPACE,
+  type CatalogDto,
   type ErrorDto,
   type ProvisionProgress,
   type SessionDto,
@@ -130,7 +132,10 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
 
   app.use(express.json());
   app.get('/api/scenarios', (_req, res) => {
-    res.json({ scenarios: SCENARIOS.map(({ instructions: _i, tasks: _t, ...summary }) => summary) });
+    const body: CatalogDto = {
+      scenarios: SCENARIOS.map(({ instructions: _i, tasks: _t, ...summary }) => ({ ...summary, randomizable: false, competencies: competenciesOf(summary.id), labNeeds: ['1 node'] })),
+    };
+    res.json(body);
   });
   app.get('/api/scenarios/:id', (req, res) => {
     const sc = SCENARIOS.find((x) => x.id === req.params.id);

@@ -45,6 +45,13 @@ export function renderSession(root: HTMLElement, ctx: PageContext, sessionId: st
   const workspace = h(
     'div',
     { class: 'workspace' },
+    // Shown by app.css on a narrow screen (a phone), where the terminal pane is hidden: the
+    // instructions stay readable, and the learner knows why there is no terminal.
+    h(
+      'p',
+      { class: 'narrow-terminal-notice', 'data-testid': 'narrow-terminal-notice', role: 'note' },
+      'The terminal needs a wider screen (at least 720 px): open this lab on a computer or a tablet in landscape to work in it. The instructions and your results are below.',
+    ),
     h('section', { class: 'left-pane', 'aria-label': 'Instructions and checks' }, instructions, grade.el),
     h('section', { class: 'terminal-pane' }, termBox),
   );

@@ -1,0 +1,2 @@
+export { learnerProgress } from './learnerProgress.js';
+export type { ProgressInput } from './learnerProgress.js';

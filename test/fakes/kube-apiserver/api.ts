@@ -19,10 +19,12 @@ import { serviceNodePorts } from './kubernetesService.js';
 import { selectorFilter } from './selectors.js';
 import {
   alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
-  type KubeStatus,
+  type KubeStatus, type StatusCause,
 } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import { seccompAnnotationWarnings } from './seccompValidation.js';
+import { validateCrd } from './crd/registry.js';
+import { defaultWebhookConfiguration, validateWebhookConfiguration } from './webhooks/configuration.js';
 
 /** A parsed request against one resource. */
 export interface ResourceRequest {
@@ -36,6 +38,8 @@ export interface ResourceRequest {
   body: Buffer;
   /** ImagePolicyWebhook's decision on a Pod being written (imagePolicy.ts), after mutating admission. */
   imageReview?: (pod: KubeObject) => void;
+  /** The admission webhooks' points (webhooks/pipeline.ts): after mutating admission, and after the validating plugins before quota. */
+  webhooks?: { mutate?: (obj: KubeObject, old?: KubeObject) => void; validate?: (obj: KubeObject, old?: KubeObject) => void };
 }
 
 /** What a handler answers: JSON body, HTTP code and extra headers (Warning). */
@@ -64,9 +68,9 @@ function parseBody(req: ResourceRequest): any {
 /** Drops the fields the kind's schema does not know, or rejects them under fieldValidation=Strict. */
 function decode(rt: ResourceType, obj: KubeObject, query: URLSearchParams, warnings: string[]): void {
   const shape = SHAPES[rt.kind];
-  if (!shape) return;
+  if (!shape && !rt.custom) return;
   const mode = query.get('fieldValidation') ?? 'Warn';
-  const unknown = unknownFields(obj, shape, true);
+  const unknown = rt.custom ? rt.custom.prune(obj) : unknownFields(obj, shape!, true); // custom resources: structural pruning (crd/schema.ts)
   if (unknown.length === 0 || mode === 'Ignore') return;
   const list = unknown.map((p) => `unknown field "${p}"`);
   if (mode === 'Strict') {
@@ -74,6 +78,22 @@ function decode(rt: ResourceType, obj: KubeObject, query: URLSearchParams, warni
   }
   warnings.push(...list);
 }
+
+/** Defaulting beyond the built-in kinds': webhook configurations, custom resources' schema defaults. */
+function defaultExtras(rt: ResourceType, obj: KubeObject): void {
+  defaultWebhookConfiguration(rt.kind, obj);
+  rt.custom?.applyDefaults(obj);
+}
+
+/** The kind's validation, with CustomResourceDefinitions', webhook configurations' and custom resources' schemas. */
+function validateAll(rt: ResourceType, obj: KubeObject): StatusCause[] {
+  const causes = [...validate(rt.kind, obj), ...validateWebhookConfiguration(rt.kind, obj), ...(rt.custom?.validate(obj) ?? [])];
+  if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') causes.push(...validateCrd(obj));
+  return causes;
+}
+
+/** The kind in an Invalid Status (`K8sAllowedRepos.constraints.gatekeeper.sh` for custom resources). */
+const invalidKind = (rt: ResourceType): string => (rt.custom ? `${rt.kind}.${rt.group}` : rt.kind);
 
 const specOf = (o: KubeObject): string => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
 
@@ -173,17 +193,21 @@ export class ResourceApi {
     if (limitRanger) throw forbidden(req.rt.resource, req.rt.group, String(obj.metadata.name), limitRanger);
     admitServiceAccount(this.store, req.rt.kind, obj); // the ServiceAccount admission plugin (serviceAccountAdmission.ts)
     admitCreate(this.store.admissionPlugins, req.rt.kind, obj);
+    if (req.rt.custom?.statusSubresource) delete obj.status; // the custom resource strategy's PrepareForCreate
+    defaultExtras(req.rt, obj);
+    req.webhooks?.mutate?.(obj);
     req.imageReview?.(obj);
     this.admitPodSecurity(req.rt, obj, warnings);
     this.admitPolicies(req, obj, warnings);
+    req.webhooks?.validate?.(obj);
     const quota = this.store.admissionPlugins.has('ResourceQuota') ? admitResourceQuota(this.store, req.rt, obj) : undefined; // resourceQuota.ts, last as in kube-apiserver
     if (quota) throw forbidden(req.rt.resource, req.rt.group, String(obj.metadata.name), quota);
     warnings.push(...seccompAnnotationWarnings(req.rt.kind, obj));
     if (req.query.get('dryRun') === 'All') {
       applyDefaults(req.rt.kind, obj);
       // A dry run validates like a real create; it only stores nothing.
-      const causes = validate(req.rt.kind, obj);
-      if (causes.length > 0) throw invalid(req.rt.kind, req.rt.group, String(obj.metadata.name), causes);
+      const causes = validateAll(req.rt, obj);
+      if (causes.length > 0) throw invalid(invalidKind(req.rt), req.rt.group, String(obj.metadata.name), causes);
       return obj;
     }
     return this.createObject(req.rt, obj);
@@ -235,9 +259,10 @@ export class ResourceApi {
   createObject(rt: ResourceType, obj: KubeObject): KubeObject {
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'selfLink']) delete obj.metadata[k];
     applyDefaults(rt.kind, obj);
+    defaultExtras(rt, obj);
     if (rt.kind === 'Service') defaultServiceNetworking(this.store, obj); // the ClusterIP allocator (network/services.ts)
-    const causes = validate(rt.kind, obj);
-    if (causes.length > 0) throw invalid(rt.kind, rt.group, String(obj.metadata.name), causes);
+    const causes = validateAll(rt, obj);
+    if (causes.length > 0) throw invalid(invalidKind(rt), rt.group, String(obj.metadata.name), causes);
     const ns = rt.namespaced ? String(obj.metadata.namespace) : '';
     if (this.store.get(rt, ns, obj.metadata.name)) throw alreadyExists(rt.resource, rt.group, obj.metadata.name);
     if (rt.kind === 'Service') serviceNodePorts(this.store, obj);
@@ -264,7 +289,8 @@ export class ResourceApi {
     if (req.subresource === 'status') next = { ...current, status: obj.status };
     else {
       next = { ...obj, metadata: { ...obj.metadata, name: req.name } };
-      if (STATUS_KINDS.has(rt.kind) && current.status !== undefined) next.status = current.status;
+      if ((STATUS_KINDS.has(rt.kind) || rt.custom?.statusSubresource) && current.status !== undefined) next.status = current.status;
+      else if (rt.custom?.statusSubresource) delete next.status;
     }
     for (const k of ['uid', 'creationTimestamp', 'generation']) {
       if (current.metadata[k] !== undefined) next.metadata[k] = current.metadata[k];
@@ -283,12 +309,15 @@ export class ResourceApi {
     if (rt.kind === 'Service' && next.spec && !next.spec.clusterIP && current.spec?.clusterIP) next.spec = { ...next.spec, clusterIP: current.spec.clusterIP, clusterIPs: current.spec.clusterIPs }; // allocated values survive a PUT
     // Secret stringData is write-only on update too: merged into data (kubectl patch -p '{"stringData":…}').
     if (rt.kind === 'Secret' && next.stringData) applyDefaults('Secret', next);
+    if (req.subresource !== 'status') defaultExtras(rt, next);
+    if (req.subresource !== 'status') req.webhooks?.mutate?.(next, current);
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
-    const causes = validate(rt.kind, next);
-    if (causes.length > 0) throw invalid(rt.kind, rt.group, req.name!, causes);
+    const causes = validateAll(rt, next);
+    if (causes.length > 0) throw invalid(invalidKind(rt), rt.group, req.name!, causes);
     if (req.subresource !== 'status') req.imageReview?.(next);
     if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
     if (req.subresource !== 'status') this.admitPolicies(req, next, warnings, current);
+    req.webhooks?.validate?.(next, current);
     if (req.subresource !== 'status') warnings.push(...seccompAnnotationWarnings(rt.kind, next, current));
     if (req.query.get('dryRun') === 'All') return next;
     return this.store.update(rt, next);

@@ -36,6 +36,7 @@ const MERGE_KEYS: Record<string, string> = {
   secrets: 'name',
   volumeDevices: 'devicePath',
   finalizers: '',
+  webhooks: 'name', // Validating- and MutatingWebhookConfiguration
 };
 
 function mergeKeyFor(field: string, items: Json[]): string | undefined {

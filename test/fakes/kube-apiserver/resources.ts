@@ -17,6 +17,22 @@ export interface ResourceType {
   verbs?: string[];
   /** Access reviews: answered by the authorizer, never stored; `whoami` is a SelfSubjectReview (the authenticator's answer). */
   review?: 'subject' | 'self' | 'whoami';
+  /** A resource a CustomResourceDefinition serves (crd/registry.ts): its schema, status subresource and columns. */
+  custom?: CustomResourceBehaviour;
+}
+
+/** What the API server does for a custom resource beyond generic storage (crd/registry.ts). */
+export interface CustomResourceBehaviour {
+  /** Drops undeclared fields in place; returns their paths. */
+  prune(obj: Record<string, any>): string[];
+  /** Schema defaults, in place. */
+  applyDefaults(obj: Record<string, any>): void;
+  /** Field errors against the served version's schema. */
+  validate(obj: Record<string, any>): { reason?: string; message?: string; field?: string }[];
+  /** `subresources.status` declared: status is written only through /status. */
+  statusSubresource: boolean;
+  /** additionalPrinterColumns (name, type, jsonPath). */
+  columns: { name: string; type: string; jsonPath: string; priority?: number }[];
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -44,6 +60,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', namespaced: false },
   { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies', singular: 'validatingadmissionpolicy', kind: 'ValidatingAdmissionPolicy', namespaced: false, categories: ['api-extensions'], subresources: ['status'] },
   { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicybindings', singular: 'validatingadmissionpolicybinding', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false, categories: ['api-extensions'] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations', singular: 'validatingwebhookconfiguration', kind: 'ValidatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'mutatingwebhookconfigurations', singular: 'mutatingwebhookconfiguration', kind: 'MutatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
+  { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'], review: 'subject' },
   { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['approval', 'status'] },
   { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'], review: 'whoami' },

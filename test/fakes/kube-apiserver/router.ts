@@ -11,8 +11,8 @@ export interface ResourcePath {
   subresource?: string;
 }
 
-/** Undefined when the path is not a served resource path. */
-export function parseResourcePath(pathname: string): ResourcePath | undefined {
+/** Undefined when the path is not a served resource path; `lookup` finds the types (custom resources: crd/registry.ts). */
+export function parseResourcePath(pathname: string, lookup: (group: string, version: string, resource: string) => ResourceType | undefined = findResource): ResourcePath | undefined {
   const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
   let group: string, version: string, rest: string[];
   if (parts[0] === 'api' && parts.length >= 3) {
@@ -30,7 +30,7 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
     namespace = rest[1]!;
     rest = rest.slice(2);
   }
-  const rt = findResource(group, version, rest[0]!);
+  const rt = lookup(group, version, rest[0]!);
   if (!rt || rest.length > 3) return undefined;
   if (namespace !== undefined && !rt.namespaced) return undefined;
   const out: ResourcePath = { rt };

@@ -44,6 +44,10 @@ import type { ServingTls } from './servingTls.js';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
 import { withImageReview } from './imagePolicy.js';
+import { CustomResources } from './crd/registry.js';
+import { mergeCustomGroups, customTable } from './crd/discovery.js';
+import { AdmissionWebhooks } from './webhooks/dispatcher.js';
+import { withAdmissionWebhooks } from './webhooks/pipeline.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -144,12 +148,17 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const cancels = [ensureNode(store, nodeName, readyDelay, { taint: workers.length > 0 }), ...workers.map((w) => ensureNode(store, w.name, readyDelay, { role: 'worker', ip: w.ip }))];
   const cancelNode = (): void => cancels.forEach((c) => c());
   const network = await startPodNetwork(store, api, logger); // Services, DNS, NetworkPolicy, Deployments (network/)
+  // CustomResourceDefinitions make resources served (crd/registry.ts).
+  const crds = new CustomResources(store);
+  const stopCrds = crds.start();
+  const resourcePath = (path: string): ResourcePath | undefined => parseResourcePath(path) ?? crds.parsePath(path);
   const kubeletOpts = { store, clusterDir: dir, nodeName: workers[0]?.name ?? nodeName, nodeNames: [nodeName, ...workers.map((w) => w.name)], hostIP: workers[0]?.ip || NODE_IP, logger, networkUrl: network.url };
   const kubelet = new FakeKubelet(opts.backoffMs === undefined ? kubeletOpts : { ...kubeletOpts, backoffMs: opts.backoffMs });
   kubelet.start();
   const pods = findResource('', 'v1', 'pods')!;
   const exec = new ExecServer({ clusterDir: dir, getPod: (ns, name) => store.get(pods, ns, name) });
   const watches = new Set<ServerResponse>();
+  let webhooks: AdmissionWebhooks | undefined;
   const protoSchema = loadProtoSchema();
 
   // Set once the static pods are simulated; a starting kube-apiserver is not ready yet.
@@ -191,7 +200,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/$/, '') || '/';
     const who = requester(req);
-    if (!parseResourcePath(path)) allowPath(who, req.method ?? 'GET', path);
+    if (!resourcePath(path)) allowPath(who, req.method ?? 'GET', path);
     if (HEALTH.has(path)) {
       if (path === '/version') return sendJson(res, 200, versionInfo(versionOfImage(controlPlane?.running('kube-apiserver')?.image)));
       if (controlPlane?.state === 'starting' && path !== '/livez') return notReady(res, path.slice(1));
@@ -203,9 +212,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': pb.length }).end(pb);
       return;
     }
-    const discovery = discoveryDoc(path);
+    const discovery = mergeCustomGroups(crds, path, discoveryDoc(path));
     if (discovery) return sendJson(res, 200, discovery);
-    const rp = parseResourcePath(path);
+    const rp = resourcePath(path);
     if (!rp) throw pathNotFound();
     const method = req.method ?? 'GET';
     // The authorizer chain (--authorization-mode) decides, also for `kubectl --as=…`.
@@ -240,13 +249,17 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     }
     admitNodeWrite(api, store, who, request); // the NodeRestriction admission plugin, for kubelets writing Nodes
     // ImagePolicyWebhook asks its backend over HTTPS before the Pod is admitted (imagePolicy.ts).
-    const answer = await withImageReview(store.imagePolicy, request, (r) => handleEviction(api, r) ?? handleCsrRequest(api, store, who, r) ?? api.handle(r)); // CSRs: requester recorded, approval (csr.ts)
+    // The admission webhooks are called at their points of the chain (webhooks/pipeline.ts).
+    const answer = await withAdmissionWebhooks(webhooks, who, request, (req1) =>
+      withImageReview(store.imagePolicy, req1, (r) => handleEviction(api, r) ?? handleCsrRequest(api, store, who, r) ?? api.handle(r)), // CSRs: requester recorded, approval (csr.ts)
+    );
     const headers: Record<string, string[]> = {};
     if (answer.warnings.length > 0) headers.Warning = answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     const wantsTable = method === 'GET' && (req.headers.accept ?? '').includes('as=Table');
     if (wantsTable && answer.code === 200) {
       const b = answer.body as Record<string, any>;
       const items = rp.name === undefined ? (b.items as any[]) : [b];
+      if (rp.rt.custom) return sendJson(res, 200, customTable(rp.rt.custom.columns, items as never, store.resourceVersion()), headers);
       return sendJson(res, 200, toTable(rp.rt.kind, items as never, store.resourceVersion()), headers);
     }
     sendJson(res, answer.code, answer.body, headers);
@@ -338,7 +351,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     } catch (e) {
       return rejectUpgrade(socket, e as StatusError);
     }
-    const rp = parseResourcePath(url.pathname);
+    const rp = resourcePath(url.pathname);
     if (!rp || rp.subresource !== 'exec' || rp.namespace === undefined || rp.name === undefined) return rejectUpgrade(socket, pathNotFound());
     const attrs: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', name: rp.name, namespace: rp.namespace };
     if (!authorizeChain(store, store.apiserverAuth, who, attrs).allowed) return rejectUpgrade(socket, forbiddenStatus(forbiddenMessage(who, attrs), rp));
@@ -414,6 +427,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
+  // MutatingAdmissionWebhook / ValidatingAdmissionWebhook (webhooks/dispatcher.ts), when kube-apiserver runs them.
+  webhooks = new AdmissionWebhooks(store, network.network, existsSync(nodeRoot) ? nodeRoot : undefined, () => store.admissionPlugins);
   const url = `http://127.0.0.1:${port}`;
   const httpsUrl = `https://127.0.0.1:${port}`;
   logger.info('fake apiserver listening', { cluster: opts.cluster, url });
@@ -442,6 +457,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       for (const w of watches) w.end();
       await kubelet.dispose();
       await ingress.close();
+      stopCrds();
       await network.close();
       store.flush();
       for (const s of sockets) s.destroy();

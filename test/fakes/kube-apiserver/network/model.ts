@@ -170,6 +170,26 @@ export class PodNetwork {
     return verdict.allowed ? { outcome: 'open', ip } : { outcome: 'timeout', ip, reason: verdict.reason };
   }
 
+  /**
+   * Where the API server reaches a Service's port (a webhook's clientConfig.service): a ready
+   * endpoint pod's listener with a real local port, or why not, in Go's dial wording. No policy
+   * applies (kube-apiserver dials from the node, outside the pod network).
+   */
+  serviceTarget(namespace: string, name: string, port: number): { ip: string; proxyPort: number } | { error: string } {
+    const svc = this.store.get(SERVICES, namespace, name);
+    if (!svc) return { error: `service "${name}" not found` };
+    const ip = String(svc.spec?.clusterIP ?? '');
+    const sp = ((svc.spec?.ports ?? []) as Record<string, any>[]).find((p) => Number(p.port) === port && (p.protocol ?? 'TCP') === 'TCP');
+    if (!sp || ip === '' || ip === 'None') return { error: `dial tcp ${ip || name}:${port}: i/o timeout` };
+    const target = this.endpoints(svc)[0];
+    if (!target) return { error: `dial tcp ${ip}:${port}: connect: connection refused` };
+    const tp = sp.targetPort ?? sp.port;
+    const targetPort = typeof tp === 'number' || /^\d+$/.test(String(tp)) ? Number(tp) : this.netPod(target).ports.find((cp) => cp.name === tp)?.containerPort;
+    const l = targetPort === undefined ? undefined : this.listening(target, targetPort, 'TCP');
+    if (!l || !('proxyPort' in l) || !l.proxyPort) return { error: `dial tcp ${ip}:${port}: connect: connection refused` };
+    return { ip, proxyPort: l.proxyPort };
+  }
+
   /** A connection from a pod to host:port, as the pod's tools would meet it. */
   connect(from: KubeObject, host: string, port: number, protocol = 'TCP'): ConnectOutcome {
     let ip = host;

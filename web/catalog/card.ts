@@ -1,7 +1,7 @@
 /** One scenario card: facts, topics, what its lab needs and whether this host runs it, the learner's record, Start/Resume. */
 import { messageOf, storeSessionToken } from '../api.js';
 import type { PageContext } from '../context.js';
-import { h } from '../dom.js';
+import { h, inlineCode } from '../dom.js';
 import { sessionPath } from '../router.js';
 import type { ScenarioProgressDto } from '../../server/wire/catalog.js';
 import type { CatalogScenarioDto, SessionDto } from '../../server/wire/types.js';
@@ -41,7 +41,7 @@ export function scenarioCard(s: CatalogScenarioDto, active: SessionDto | undefin
   return h(
     'article',
     { class: 'card', id: cardId(s.id), tabindex: -1, 'data-testid': 'scenario-card', 'data-scenario-id': s.id, 'aria-labelledby': titleId },
-    h('h2', { id: titleId, class: 'card-title' }, s.title),
+    h('h2', { id: titleId, class: 'card-title' }, inlineCode(s.title)),
     h('p', { class: 'card-domain' }, s.domain),
     h(
       'ul',

@@ -1,5 +1,5 @@
 /** The curriculum coverage view: every competency of the CKS curriculum with the scenarios that practise it. */
-import { h, replaceChildren } from '../dom.js';
+import { h, inlineCode, replaceChildren } from '../dom.js';
 import type { CurriculumDto } from '../../server/wire/catalog.js';
 
 /** Fills `target`; `titleOf` names a scenario, `reveal(id)` shows its card. */
@@ -31,7 +31,7 @@ export function renderCoverage(target: HTMLElement, c: CurriculumDto, titleOf: (
                   : h(
                       'span',
                       { class: 'competency-scenarios' },
-                      ...k.scenarios.map((id) => h('button', { type: 'button', class: 'link-button', 'data-testid': 'coverage-scenario', 'data-scenario-id': id, onclick: () => reveal(id) }, titleOf(id))),
+                      ...k.scenarios.map((id) => h('button', { type: 'button', class: 'link-button', 'data-testid': 'coverage-scenario', 'data-scenario-id': id, onclick: () => reveal(id) }, inlineCode(titleOf(id)))),
                     ),
               ),
             ),

@@ -1,5 +1,5 @@
 /** The learner's progress on the catalog page: domains against the curriculum weights, and what to try next. */
-import { h, replaceChildren } from '../dom.js';
+import { h, inlineCode, replaceChildren } from '../dom.js';
 import type { ProgressDto, ScenarioProgressDto } from '../../server/wire/catalog.js';
 
 /**
@@ -23,7 +23,7 @@ export function renderProgress(target: HTMLElement, p: ProgressDto, reveal: (sce
     ? h(
         'div',
         { class: 'suggested-next', 'data-testid': 'suggested-next', 'data-scenario-id': next.scenarioId, 'data-domain': next.domain },
-        h('p', { class: 'suggested-title' }, 'Try next: ', h('strong', {}, next.title)),
+        h('p', { class: 'suggested-title' }, 'Try next: ', h('strong', {}, inlineCode(next.title))),
         h('p', { class: 'muted' }, next.reason),
         h('button', { type: 'button', class: 'btn small', onclick: () => reveal(next.scenarioId) }, 'Show it'),
       )

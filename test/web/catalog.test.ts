@@ -29,9 +29,25 @@ async function catalogLoaded(page: Page): Promise<void> {
   await page.getByTestId('catalog-progress').waitFor();
 }
 
+/**
+ * Nothing is wider than the screen: neither the document, nor any visible element inside a
+ * scrolling pane (the lab page scrolls inside its body, so the document alone would not show it);
+ * code blocks and tables may scroll sideways on their own.
+ */
 async function noHorizontalOverflow(page: Page, width: number, where: string): Promise<void> {
   const sizes = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth }));
   assert.ok(sizes.scroll <= width && sizes.body <= width, `${where}: the page is wider than the ${width} px screen (${JSON.stringify(sizes)})`);
+  const outside = await page.evaluate((w) => {
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => !e.closest('pre, .markdown table'))
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && (r.right > w + 1 || r.left < -1);
+      })
+      .slice(0, 5)
+      .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}"> ${Math.round(e.getBoundingClientRect().left)}…${Math.round(e.getBoundingClientRect().right)} px`);
+  }, width);
+  assert.deepEqual(outside, [], `${where}: elements reach beyond the ${width} px screen`);
 }
 
 describe('catalog page (real server and store, Chromium)', function () {
@@ -215,6 +231,10 @@ describe('catalog page (real server and store, Chromium)', function () {
     assert.match(await page.locator('.instructions').innerText(), /deployer/);
     assert.equal(await page.getByTestId('check-button').isVisible(), true);
     await noHorizontalOverflow(page, 420, 'lab page');
+    // The results with expected vs found fit too.
+    await page.getByTestId('check-button').click();
+    await page.getByTestId('task-result').first().waitFor();
+    await noHorizontalOverflow(page, 420, 'lab page with results');
 
     // On a wide screen the terminal is there and the notice is not.
     await page.setViewportSize({ width: 1280, height: 800 });

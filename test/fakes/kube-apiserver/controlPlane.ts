@@ -9,7 +9,7 @@
  * in the CRI format the kubelet writes, goes to /var/log/pods/kube-system_kube-apiserver-<node>_<uid>/.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import type { Logger } from '../../../server/log/index.js';
@@ -23,6 +23,7 @@ import { EtcdPod } from './etcdPod.js';
 import { probeEtcd, type EtcdClient } from './etcdServer.js';
 import { servingTlsFromFlags, type ServingTls } from './servingTls.js';
 import type { ObjectStore } from './store.js';
+import { auditFromFlags, liveNodeRoot, type AuditBackend } from './audit/index.js';
 
 /** One container as the CRI reports it. */
 export interface CriContainer {
@@ -65,7 +66,7 @@ const POLL_MS = 150;
 const ENCRYPTION_FLAGS = new Set(['--encryption-provider-config', '--encryption-provider-config-automatic-reload']);
 
 type Verdict =
-  | { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig; servingTls: ServingTls; etcd: EtcdClient | undefined; imagePolicy?: ImagePolicyConfig | undefined }
+  | { ok: true; config: EncryptionConfig | undefined; plugins: Set<string>; auth: AuthConfig; servingTls: ServingTls; etcd: EtcdClient | undefined; imagePolicy?: ImagePolicyConfig | undefined; audit?: AuditBackend | undefined }
   | { ok: false; error: string; lines?: string[] }
   | { ok: 'no-pod'; reason: string };
 type Ok = Extract<Verdict, { ok: true }>;
@@ -88,6 +89,8 @@ export class StaticControlPlane {
   private transition: Promise<void> = Promise.resolve();
   /** The etcd static pod, with its real client listener (etcdPod.ts). */
   readonly etcd: EtcdPod;
+  /** The running kube-apiserver's audit backend (--audit-policy-file, --audit-log-*), if any (audit/). */
+  audit: AuditBackend | undefined;
   /** How the running kube-apiserver reaches etcd (for re-checks when etcd changes). */
   private etcdClient: EtcdClient | undefined;
 
@@ -242,6 +245,9 @@ export class StaticControlPlane {
     };
     const imagePolicy = imagePolicyFromFlags(args, plugins, readMounted);
     if ('error' in imagePolicy) return { ok: false, error: imagePolicy.error };
+    // --audit-policy-file and --audit-log-path, through the pod's mounts (audit/index.ts).
+    const audit = auditFromFlags({ args, mountOf: (p) => mountOf(p, container.volumeMounts ?? [], pod.spec?.volumes ?? []), readNode: (p) => this.readNode(p), hostRoot: () => liveNodeRoot(this.opts.nodeRoot), nodeExists: (p) => existsSync(join(this.opts.nodeRoot, p)) });
+    if ('error' in audit) return { ok: false, error: audit.error };
     const flagAuth = authFromFlags(args);
     if ('error' in flagAuth) return { ok: false, error: flagAuth.error };
     const profiling = boolFlagError(args, '--profiling');
@@ -269,7 +275,7 @@ export class StaticControlPlane {
       if (!ENCRYPTION_FLAGS.has(flag)) return { ok: false, error: `unknown flag: ${flag}` };
       if (flag === '--encryption-provider-config') configPath = inline ?? args[++i];
     }
-    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config };
+    if (configPath === undefined) return { ok: true, config: undefined, plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config, audit: audit.backend };
     const hostPath = resolveMount(configPath, container.volumeMounts ?? [], pod.spec.volumes ?? []);
     if (typeof hostPath === 'object') return { ok: 'no-pod', reason: hostPath.kubeletError };
     const open = `error opening encryption provider configuration file "${configPath}": open ${configPath}: no such file or directory`;
@@ -277,15 +283,16 @@ export class StaticControlPlane {
     const content = this.readNode(hostPath);
     if (content === null) return { ok: false, error: `error while parsing file: ${open}` };
     try {
-      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config };
+      return { ok: true, config: parseEncryptionConfig(content, configPath), plugins, auth, servingTls, etcd, imagePolicy: imagePolicy.config, audit: audit.backend };
     } catch (e) {
       if (e instanceof EncryptionConfigError) return { ok: false, error: e.message };
       throw e;
     }
   }
 
-  private applyConfig({ config, plugins, auth, servingTls, etcd, imagePolicy }: Ok): void {
+  private applyConfig({ config, plugins, auth, servingTls, etcd, imagePolicy, audit }: Ok): void {
     this.opts.applyServingTls?.(servingTls);
+    this.audit = audit;
     // A new kube-apiserver process: a new plugin with an empty response cache.
     this.opts.store.imagePolicy = imagePolicy ? new ImagePolicyWebhook(imagePolicy, this.opts.nodeRoot, [this.opts.nodeName]) : undefined;
     this.etcdClient = etcd;
@@ -455,6 +462,18 @@ function resolveMount(path: string, mounts: any[], volumes: any[]): string | und
   if (!volume.hostPath?.path) return undefined;
   const rest = clean.slice(best.mountPath.length);
   return posix.join(String(volume.hostPath.path), best.subPath ? String(best.subPath) : '', rest);
+}
+
+/** The node path behind a container path and whether its mount is read-only; undefined: not from the node. */
+function mountOf(path: string, mounts: any[], volumes: any[]): { nodePath: string; readOnly: boolean } | undefined {
+  const nodePath = resolveMount(path, mounts, volumes);
+  if (typeof nodePath !== 'string') return undefined;
+  const clean = posix.normalize(path);
+  const mount = mounts
+    .map((m) => ({ m, mp: posix.normalize(String(m?.mountPath ?? '')).replace(/\/$/, '') }))
+    .filter(({ mp }) => mp !== '' && (clean === mp || clean.startsWith(`${mp}/`)))
+    .sort((a, b) => b.mp.length - a.mp.length)[0]?.m;
+  return { nodePath, readOnly: mount?.readOnly === true };
 }
 
 /** The gRPC warning kube-apiserver's etcd client logs for a connection that fails. */

@@ -44,6 +44,7 @@ import type { ServingTls } from './servingTls.js';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
 import { withImageReview } from './imagePolicy.js';
+import { auditIdOf } from './audit/index.js';
 import { CustomResources } from './crd/registry.js';
 import { mergeCustomGroups, customTable } from './crd/discovery.js';
 import { AdmissionWebhooks } from './webhooks/dispatcher.js';
@@ -199,7 +200,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     let body = rawBody;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/$/, '') || '/';
+    const auditID = auditIdOf(req, res); // WithAuditInit: every answer carries its Audit-Id
     const who = requester(req);
+    const auditRp = resourcePath(path);
+    controlPlane?.audit?.observe({ auditID, req, res, body, who, store, attrs: auditRp ? requestAttributes(req.method ?? 'GET', auditRp, url.searchParams) : { verb: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? 'get' : (req.method ?? '').toLowerCase(), path } });
     if (!resourcePath(path)) allowPath(who, req.method ?? 'GET', path);
     if (HEALTH.has(path)) {
       if (path === '/version') return sendJson(res, 200, versionInfo(versionOfImage(controlPlane?.running('kube-apiserver')?.image)));

@@ -23,6 +23,7 @@ import {
 } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import { seccompAnnotationWarnings } from './seccompValidation.js';
+import { requestedReplicas, toScale } from './scale.js';
 import { validateCrd } from './crd/registry.js';
 import { defaultWebhookConfiguration, validateWebhookConfiguration } from './webhooks/configuration.js';
 
@@ -117,6 +118,7 @@ export class ResourceApi {
       if (method === 'POST') return ok(201, this.create(req, warnings));
       throw methodNotAllowed();
     }
+    if (req.subresource === 'scale') return this.scale(req, warnings);
     if (req.subresource !== undefined && req.subresource !== 'status') throw methodNotAllowed();
     switch (method) {
       case 'GET':
@@ -321,6 +323,29 @@ export class ResourceApi {
     if (req.subresource !== 'status') warnings.push(...seccompAnnotationWarnings(rt.kind, next, current));
     if (req.query.get('dryRun') === 'All') return next;
     return this.store.update(rt, next);
+  }
+
+  /** …/scale (autoscaling/v1 Scale, scale.ts): read, or set the parent's spec.replicas through a normal update. */
+  private scale(req: ResourceRequest, warnings: string[]): ApiAnswer {
+    const { rt } = req;
+    const current = this.mustGet(rt, req.namespace ?? '', req.name!);
+    if (req.method === 'GET') return { code: 200, body: toScale(current), warnings };
+    let asked: unknown;
+    if (req.method === 'PUT') asked = parseBody(req);
+    else if (req.method === 'PATCH') {
+      const ct = req.contentType.split(';')[0]!.trim();
+      const patch = parseBody(req);
+      const scale = toScale(current);
+      if (ct === 'application/merge-patch+json') asked = mergePatch(scale, patch);
+      else if (ct === 'application/strategic-merge-patch+json') asked = strategicMerge(scale, patch);
+      else if (ct === 'application/json-patch+json') asked = jsonPatch(scale, patch);
+      else throw unsupportedMediaType(ct);
+    } else throw methodNotAllowed();
+    const replicas = requestedReplicas(asked);
+    if (typeof replicas !== 'number') throw invalid('Scale', 'autoscaling', req.name!, [replicas]);
+    const next = { ...current, spec: { ...current.spec, replicas } };
+    const updated = this.update({ ...req, subresource: undefined }, next, warnings);
+    return { code: 200, body: toScale(updated), warnings };
   }
 
   private patch(req: ResourceRequest, warnings: string[]): ApiAnswer {

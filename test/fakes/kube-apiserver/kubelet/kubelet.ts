@@ -23,6 +23,7 @@ import { appArmorFor, resolveRuntime, writeRuntimeView, type RuntimeView } from 
 import { seccompFor } from './seccomp.js';
 import { containerUser } from './identity.js';
 import { markUnschedulable, unschedulableReason } from './scheduling.js';
+import { imageStart, unpackImageLayout } from './imageStart.js';
 
 /** An init container with restartPolicy Always: a native sidecar (KEP-753, GA in v1.33). */
 const isSidecar = (c: Record<string, any>): boolean => c.restartPolicy === 'Always';
@@ -225,15 +226,19 @@ export class FakeKubelet {
         rt.view.seccomp = seccomp;
         writeRuntimeView(this.opts.clusterDir, pod, rt.view);
       }
-      if (argv === undefined && !init && !('error' in sc)) {
+      // A server image whose start is modelled (imageStart.ts: nginx) runs its entrypoint's stand-in,
+      // which meets the container's real filesystem; other server images run no process.
+      const start = argv === undefined && !init ? imageStart(c) : undefined;
+      if (argv === undefined && start === undefined && !init && !('error' in sc)) {
         rec.state = { running: { startedAt } };
         rec.ready = true;
         rec.started = true;
         this.write(rt);
         return true;
       }
-      const cmd = argv ?? ['sh'];
+      const cmd = argv ?? start?.argv ?? ['sh'];
       const sandbox = containerSandbox(this.opts.clusterDir, pod, c, cmd);
+      if (start) unpackImageLayout(sandbox.rootDir, start);
       const err = 'error' in sc ? sc.error : startError(sandbox, cmd[0]!);
       let exitCode: number;
       if (err) {

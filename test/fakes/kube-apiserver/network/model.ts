@@ -123,13 +123,16 @@ export class PodNetwork {
     return this.running().filter((p) => p.metadata.namespace === svc.metadata.namespace && selectorMatches({ matchLabels: sel }, p.metadata.labels ?? {}) && this.ready(p));
   }
 
-  private listening(pod: KubeObject, port: number, protocol: string): Listener | { static: true } | undefined {
+  private listening(pod: KubeObject, port: number, protocol: string): Listener | { static: true; image: string } | undefined {
     const dyn = [...this.listeners].find((l) => l.podUid === pod.metadata.uid && l.port === port && l.protocol === protocol);
     if (dyn) return dyn;
+    const statuses = (pod.status?.containerStatuses ?? []) as Record<string, any>[];
     for (const c of (pod.spec?.containers ?? []) as Record<string, any>[]) {
       if (c.command && c.command.length > 0) continue; // the image's own server runs only with its default command
+      // …and only while its container runs (a server that failed to start, CrashLoopBackOff, listens on nothing).
+      if (!statuses.some((s) => s.name === c.name && s.state?.running)) continue;
       const ports = Object.entries(IMAGE_PORTS).find(([img]) => imageBase(String(c.image ?? '')).startsWith(img))?.[1] ?? [];
-      if (ports.some((p) => p.port === port && p.protocol === protocol)) return { static: true };
+      if (ports.some((p) => p.port === port && p.protocol === protocol)) return { static: true, image: imageBase(String(c.image ?? '')) };
     }
     return undefined;
   }
@@ -137,6 +140,7 @@ export class PodNetwork {
   /** DNS as the pod's resolver sees it: kube-dns reachable (policies allowing), then the name looked up along the search path. */
   resolve(from: KubeObject, name: string): ResolveOutcome {
     if (isIP(name)) return { outcome: 'ok', name, addresses: [name] };
+    if (name === 'localhost') return { outcome: 'ok', name, addresses: ['127.0.0.1'] }; // the pod's /etc/hosts, before DNS
     const dns = this.connectIP(from, DNS_SERVICE_IP, 53, 'UDP');
     if (dns.outcome !== 'open') return { outcome: 'timeout' };
     const ns = String(from.metadata.namespace);
@@ -203,6 +207,13 @@ export class PodNetwork {
 
   private connectIP(from: KubeObject, ip: string, port: number, protocol: string): Exclude<ConnectOutcome, { outcome: 'badAddress' }> {
     const src: NetPeer = { pod: this.netPod(from) };
+    // Loopback stays inside the pod's network namespace (its containers share it): no policy applies.
+    // (A hostNetwork pod's loopback is the node's, not simulated here.)
+    if (/^127\./.test(ip) && from.spec?.hostNetwork !== true) {
+      const l = this.listening(from, port, protocol);
+      if (!l) return { outcome: 'refused', ip, reason: `${from.metadata.namespace}/${from.metadata.name} does not listen on ${port}/${protocol}` };
+      return { outcome: 'open', ip, ...('proxyPort' in l && l.proxyPort ? { proxyPort: l.proxyPort } : {}), ...('image' in l ? { image: l.image } : {}) };
+    }
     const svc = this.store.list(SERVICES).find((s) => s.spec?.clusterIP === ip);
     let target: KubeObject | undefined;
     let targetPort = port;
@@ -228,7 +239,8 @@ export class PodNetwork {
     if (!target) return { outcome: 'timeout', ip, reason: `nothing answers at ${ip} in the fake network` };
     const l = this.listening(target, targetPort, protocol);
     if (!l) return { outcome: 'refused', ip, reason: `${target.metadata.namespace}/${target.metadata.name} does not listen on ${targetPort}/${protocol}` };
-    const image = ((target.spec?.containers ?? []) as Record<string, any>[])[0]?.image as string | undefined;
-    return { outcome: 'open', ip, ...('proxyPort' in l && l.proxyPort ? { proxyPort: l.proxyPort } : {}), ...(image ? { image: imageBase(image) } : {}) };
+    const first = ((target.spec?.containers ?? []) as Record<string, any>[])[0]?.image as string | undefined;
+    const image = 'image' in l ? l.image : first ? imageBase(first) : undefined; // the page comes from the container that listens
+    return { outcome: 'open', ip, ...('proxyPort' in l && l.proxyPort ? { proxyPort: l.proxyPort } : {}), ...(image ? { image } : {}) };
   }
 }

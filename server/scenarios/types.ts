@@ -145,6 +145,8 @@ export interface EtcdValueCheck extends CheckBase {
 export interface NodeYamlCheck extends CheckBase, OnNode {
   type: 'nodeYaml';
   path: string;
+  /** `json`: the file must be JSON (a tool's report, an SBOM); default `yaml` (which also reads JSON). */
+  format?: 'yaml' | 'json';
   match: unknown;
 }
 
@@ -320,7 +322,54 @@ export interface NodeReadyCheck extends CheckBase, OnNode {
   waitSeconds?: number;
 }
 
+/** What the audit log must show for one of the grader's requests (see AuditEventCheck). */
+export interface AuditEventExpectation {
+  /** The request has events in the log (true), or none (false: the policy's level for it is None). */
+  logged: boolean;
+  /** Every event of the request has this level. */
+  level?: 'Metadata' | 'Request' | 'RequestResponse';
+  /** Exactly these stages are logged for the request (order free), e.g. [ResponseComplete] when RequestReceived is omitted. */
+  stages?: ('RequestReceived' | 'ResponseStarted' | 'ResponseComplete' | 'Panic')[];
+  /** An event carries requestObject (true) or none does (false). */
+  requestObject?: boolean;
+  /** An event carries responseObject (true) or none does (false). */
+  responseObject?: boolean;
+  /** No event's JSON line contains these strings (e.g. a Secret's value: no data leaked into the log). */
+  notContains?: string[];
+}
+
+/** One request the grader makes as the cluster admin, with its own Audit-ID, before reading the log. */
+export interface AuditProbeRequest {
+  verb: 'get' | 'list' | 'patch';
+  /** `v1` (core) or `group/version`. */
+  apiVersion: string;
+  /** The resource's plural name (`secrets`, `configmaps`, `deployments`). */
+  resource: string;
+  namespace?: string;
+  /** Required for get and patch. */
+  name?: string;
+  /** For patch: a JSON merge patch (make it one that leaves the object as it was, e.g. a value setup already set). */
+  patch?: Record<string, unknown>;
+  expect: AuditEventExpectation;
+}
+
+/**
+ * The grader's own requests, each sent with a unique `Audit-ID` header (kube-apiserver logs it as
+ * the event's auditID), then the audit log on the node read for their events: their level,
+ * stages and objects, or their absence. An absence counts only when a later request of the same
+ * check was logged (the log is written and was read past it).
+ */
+export interface AuditEventCheck extends CheckBase, OnNode {
+  type: 'auditEvent';
+  /** The audit log on the node (kube-apiserver's --audit-log-path). */
+  logPath: string;
+  /** How long to wait for the events to be written (default 5). */
+  waitSeconds?: number;
+  requests: AuditProbeRequest[];
+}
+
 export type Check =
+  | AuditEventCheck
   | ApiReadyCheck
   | NodeHttpCheck
   | NodeReadyCheck

@@ -7,6 +7,8 @@
 //   LABEL io.cks-lab.security="apparmor"   → apparmor_parser + a securityfs view for the node
 //   LABEL io.cks-lab.tools="kube-bench"     → kube-bench (a cis-1.12 subset, see kube-bench.cjs)
 //   LABEL io.cks-lab.tools="sudo"           → sudo + visudo and Debian's /etc/sudoers (sudo.cjs)
+//   LABEL io.cks-lab.tools="trivy"          → trivy 0.62.1, its DB in /root/.cache/trivy and the images in
+//         io.cks-lab.scanners.images as docker-archive tarballs (trivy.cjs, trivy-files.mjs)
 //   LABEL io.cks-lab.upgrade.from="v1.34.0" io.cks-lab.upgrade.to="v1.35.0" → the staged packages in a local apt
 //         repository, the old ones installed and held, the new images as tarballs (kube-packages.mjs)
 import crypto from 'node:crypto';

@@ -14,6 +14,7 @@ import { installKubeTools } from './kube-tools.mjs';
 import { installUpgradeStaging } from './kube-packages.mjs';
 import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
+import { installTrivy } from './trivy-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -112,6 +113,8 @@ export function applyNodeImage(dir, image, env = process.env) {
     // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
   }
+  // trivy 0.62.1 with its DB and the `scanners` lab's preloaded images (trivy-files.mjs).
+  if (labelList(img.labels, 'io.cks-lab.tools').includes('trivy')) installTrivy(root, img.labels);
   if (img.labels['io.cks-lab.upgrade.to']) {
     // An offline kubeadm upgrade staged in the image: packages, local apt repository, image tarballs.
     installUpgradeStaging(root, { from: img.labels['io.cks-lab.upgrade.from'] ?? kubeVersionOf(image), to: img.labels['io.cks-lab.upgrade.to'] }, env);

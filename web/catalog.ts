@@ -8,7 +8,7 @@ import type { Page, PageContext } from './context.js';
 import { h, replaceChildren } from './dom.js';
 import { scenarioCard } from './catalog/card.js';
 import { renderCoverage } from './catalog/coverage.js';
-import { createFilterBar, matches, type FilterBar } from './catalog/filters.js';
+import { createFilterBar, filterFromQuery, filterToQuery, matches, type FilterBar } from './catalog/filters.js';
 import { renderProgress } from './catalog/progress.js';
 import type { ProgressDto, ScenarioProgressDto } from '../server/wire/catalog.js';
 import type { CatalogScenarioDto, SessionDto } from '../server/wire/types.js';
@@ -55,7 +55,15 @@ export function renderCatalog(root: HTMLElement, ctx: PageContext): Page {
         return;
       }
       const cards = new Map(catalog.scenarios.map((s) => [s.id, scenarioCard(s, active.get(s.id), recordOf(record, s.id), ctx)]));
-      const bar: FilterBar = createFilterBar(catalog.scenarios, () => showMatching(grid, count, catalog.scenarios, cards, bar));
+      const bar: FilterBar = createFilterBar(
+        catalog.scenarios,
+        () => {
+          showMatching(grid, count, catalog.scenarios, cards, bar);
+          // The filter lives in the address (a reload, Back from a lab or a shared link keeps it).
+          if (!disposed) history.replaceState(null, '', `/${filterToQuery(bar.value())}`);
+        },
+        filterFromQuery(location.search),
+      );
       replaceChildren(filterBox, bar.el);
       showMatching(grid, count, catalog.scenarios, cards, bar);
       const reveal = (id: string): void => {

@@ -89,6 +89,12 @@ describe('catalog page (real server and store, Chromium)', function () {
     const easy = catalog.scenarios.filter((s) => s.domain === 'System Hardening' && s.difficulty === 'easy').map((s) => s.id);
     assert.ok(easy.length > 0 && easy.length < hardening.length);
     assert.deepEqual((await visibleIds(page)).sort(), [...easy].sort());
+    // The filter is in the address: a reload (or a shared link) keeps it.
+    assert.equal(new URL(page.url()).search, '?domain=System+Hardening&difficulty=easy');
+    await page.reload();
+    await catalogLoaded(page);
+    assert.equal(await page.getByTestId('catalog-filter-domain').inputValue(), 'System Hardening');
+    assert.deepEqual((await visibleIds(page)).sort(), [...easy].sort());
 
     await page.getByTestId('catalog-filter-domain').selectOption('');
     await page.getByTestId('catalog-filter-difficulty').selectOption('');

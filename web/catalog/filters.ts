@@ -18,6 +18,32 @@ export const NO_FILTER: CatalogFilter = { text: '', domain: '', difficulty: '', 
 
 const TIME_LIMITS = [10, 15, 20, 30];
 
+/** The filter as a query string (`?q=seccomp&domain=…`), so a reload or a shared link keeps it. */
+export function filterToQuery(f: CatalogFilter): string {
+  const q = new URLSearchParams();
+  if (f.text) q.set('q', f.text);
+  if (f.domain) q.set('domain', f.domain);
+  if (f.difficulty) q.set('difficulty', f.difficulty);
+  if (f.maxMinutes) q.set('time', f.maxMinutes);
+  if (f.lab) q.set('lab', f.lab);
+  if (f.runnable) q.set('runnable', '1');
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The filter a query string asks for (unknown values are dropped by the selects). */
+export function filterFromQuery(search: string): CatalogFilter {
+  const q = new URLSearchParams(search);
+  return {
+    text: (q.get('q') ?? '').slice(0, 200),
+    domain: q.get('domain') ?? '',
+    difficulty: q.get('difficulty') ?? '',
+    maxMinutes: q.get('time') ?? '',
+    lab: q.get('lab') ?? '',
+    runnable: q.get('runnable') === '1',
+  };
+}
+
 /** Does the scenario pass the filter? */
 export function matches(s: CatalogScenarioDto, f: CatalogFilter): boolean {
   if (f.domain && s.domain !== f.domain) return false;
@@ -38,8 +64,8 @@ export interface FilterBar {
   clear(): void;
 }
 
-/** Builds the bar; `onChange` runs on every edit. */
-export function createFilterBar(scenarios: readonly CatalogScenarioDto[], onChange: () => void): FilterBar {
+/** Builds the bar set to `initial`; `onChange` runs on every edit. */
+export function createFilterBar(scenarios: readonly CatalogScenarioDto[], onChange: () => void, initial: CatalogFilter = NO_FILTER): FilterBar {
   const search = h('input', {
     type: 'search',
     class: 'input',
@@ -54,6 +80,12 @@ export function createFilterBar(scenarios: readonly CatalogScenarioDto[], onChan
   const labs = distinct(scenarios.map((s) => s.lab));
   const lab = select('catalog-filter-lab', 'Lab', 'Any lab', labs.map((l) => [l, `${l} (${scenarios.filter((s) => s.lab === l).length})`]));
   const runnable = h('input', { type: 'checkbox', 'data-testid': 'catalog-filter-runnable' });
+  search.value = initial.text;
+  domain.input.value = initial.domain;
+  difficulty.input.value = initial.difficulty;
+  time.input.value = initial.maxMinutes;
+  lab.input.value = initial.lab;
+  runnable.checked = initial.runnable;
   for (const el of [search, domain.input, difficulty.input, time.input, lab.input, runnable]) el.addEventListener('input', onChange);
   runnable.addEventListener('change', onChange);
 

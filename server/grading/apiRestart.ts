@@ -77,7 +77,9 @@ export class ProbeTrace {
     if (probes.apiHealth) wrapped.apiHealth = () => ((this.usedApi = true), probes.apiHealth!());
     if (probes.dryRunCreate) wrapped.dryRunCreate = (obj) => ((this.usedApi = true), probes.dryRunCreate!(obj));
     if (probes.listPods) wrapped.listPods = (ns, selector) => ((this.usedApi = true), probes.listPods!(ns, selector));
+    if (probes.podLogs) wrapped.podLogs = (ns, pod, container, opts) => ((this.usedApi = true), probes.podLogs!(ns, pod, container, opts));
     if (probes.serviceAccountToken) wrapped.serviceAccountToken = (ns, name) => ((this.usedApi = true), probes.serviceAccountToken!(ns, name));
+    if (probes.apiRequest) wrapped.apiRequest = (req) => ((this.usedApi = true), probes.apiRequest!(req));
     if (probes.accessReview) wrapped.accessReview = (who, attrs) => ((this.usedApi = true), probes.accessReview!(who, attrs));
     return wrapped;
   }

@@ -40,6 +40,25 @@ describe('podExec over a selector (every replica)', () => {
     assert.equal((await run(probes([pod('api-a'), leaving], { 'api-a': '2', 'api-old': '0' }))).status, 'pass');
   });
 
+  it('names a replica whose container is not running first, with its state and last log line', async () => {
+    const crashing = {
+      ...pod('api-z'),
+      spec: { containers: [{ name: 'app' }, { name: 'side' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } }, { name: 'side', state: { running: {} } }] },
+    };
+    const asked: unknown[] = [];
+    const withLogs: ClusterProbes = {
+      ...probes([pod('api-a'), crashing], { 'api-a': '0' }),
+      podLogs: async (ns, name, container, opts) => (asked.push([ns, name, container, opts]), 'starting\nnginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)\n\n'),
+    };
+    const r = await run(withLogs);
+    assert.equal(r.status, 'fail');
+    assert.equal(r.actual, `pod api-z: container app is not running (pod phase Running; app: CrashLoopBackOff (last: Error, exit code 1)); its last log line: "nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)"`);
+    assert.deepEqual(asked, [['shop', 'api-z', 'app', { tailLines: 5, previous: true }]]);
+    const side = await runPodExecCheck({ ...check, container: 'side' }, withLogs, new AbortController().signal);
+    assert.match(side.actual, /^pod api-a: /, 'the named container runs in api-z: its command is judged');
+  });
+
   it('is an error (ProbeError) when the probes cannot list pods', async () => {
     await assert.rejects(runPodExecCheck(check, fakeProbes({}), new AbortController().signal), /cannot list pods by selector/);
   });

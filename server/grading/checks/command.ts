@@ -25,14 +25,40 @@ async function runOnSelected(check: PodExecCheck, probes: ClusterProbes): Promis
   const expected = `every pod matching ${labels} in ${check.namespace}: ${expectationText(check.expect, check.expect.exitCode ?? 0)}`;
   const fail = (actual: string): Omit<CheckResult, 'id'> => ({ status: 'fail', message: `${check.description}: expected ${expected}, found ${actual}`, expected, actual });
   if (pods.length === 0) return fail(`no pod matching ${labels}`);
+  // A replica that cannot run the command (not Running, or its container not running) is named
+  // first, with why: the state and the container's last log line (e.g. the server's start error).
   for (const pod of pods) {
     const name = String(pod['metadata']?.name);
     if (pod['status']?.phase !== 'Running') return fail(`pod ${name} not Running (${podContext({ ...pod, kind: 'Pod' }) || 'no status yet'})`);
+    const down = await containerDown(check.namespace, pod, check.container, probes);
+    if (down !== undefined) return fail(`pod ${name}: ${down}`);
+  }
+  for (const pod of pods) {
+    const name = String(pod['metadata']?.name);
     const result = judgeCommand(check.description, check.expect, await probes.podExec(check.namespace, name, check.container, check.command));
     if (result.status !== 'pass') return { ...result, message: `${check.description}: expected ${expected}, found in pod ${name}: ${result.actual}`, expected, actual: `pod ${name}: ${result.actual}` };
   }
   const names = pods.map((p) => String(p['metadata']?.name)).join(', ');
   return { status: 'pass', message: check.description, expected, actual: `${pods.length} pod(s) (${names}) met it` };
+}
+
+/**
+ * Why the container a command would run in (`container`, else the pod's first) is not running —
+ * its state and its last log line — or undefined when it runs (or the pod reports no status for it).
+ */
+async function containerDown(namespace: string, pod: Record<string, any>, container: string | undefined, probes: ClusterProbes): Promise<string | undefined> {
+  const name = container ?? (pod['spec']?.containers?.[0]?.name as string | undefined);
+  const statuses = (pod['status']?.containerStatuses ?? []) as Record<string, any>[];
+  const status = statuses.find((s) => s['name'] === name);
+  if (name === undefined || status === undefined || status['state']?.running) return undefined;
+  const context = podContext({ ...pod, kind: 'Pod' });
+  let last = '';
+  if (probes.podLogs) {
+    const restarted = Boolean(status['lastState']?.terminated) && !status['state']?.terminated;
+    const text = await probes.podLogs(namespace, String(pod['metadata']?.name), name, { tailLines: 5, previous: restarted }).catch(() => '');
+    last = text.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? '';
+  }
+  return `container ${name} is not running (${context})${last ? `; its last log line: ${quoted(last, 160)}` : ''}`;
 }
 
 /** A command on a node (the control plane unless the check names another). */

@@ -33,7 +33,7 @@ describe('fake kube-apiserver: REST semantics through @kubernetes/client-node', 
     const version = (await (await fetch(`${t.server.url}/version`)).json()) as { gitVersion: string };
     assert.equal(version.gitVersion, 'v1.34.0');
     const groups = (await (await fetch(`${t.server.url}/apis`, auth)).json()) as { groups: { name: string }[] };
-    assert.deepEqual(groups.groups.map((g) => g.name).sort(), ['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'certificates.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'rbac.authorization.k8s.io']);
+    assert.deepEqual(groups.groups.map((g) => g.name).sort(), ['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'certificates.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'policy', 'rbac.authorization.k8s.io']);
     const core1 = (await (await fetch(`${t.server.url}/api/v1`, auth)).json()) as { resources: { name: string }[] };
     assert.ok(core1.resources.some((r) => r.name === 'pods/exec'));
   });

@@ -49,6 +49,7 @@ import { CustomResources } from './crd/registry.js';
 import { mergeCustomGroups, customTable } from './crd/discovery.js';
 import { AdmissionWebhooks } from './webhooks/dispatcher.js';
 import { withAdmissionWebhooks } from './webhooks/pipeline.js';
+import { startGatekeeper } from './gatekeeper/controller.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -433,6 +434,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
   // MutatingAdmissionWebhook / ValidatingAdmissionWebhook (webhooks/dispatcher.ts), when kube-apiserver runs them.
   webhooks = new AdmissionWebhooks(store, network.network, existsSync(nodeRoot) ? nodeRoot : undefined, () => store.admissionPlugins);
+  // The `gatekeeper` lab's OPA Gatekeeper, simulated while its pods run (gatekeeper/controller.ts).
+  const gatekeeper = startGatekeeper({ store, api, network: network.network, crds, logger });
   const url = `http://127.0.0.1:${port}`;
   const httpsUrl = `https://127.0.0.1:${port}`;
   logger.info('fake apiserver listening', { cluster: opts.cluster, url });
@@ -461,6 +464,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       for (const w of watches) w.end();
       await kubelet.dispose();
       await ingress.close();
+      await gatekeeper.close();
       stopCrds();
       await network.close();
       store.flush();

@@ -82,6 +82,13 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
 
 const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns'];
 
+/**
+ * Images whose own binary a fake component simulates in-process while the pod runs (image base →
+ * the binary's paths): such a container runs without a process, as a server image does.
+ * gatekeeper: Gatekeeper's /manager (gatekeeper/controller.ts).
+ */
+const SIMULATED_BINARIES: Record<string, string[]> = { gatekeeper: ['/manager'] };
+
 /** Image name without registry, path or tag: `docker.io/library/nginx:1.27` → `nginx`. */
 export function imageBase(image: string): string {
   const last = image.split('/').pop() ?? image;
@@ -95,7 +102,10 @@ export function imageBase(image: string): string {
 export function containerArgv(container: Record<string, any>): string[] | undefined {
   const command: string[] | undefined = container.command;
   const args: string[] | undefined = container.args;
-  if (command && command.length > 0) return [...command, ...(args ?? [])].map(String);
+  if (command && command.length > 0) {
+    if (SIMULATED_BINARIES[imageBase(String(container.image ?? ''))]?.includes(String(command[0]))) return undefined;
+    return [...command, ...(args ?? [])].map(String);
+  }
   if (SERVER_IMAGES.some((s) => imageBase(String(container.image ?? '')).startsWith(s))) return undefined;
   return (args && args.length > 0 ? args : ['sh']).map(String);
 }

@@ -71,6 +71,8 @@ export function renderExam(root: HTMLElement, ctx: PageContext, attemptId: strin
   const workspace = h(
     'div',
     { class: 'workspace' },
+    // Shown by app.css on a narrow screen, where the terminal pane is hidden.
+    h('p', { class: 'narrow-terminal-notice', 'data-testid': 'narrow-terminal-notice', role: 'note' }, 'The terminal needs a wider screen (at least 720 px): take the exam on a computer. The questions are below.'),
     h('section', { class: 'left-pane' }, list, h('div', { class: 'exam-toolbar' }, flag), where, question, notes),
     h('section', { class: 'terminal-pane' }, termBox),
   );

@@ -15,6 +15,7 @@ import { installUpgradeStaging } from './kube-packages.mjs';
 import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
 import { installTrivy } from './trivy-files.mjs';
+import { installRegistry } from './registry-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -109,6 +110,7 @@ export function applyNodeImage(dir, image, env = process.env) {
     write(root, 'usr/sbin/sshd', '#!/bin/sh\n# fake sshd (CKS Lab test fake): the fake ssh client enters the node itself\necho "sshd: run by ssh.service, not by hand" >&2\nexit 1\n', 0o755);
   }
   if (labelList(img.labels, 'io.cks-lab.tools').includes('sudo')) installSudo(root); // Debian's sudo package
+  installRegistry(root, img.labels); // the registry lab: distribution's registry, htpasswd, base OCI layout
   if (labelList(img.labels, 'io.cks-lab.tools').includes('kube-bench')) {
     // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);

@@ -1,5 +1,6 @@
 // The fake `kind` CLI (kind v0.30.0 argv, output and exit codes).
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { CliExit, formatGoDuration, parseFlags, parseGoDuration } from './cli-util.mjs';
 import { createStatus } from './kind-status.mjs';
@@ -11,6 +12,7 @@ import { writeCniConfig, writeControlPlane, writeCriTools, writeKubeadmConfig, w
 import { exportKubeconfig, kindKubeconfigFromNode, kubeconfigPath, removeFromKubeconfig } from './kubeconfig.mjs';
 import { isAlive, sleep } from './proc.mjs';
 import { findImage, isPullable } from './docker-images.mjs';
+import { applyContainerdPatches } from './registry-files.mjs';
 
 const VERSION = 'kind v0.30.0 go1.24.6 linux/amd64';
 const VALID_NAME = /^[a-z0-9.-]+$/;
@@ -167,6 +169,7 @@ async function createCluster(argv, env, io) {
     ['prepare', async () => {
       record = await provisionNode(name, image, env);
       await provisionWorkers(record, (config.nodes ?? []).filter((n) => n?.role === 'worker'), env);
+      for (const n of record.nodes) applyContainerdPatches(n.dir ? path.join(n.dir, 'node') : root, config.containerdConfigPatches);
     }],
     ['config', async () => writeKubeadmConfig(root, { cluster: name, ip: record.nodes[0].ipAddress, image })],
     ['controlPlane', async () => {

@@ -24,6 +24,7 @@ import { seccompFor } from './seccomp.js';
 import { containerUser } from './identity.js';
 import { markUnschedulable, unschedulableReason } from './scheduling.js';
 import { imageStart, unpackImageLayout } from './imageStart.js';
+import { ensureImage } from './imagePull.js';
 
 /** An init container with restartPolicy Always: a native sidecar (KEP-753, GA in v1.33). */
 const isSidecar = (c: Record<string, any>): boolean => c.restartPolicy === 'Always';
@@ -64,6 +65,9 @@ const EVENTS = findResource('', 'v1', 'events')!;
 const RUNTIME_CLASSES = findResource('node.k8s.io', 'v1', 'runtimeclasses')!;
 /** How often a failed sandbox or container creation is retried (the real kubelet backs off from 10 s). */
 const CREATE_RETRY_MS = 2000;
+/** First image pull back-off (doubles, capped at IMAGE_BACKOFF_MAX_MS); the real kubelet: 10 s → 300 s. Fast in the fake. */
+const IMAGE_BACKOFF_MS = 1000;
+const IMAGE_BACKOFF_MAX_MS = 5000;
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const containerId = (): string => randomBytes(32).toString('hex');
 
@@ -176,9 +180,29 @@ export class FakeKubelet {
 
   /** Runs one container until it is done for good; true when it completed successfully. */
   private async runContainer(rt: PodRuntime, pod: KubeObject, c: Record<string, any>, rec: ContainerRecord, init: boolean, sidecar = false): Promise<boolean> {
-    for (;;) {
+    for (let pullFailures = 0; ; ) {
       if (rt.stopped) return false;
-      const argv = containerArgv(c);
+      // EnsureImageExists: images from a registry on the node are really pulled (imagePull.ts).
+      const pull = await ensureImage(this.opts.store, join(this.opts.clusterDir, 'node'), pod, c);
+      if (rt.stopped) return false;
+      if (pull && 'error' in pull) {
+        rec.state = { waiting: { reason: pull.reason, message: pull.error } };
+        this.write(rt);
+        this.event(rt, 'Failed', pull.error);
+        await this.sleep(rt, Math.min(IMAGE_BACKOFF_MS * 2 ** pullFailures, IMAGE_BACKOFF_MAX_MS));
+        if (pull.reason === 'ErrImagePull') {
+          rec.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${String(c.image)}": ErrImagePull: ${pull.error}` } };
+          this.write(rt);
+          this.event(rt, 'BackOff', `Back-off pulling image "${String(c.image)}"`);
+          await this.sleep(rt, Math.min(IMAGE_BACKOFF_MS * 2 ** pullFailures, IMAGE_BACKOFF_MAX_MS));
+        }
+        pullFailures++;
+        continue;
+      }
+      if (pull) rec.imageID = pull.image.imageRef;
+      // An image whose entrypoint is pause's runs without a process, as a server image does.
+      const pauses = pull?.image.entrypoint?.[0] === '/pause' && !(c.command?.length > 0);
+      const argv = pauses ? undefined : containerArgv(c);
       rec.containerID = containerId();
       const startedAt = now();
       // containerd applies the container's AppArmor profile when it creates the container.

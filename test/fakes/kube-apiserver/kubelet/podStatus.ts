@@ -13,6 +13,8 @@ export interface ContainerRecord {
   started: boolean;
   /** An init container with restartPolicy Always (native sidecar): done initializing once started. */
   sidecar?: boolean;
+  /** `<repo>@sha256:<manifest digest>` of an image really pulled (imagePull.ts); else derived from the container id. */
+  imageID?: string;
 }
 
 export interface PodRecord {
@@ -71,7 +73,8 @@ const statusOf = (c: ContainerRecord, image: string): Record<string, any> => {
     ready: c.ready,
     restartCount: c.restartCount,
     image,
-    imageID: `${image.replace(/:[^:/]*$/, '')}@sha256:${c.containerID.slice(-64).padStart(64, '0')}`,
+    // A container never created (waiting to pull or create) has no image yet: imageID is empty, as the kubelet reports it.
+    imageID: c.imageID ?? (c.containerID ? `${image.replace(/:[^:/]*$/, '')}@sha256:${c.containerID.slice(-64).padStart(64, '0')}` : ''),
     started: c.started,
   };
   if (c.containerID) s.containerID = `containerd://${c.containerID}`;

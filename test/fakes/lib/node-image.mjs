@@ -15,6 +15,7 @@ import { installUpgradeStaging } from './kube-packages.mjs';
 import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
 import { installTrivy } from './trivy-files.mjs';
+import { installLinters } from './linter-files.mjs';
 import { installRegistry } from './registry-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -115,6 +116,7 @@ export function applyNodeImage(dir, image, env = process.env) {
     // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
   }
+  installLinters(root, img.labels); // the linters lab: kube-linter, kubesec
   // trivy 0.62.1 with its DB and the `scanners` lab's preloaded images (trivy-files.mjs).
   if (labelList(img.labels, 'io.cks-lab.tools').includes('trivy')) installTrivy(root, img.labels);
   if (img.labels['io.cks-lab.upgrade.to']) {

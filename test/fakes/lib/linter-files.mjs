@@ -1,0 +1,26 @@
+// The `linters` lab's tools on a fake node (LABEL io.cks-lab.tools lists kube-linter and/or
+// kubesec): the fakes of kube-linter 0.8.3 and kubesec 2.14.2 in /usr/local/bin, as the lab's
+// Dockerfile installs the release binaries. Both parse YAML with the repository's `yaml` package,
+// reached by its absolute path (a fake node's filesystem is the host's, overlaid).
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const YAML_PACKAGE = path.dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
+const NODE_YAML = '/usr/local/lib/cks-fake/node_modules/yaml';
+
+/** Installs the fake linters the image's labels name into node root `root`. */
+export function installLinters(root, labels) {
+  const tools = String(labels?.['io.cks-lab.tools'] ?? '').split(/[\s,]+/);
+  if (!tools.includes('kube-linter') && !tools.includes('kubesec')) return;
+  for (const part of ['package.json', 'dist']) fs.cpSync(path.join(YAML_PACKAGE, part), path.join(root, NODE_YAML.slice(1), part), { recursive: true });
+  for (const tool of ['kube-linter', 'kubesec']) {
+    if (!tools.includes(tool)) continue;
+    const file = path.join(root, 'usr/local/bin', tool);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const program = fs.readFileSync(path.join(HERE, `${tool}.cjs`), 'utf8');
+    fs.writeFileSync(file, `#!/usr/bin/env node\nconst CKS_FAKE_YAML_MODULE = ${JSON.stringify(NODE_YAML)};\n${program}`, { mode: 0o755 });
+  }
+}

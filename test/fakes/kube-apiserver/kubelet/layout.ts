@@ -71,6 +71,8 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
     env,
     argv,
     ...(readOnly ? { readOnly } : {}),
+    // readOnlyRootFilesystem: the runtime mounts the image's root read-only; volumes keep their mode.
+    ...(!readOnly && container.securityContext?.readOnlyRootFilesystem === true ? { readOnlyRoot: true } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...('uid' in user ? { user } : {}),
     ...(privileges.boundingSet !== undefined ? { boundingSet: privileges.boundingSet } : {}),

@@ -27,6 +27,8 @@ export interface SandboxSpec {
   argv: string[];
   /** Every mount of the container read-only (an enforced AppArmor deny-write profile). */
   readOnly?: boolean;
+  /** The root filesystem read-only, writable volumes still writable (securityContext.readOnlyRootFilesystem). */
+  readOnlyRoot?: boolean;
   /** argv[0] of the sandbox's outer process as `ps` shows it (Kata: its shim runs the VM). */
   argv0?: string;
   /** A seccomp filter (hex of its sock_filter array, see seccomp.ts) installed just before argv runs. */
@@ -48,7 +50,7 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/lib', '/lib64', '/sbin', '/dev', 
 const SETUP = `set -e
 root=$1; scratch=$2; wd=$3; ro=$4; sc=$5; loader=$6; n=$7; shift 7
 mount -t tmpfs tmpfs "$scratch"
-if [ "$ro" = ro ]; then mount --bind "$root" "$root"; fi
+if [ "$ro" != rw ]; then mount --bind "$root" "$root"; fi
 ros="$root"
 for d in usr etc; do
   mkdir -p "$root/$d" "$scratch/$d/up" "$scratch/$d/work"
@@ -72,6 +74,9 @@ done
 mkdir -p "$root$wd"
 if [ "$ro" = ro ]; then
   for m in $ros; do mount -o remount,bind,ro "$m"; done
+  for d in usr etc; do mount -o remount,ro "$root/$d" 2>/dev/null || mount -o remount,bind,ro "$root/$d"; done
+elif [ "$ro" = rootro ]; then
+  mount -o remount,bind,ro "$root"
   for d in usr etc; do mount -o remount,ro "$root/$d" 2>/dev/null || mount -o remount,bind,ro "$root/$d"; done
 fi
 # Left: <np> <np setpriv options> <argv>. Reorder to <setpriv options> -- <argv> (no arrays in sh).
@@ -112,7 +117,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
   return [
     '--mount', ...(spec.hostPID ? [] : ['--pid']), '--propagation', 'private', '--fork', '--',
     '/bin/sh', '-c', SETUP, 'sandbox',
-    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '',
+    spec.rootDir, spec.scratchDir, cleanContainerPath(spec.workingDir || '/'), spec.readOnly ? 'ro' : spec.readOnlyRoot ? 'rootro' : 'rw', spec.seccomp ?? '', spec.seccomp ? SECCOMP_LOADER : '',
     String(spec.binds.length), ...bindArgs,
     String(privileges.length), ...privileges,
     ...spec.argv,

@@ -75,6 +75,12 @@ export interface ClusterProbes {
    * Optional: probes without it cannot run checks that authenticate as a ServiceAccount.
    */
   serviceAccountToken?(namespace: string, name: string): Promise<string>;
+  /**
+   * A raw request to the API as the grader's own credentials (the admin's), e.g. one carrying an
+   * `Audit-ID` header. Any HTTP answer is returned (the caller judges 4xx); a restarting API is
+   * waited for like every API read. Optional: probes without it cannot run `auditEvent` checks.
+   */
+  apiRequest?(req: ApiRequest): Promise<ApiAnswer>;
   /** Raw bytes etcd stores under `key`, or null when absent. Works while kube-apiserver is down. */
   etcdGet(key: string): Promise<Uint8Array | null>;
   /**
@@ -83,6 +89,22 @@ export interface ClusterProbes {
    * (without it only an ApiUnavailableError counts as a restart).
    */
   apiHealth?(): Promise<ApiHealth>;
+}
+
+/** A raw API request (path with its query, e.g. `/api/v1/namespaces/billing/secrets/x`). */
+export interface ApiRequest {
+  method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** The API's answer to an ApiRequest (body capped). */
+export interface ApiAnswer {
+  code: number;
+  body: string;
+  headers: Record<string, string>;
 }
 
 /** What a server-side dry-run create answered. */

@@ -2,11 +2,12 @@
 import { AuthorizationV1Api, CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type Logger } from '../log/index.js';
 import { API_RESTARTING } from '../grading/apiRestart.js';
-import { ApiUnavailableError, ProbeError, type AccessAttributes, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type DryRunAnswer, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
+import { ApiUnavailableError, ProbeError, type AccessAttributes, type ApiAnswer, type ApiRequest, type AccessReviewSubject, type AccessVerdict, type ApiHealth, type DryRunAnswer, type ClusterProbes, type ExecOutcome } from '../grading/types.js';
 import { denialOf, isNotFound, isRestarting, toProbeError } from './apiErrors.js';
 import { judgeApiHealth, readyz } from './apiHealth.js';
 import { execInPod } from './podExec.js';
 import { RawObjectApi } from './rawObjectApi.js';
+import { sendRawRequest } from './rawRequest.js';
 import type { KubeObjectRef, NodeExecFn, ObjectReader, PodExecutor } from './types.js';
 
 export interface ClientNodeProbesOptions {
@@ -135,6 +136,11 @@ export class ClientNodeProbes implements ClusterProbes {
     const token = answer.status?.token;
     if (!token) throw new ProbeError(`the cluster API answered a TokenRequest for ${namespace}/${name} without a token`);
     return token;
+  }
+
+  /** A raw request with the grader's credentials (e.g. carrying an `Audit-ID`); any HTTP answer is returned, a restart waited for. */
+  async apiRequest(req: ApiRequest): Promise<ApiAnswer> {
+    return this.withApiRetry(() => sendRawRequest(this.kc, this.server, req, 10_000), { kind: 'request', name: `${req.method} ${req.path}` });
   }
 
   /** Server-side dry-run create: the admitted object, or the API's denial (any 4xx but 404/401). */

@@ -30,7 +30,7 @@ async function run(check: Check, probes = fakeProbes({ objects: [webPod] })) {
 
 describe('check runners', () => {
   it('registers a runner for every check type', () => {
-    assert.deepEqual([...runners.keys()].sort(), ['admission', 'apiReady', 'canI', 'connectivity', 'encryptionConfig', 'etcdValue', 'jsonpath', 'nodeCommand', 'nodeDockerfile', 'nodeFile', 'nodeHttp', 'nodeReady', 'nodeYaml', 'object', 'objectAbsent', 'podExec']);
+    assert.deepEqual([...runners.keys()].sort(), ['admission', 'apiReady', 'auditEvent', 'canI', 'connectivity', 'encryptionConfig', 'etcdValue', 'jsonpath', 'nodeCommand', 'nodeDockerfile', 'nodeFile', 'nodeHttp', 'nodeReady', 'nodeYaml', 'object', 'objectAbsent', 'podExec']);
   });
 
   describe('object', () => {

@@ -3,6 +3,7 @@ import type { Check } from '../../scenarios/types.js';
 import type { CheckRunner } from '../types.js';
 import { runAdmissionCheck } from './admission.js';
 import { runApiReadyCheck } from './apiReady.js';
+import { runAuditEventCheck } from './auditEvent.js';
 import { runCanICheck } from './canI.js';
 import { runNodeDockerfileCheck } from './dockerfile.js';
 import { runNodeCommandCheck, runPodExecCheck } from './command.js';
@@ -19,7 +20,7 @@ import { runObjectAbsentCheck, runObjectCheck } from './object.js';
 /** Registry keyed by `check.type`; the engine looks runners up here. */
 export type CheckRegistry = Map<string, CheckRunner<Check>>;
 
-/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity, apiReady, nodeHttp, nodeReady). */
+/** A fresh registry holding the built-in runners (object, objectAbsent, jsonpath, podExec, nodeCommand, nodeFile, etcdValue, nodeYaml, encryptionConfig, canI, admission, nodeDockerfile, connectivity, apiReady, nodeHttp, nodeReady, auditEvent). */
 export function defaultCheckRunners(): CheckRegistry {
   const registry: CheckRegistry = new Map();
   register(registry, 'object', runObjectCheck);
@@ -38,6 +39,7 @@ export function defaultCheckRunners(): CheckRegistry {
   register(registry, 'connectivity', runConnectivityCheck);
   register(registry, 'nodeHttp', runNodeHttpCheck);
   register(registry, 'nodeReady', runNodeReadyCheck);
+  register(registry, 'auditEvent', runAuditEventCheck);
   return registry;
 }
 

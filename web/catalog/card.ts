@@ -50,7 +50,7 @@ export function scenarioCard(s: CatalogScenarioDto, active: SessionDto | undefin
       h('li', { class: 'badge' }, `~${s.timeLimitMinutes} min`),
       h('li', { class: 'badge' }, `${s.taskCount} ${s.taskCount === 1 ? 'task' : 'tasks'} · ${s.maxScore} pts`),
     ),
-    h('p', { class: 'card-summary' }, s.summary),
+    h('p', { class: 'card-summary' }, inlineCode(s.summary)),
     s.competencies.length > 0 ? h('p', { class: 'card-topics', 'data-testid': 'card-topics' }, h('span', { class: 'muted' }, 'Topics: '), s.competencies.join(', ')) : null,
     h('p', { class: 'card-needs', 'data-testid': 'card-needs' }, h('span', { class: 'muted' }, `Lab ${s.lab} needs: `), s.labNeeds.join(', ')),
     s.unavailable

@@ -24,7 +24,8 @@ const http = require('node:http');
 const { spawnSync } = require('node:child_process');
 
 const VERSION = 'v2.8.3';
-const PORTS_FILE = '/etc/cks-fake/ports.json';
+// The node's port map; CKS_FAKE_PORTS_FILE only for the fake's own unit tests, run outside a node.
+const PORTS_FILE = process.env.CKS_FAKE_PORTS_FILE || '/etc/cks-fake/ports.json';
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_BLOB = 256 * 1024 * 1024;
 const NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;

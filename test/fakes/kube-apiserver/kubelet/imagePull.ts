@@ -162,7 +162,7 @@ type Target = { host: string; port: number } | null;
 
 function fetchOnce(target: Target, r: NodeImageRef, method: string, path: string, auth: string | undefined, ca: Buffer[] | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    if (!target) return reject(new Error(`dial tcp 127.0.0.1:${r.port}: connect: connection refused`));
+    if (!target) return reject(new Error(`failed to do request: ${method === 'HEAD' ? 'Head' : 'Get'} "https://${r.host}:${r.port}${path}": dial tcp 127.0.0.1:${r.port}: connect: connection refused`));
     const req = request(
       {
         host: target.host, port: target.port, method, path, servername: r.host === 'localhost' ? 'localhost' : undefined,

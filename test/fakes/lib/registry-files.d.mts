@@ -1,0 +1,8 @@
+/** htpasswd -B's line for user:password (bcrypt, cost 5). */
+export function bcryptLine(user: string, password: string): string;
+/** An OCI image layout of a pause-like base image at `dir`. */
+export function writeBaseLayout(dir: string): void;
+/** The registry lab's RUN steps, for node root `root` of an image with these labels. */
+export function installRegistry(root: string, labels: Record<string, string> | undefined): void;
+/** kind's containerdConfigPatches, merged into the node's /etc/containerd/config.toml. */
+export function applyContainerdPatches(nodeRoot: string, patches: unknown): void;

@@ -1,0 +1,124 @@
+/**
+ * trivy-scan proven on the fakes, on ONE cluster of the `scanners` lab: the node's trivy (the fake of
+ * 0.62.1 with the lab's DB fixture) decides which images are affected, the grader reads replicas,
+ * readiness and the saved report; each way learners get it wrong fails exactly the task it breaks,
+ * and a right answer written differently passes.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { inspectLabs } from '../../server/clusters/labs.js';
+import { CheckEngine } from '../../server/grading/index.js';
+import type { GradeResult } from '../../server/grading/types.js';
+import { createSilentLogger } from '../../server/log/index.js';
+import { runNodeScript } from '../../server/proving/index.js';
+import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { fakeClusterWorld } from '../helpers/fakeCluster.js';
+import { ROOT } from '../helpers/testServer.js';
+import { failedTasks as failed, checkIn as check } from './grades.js';
+
+const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
+const scenario = catalog.require('trivy-scan');
+// Only this lab is needed: another lab being written at the same time must not stop these tests.
+const lab = inspectLabs(join(ROOT, 'labs')).labs.get('scanners')!;
+const grader = new CheckEngine({ logger: createSilentLogger() });
+const NS = 'payments';
+const REPORT = '/root/cve-report.json';
+/** A login shell's environment on the node (/etc/profile.d), as the learner's terminal has it. */
+const LOGIN = `set -e\nexport KUBECONFIG=/etc/kubernetes/admin.conf\nsource /etc/profile.d/cks-lab-trivy.sh\nNS=${NS}\n`;
+
+const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
+
+describe('scenario trivy-scan on the fakes', function () {
+  this.timeout(300_000);
+  const world = fakeClusterWorld();
+  const cluster = 'cks-trivy';
+  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+  const run = async (script: string) => {
+    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: LOGIN + script });
+    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
+    return out.stdout;
+  };
+  /** Back to the state setup leaves (setup is idempotent: it re-creates deleted Deployments, scales back and removes the report). */
+  const reset = () => runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+  const SCALE = (names: string) => `for d in ${names}; do kubectl -n $NS scale deployment "$d" --replicas=0 >/dev/null; done\n`;
+  const RIGHT_REPORT = `trivy image -q --format json -o ${REPORT} redis:6.2.6\n`;
+  after(() => world.cleanup());
+
+  before(async () => {
+    await world.provider.create(cluster, lab, () => undefined);
+  });
+
+  it('the lab bootstrap imported the images, and the node scans offline as a learner would', async () => {
+    const out = await run(`ctr -n k8s.io images ls -q | grep -c 'docker.io/library/\\(nginx\\|redis\\|busybox\\)'
+trivy image --severity CRITICAL nginx:1.21.6
+`);
+    assert.match(out, /^4\n/);
+    assert.match(out, /zlib1g +│ CVE-2022-37434 │ CRITICAL │ fixed/);
+    // Outside a login shell, trivy looks in containerd's `default` namespace: not found, as on kind.
+    const bare = await world.provider.nodeExec(cluster, ['trivy', 'image', '--skip-db-update', 'redis:6.2.6'], {});
+    assert.equal(bare.exitCode, 1);
+    assert.match(bare.stderr, /unable to find the specified image "redis:6\.2\.6" in \["docker" "containerd" "podman" "remote"\]/);
+  });
+
+  it('is proven: every task fails after setup, every task passes after the reference solution', async () => {
+    await runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+    const before = await grade();
+    assert.deepEqual(failed(before), ['exactly-affected-down', 'report-saved']);
+    assert.deepEqual(failedChecks(before), ['report-json', 'sessions-no-pods', 'sessions-replicas', 'storefront-no-pods', 'storefront-replicas']);
+    assert.match(check(before, 'report-saved', 'report-json').actual, /not found/);
+    await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    const after = await grade();
+    assert.deepEqual(failedChecks(after), []);
+    assert.equal(after.score, after.maxScore);
+  });
+
+  describe('what learners get wrong fails exactly the right checks; a right answer written differently passes', () => {
+    beforeEach(() => reset());
+
+    it('every Deployment scaled to 0 (all have CRITICAL findings) fails the untouched ones', async () => {
+      await run(SCALE('storefront sessions checkout-api toolbox') + RIGHT_REPORT);
+      const r = await grade();
+      assert.deepEqual(failed(r), ['exactly-affected-down']);
+      assert.deepEqual(failedChecks(r), ['checkout-api-available', 'toolbox-available']);
+      assert.match(check(r, 'exactly-affected-down', 'checkout-api-available').message, /replicas/);
+    });
+
+    it('scaled by image name (both nginx, not redis) fails checkout-api and sessions', async () => {
+      await run(SCALE('storefront checkout-api') + RIGHT_REPORT);
+      const r = await grade();
+      assert.deepEqual(failedChecks(r), ['checkout-api-available', 'sessions-no-pods', 'sessions-replicas']);
+      assert.match(check(r, 'exactly-affected-down', 'sessions-no-pods').actual, /1/);
+    });
+
+    it('the affected Deployments deleted instead of scaled fail as not found', async () => {
+      await run(`kubectl -n $NS delete deployment storefront sessions --wait=false >/dev/null\n${RIGHT_REPORT}`);
+      const r = await grade();
+      assert.deepEqual(failedChecks(r), ['sessions-no-pods', 'sessions-replicas', 'storefront-no-pods', 'storefront-replicas']);
+      assert.match(check(r, 'exactly-affected-down', 'storefront-replicas').actual, /not found/);
+    });
+
+    it('a report as a table, of an unaffected image, or filtered so the CVE is left out fails only the report', async () => {
+      await run(SCALE('storefront sessions') + `trivy image -q -o ${REPORT} redis:6.2.6\n`);
+      let r = await grade();
+      assert.deepEqual(failedChecks(r), ['report-json']);
+      assert.match(check(r, 'report-saved', 'report-json').actual, /not valid JSON.*starts with "Report Summary"/s);
+      await run(`trivy image -q -f json -o ${REPORT} nginx:1.23.3\n`);
+      r = await grade();
+      assert.deepEqual(failedChecks(r), ['report-json']);
+      assert.match(check(r, 'report-saved', 'report-json').message, /ArtifactName/);
+      await run(`trivy image -q -f json --severity HIGH -o ${REPORT} redis:6.2.6\n`);
+      r = await grade();
+      assert.deepEqual(failedChecks(r), ['report-json']);
+      assert.match(check(r, 'report-saved', 'report-json').message, /Vulnerabilities|Results/);
+    });
+
+    it('right answers written differently pass: kubectl patch and scale deploy/x, a CRITICAL-only report of the full image name', async () => {
+      await run(`kubectl -n $NS patch deployment storefront --type merge -p '{"spec":{"replicas":0}}' >/dev/null
+kubectl -n $NS scale deploy/sessions --replicas 0 >/dev/null
+trivy image --format=json --severity CRITICAL,HIGH --scanners vuln --output=${REPORT} docker.io/library/nginx:1.21.6 2>/dev/null
+`);
+      const r = await grade();
+      assert.deepEqual(failedChecks(r), []);
+    });
+  });
+});

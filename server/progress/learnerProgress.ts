@@ -7,7 +7,7 @@ import type { DomainProgressDto, ProgressDto, ScenarioProgressDto, SuggestionDto
 export interface ProgressInput {
   /** Catalog lines; `unavailable` set where this host cannot run the lab. */
   scenarios: readonly ScenarioSummary[];
-  /** The learner's practice sessions (exam clusters excluded: their results stay hidden until the exam ends). */
+  /** The learner's sessions; those of a mock exam are left out. */
   sessions: readonly SessionRecord[];
   attemptsOf: (sessionId: string) => readonly AttemptRecord[];
 }
@@ -23,7 +23,8 @@ export function learnerProgress(input: ProgressInput): ProgressDto {
   const known = new Map(input.scenarios.map((s) => [s.id, s]));
   const perScenario = new Map<string, ScenarioProgressDto>();
   for (const session of input.sessions) {
-    if (!known.has(session.scenarioId)) continue;
+    // A mock exam's clusters never count: its results stay hidden until the exam ends, and it grades under exam rules.
+    if (!known.has(session.scenarioId) || session.examAttemptId !== null) continue;
     for (const a of input.attemptsOf(session.id)) mergeAttempt(perScenario, session.scenarioId, a);
   }
   const domains: DomainProgressDto[] = CURRICULUM.map(({ domain, weight }) => {

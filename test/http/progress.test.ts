@@ -38,14 +38,16 @@ describe('learner progress', () => {
       summary('audit', 'Monitoring, Logging and Runtime Security'),
     ];
 
-    it('folds every session of a scenario into one record: attempts, best score, passed, last try', () => {
+    it('folds every session of a scenario into one record (attempts, best score, passed, last try), leaving out mock exams and removed scenarios', () => {
       const attempts: Record<string, AttemptRecord[]> = {
         s1: [attempt('s1', 1, '2026-01-02T10:00:00Z'), attempt('s1', 3, '2026-01-02T10:05:00Z')],
         s2: [attempt('s2', 4, '2026-01-03T09:00:00Z'), attempt('s2', 2, '2026-01-03T09:30:00Z')],
         s3: [attempt('s3', 0, '2026-01-04T00:00:00Z')],
         gone: [attempt('gone', 4, '2026-01-05T00:00:00Z')],
+        exam: [attempt('exam', 4, '2026-01-06T00:00:00Z')],
       };
-      const p = learnerProgress({ scenarios: catalog, sessions: [session('s1', 'psa'), session('s2', 'psa'), session('s3', 'np'), session('gone', 'removed-scenario')], attemptsOf: (id) => attempts[id] ?? [] });
+      const examSession = { ...session('exam', 'trivy'), examAttemptId: 'attempt-1' };
+      const p = learnerProgress({ scenarios: catalog, sessions: [session('s1', 'psa'), session('s2', 'psa'), session('s3', 'np'), session('gone', 'removed-scenario'), examSession], attemptsOf: (id) => attempts[id] ?? [] });
       assert.deepEqual(p.scenarios, [
         { scenarioId: 'np', attempts: 1, bestScore: 0, maxScore: 4, passed: false, lastTriedAt: '2026-01-04T00:00:00Z' },
         { scenarioId: 'psa', attempts: 4, bestScore: 4, maxScore: 4, passed: true, lastTriedAt: '2026-01-03T09:30:00Z' },

@@ -31,6 +31,18 @@ export interface KindProviderOptions {
   readLiveKubeconfig?: boolean;
   /** The engine kind runs nodes on: its CLI runs node commands (`docker`, or `podman` with KIND_EXPERIMENTAL_PROVIDER=podman). */
   engine?: EngineName;
+  /**
+   * Where kind writes its kubeconfig, as the runner's side sees it (default `kubeconfigDir`): kind in
+   * a lab pod writes inside the pod, while the captured credentials stay in `kubeconfigDir` here.
+   */
+  kindKubeconfigDir?: string;
+  /**
+   * The API server address this host reaches a new cluster at, from the one kind reported (default:
+   * kind's own). The `kubernetes` provider points it at the lab pod's IP.
+   */
+  reachableServer?: (server: string) => string;
+  /** Hosts kind's kubeconfig may name (default: loopback); a lab pod's kind listens on 0.0.0.0. */
+  apiHosts?: readonly string[];
 }
 
 const ENV_KEY = /^[A-Z_][A-Z0-9_]{0,63}$/;
@@ -289,12 +301,16 @@ export class KindProvider implements ClusterProvider {
     if (res.code !== 0) {
       throw new AppError('cluster_unreachable', `Cannot get a kubeconfig for cluster "${name}": ${explainKindFailure(res.stderr).message}`);
     }
-    return parseClusterCredentials(res.stdout, { source: `the kubeconfig kind printed for cluster "${name}" (copied from its node's /etc/kubernetes/admin.conf)` });
+    return parseClusterCredentials(res.stdout, {
+      source: `the kubeconfig kind printed for cluster "${name}" (copied from its node's /etc/kubernetes/admin.conf)`,
+      ...(this.opts.apiHosts ? { allowedHosts: this.opts.apiHosts } : {}),
+    });
   }
 
   /** Read the new cluster's credentials once and keep them in the data directory (0600). */
   private async captureCredentials(name: string): Promise<string> {
-    const creds = await this.liveCredentials(name);
+    const live = await this.liveCredentials(name);
+    const creds = this.opts.reachableServer ? { ...live, server: this.opts.reachableServer(live.server) } : live;
     const text = credentialsToKubeconfig(creds, `kind-${name}`);
     const file = this.credentialsPath(name);
     const tmp = `${file}.${process.pid}.tmp`;
@@ -331,8 +347,14 @@ export class KindProvider implements ClusterProvider {
     return [this.engine, 'exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', nodeContainer(name, node), 'bash', '-l'];
   }
 
+  /** Drop the credentials captured for `name` (its cluster is gone by other means). */
+  forget(name: string): void {
+    assertName(name, 'cluster name');
+    rmSync(this.credentialsPath(name), { force: true });
+  }
+
   private kubeconfigPath(name: string): string {
-    return `${this.opts.kubeconfigDir}/${name}.kubeconfig`;
+    return `${this.opts.kindKubeconfigDir ?? this.opts.kubeconfigDir}/${name}.kubeconfig`;
   }
 
   private credentialsPath(name: string): string {

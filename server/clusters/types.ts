@@ -15,7 +15,7 @@ export type KindPhase = (typeof KIND_PHASES)[number];
 /** Progress of provisioning, streamed to the learner's page. */
 export interface ProvisionProgress {
   /** Our own steps around kind's phases: building a lab's node image, node readiness, lab bootstrap, scenario setup. */
-  step: KindPhase | 'Building node image' | 'Waiting for node Ready' | 'Bootstrapping lab' | 'Running scenario setup' | 'Ready';
+  step: KindPhase | 'Scheduling lab pod' | 'Building node image' | 'Waiting for node Ready' | 'Bootstrapping lab' | 'Running scenario setup' | 'Ready';
   state: 'started' | 'done' | 'failed';
   /** 0..1 over the whole provisioning. */
   fraction: number;

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
 import type { LogLevel } from '../log/index.js';
+import { kubernetesSettings, type KubernetesProviderConfig } from '../clusters/kubernetes/settings.js';
 
 /** Everything the server reads from flags and environment, typed once. */
 export interface ServerConfig {
@@ -42,6 +43,11 @@ export interface ServerConfig {
   autoCheckIntervalMs: number;
   /** NODE_ENV=production: the web bundle's source maps are not served. */
   production: boolean;
+  /**
+   * What runs learner clusters (CKS_PROVIDER): `docker` — kind on this host's engine (default) — or
+   * `kubernetes` — one Docker-in-Docker lab pod per cluster on an existing Kubernetes cluster.
+   */
+  provider: { kind: 'docker' } | ({ kind: 'kubernetes' } & KubernetesProviderConfig);
 }
 
 /** The package root (holds package.json), found from this file whether run from dist/ or via tsx. */
@@ -105,7 +111,15 @@ export function loadConfig(
     },
     autoCheckIntervalMs: Math.max(5, num(env, 'CKS_AUTO_CHECK_SECONDS', 20, 'live auto-check interval')) * 1000,
     production: env.NODE_ENV === 'production',
+    provider: providerConfig(env),
   };
+}
+
+function providerConfig(env: NodeJS.ProcessEnv): ServerConfig['provider'] {
+  const kind = env.CKS_PROVIDER ?? 'docker';
+  if (kind === 'docker') return { kind: 'docker' };
+  if (kind !== 'kubernetes') throw new AppError('bad_request', `CKS_PROVIDER must be docker (kind on this host) or kubernetes (lab pods on a Kubernetes cluster), got "${kind.slice(0, 40)}"`, { field: 'provider' });
+  return { kind: 'kubernetes', ...kubernetesSettings(env, Math.max(256, num(env, 'CKS_CLUSTER_MEMORY_MB', 1024, 'memory per cluster'))) };
 }
 
 /** "default=2,gvisor=1" → Map; a bare number means the default lab. */

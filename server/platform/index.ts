@@ -18,6 +18,8 @@ import { FileTerminalLedger, NodePtyTerminalFactory } from '../terminal/index.js
 import { InstructorAuth, WorkshopManager } from '../workshops/index.js';
 import { ExamManager, loadExams } from '../exams/index.js';
 import { PlatformMetrics, readiness } from './operator.js';
+import { ClientHostKube } from '../clusters/kubernetes/hostKube.js';
+import { KubernetesProvider } from '../clusters/kubernetes/kubernetesProvider.js';
 
 /** Cluster-facing adapters built from a runner (see clusterAdaptersFor). */
 function buildClusterAdapters(opts: {
@@ -59,6 +61,54 @@ export function clusterAdaptersFor(
 ): ReturnType<typeof buildClusterAdapters> & { env: NodeJS.ProcessEnv } {
   const toolEnv = engineEnv(env);
   return { ...buildClusterAdapters({ runner: new ExecRunner(logger, toolEnv), logger, engine: engineFromEnv(toolEnv), ...opts }), env: toolEnv };
+}
+
+/** Clusters the platform asks a Kubernetes cluster for at once when CKS_MAX_CLUSTERS is unset. */
+const KUBERNETES_DEFAULT_CAPACITY = 500;
+
+/**
+ * The `kubernetes` provider: lab pods through the host cluster's API with the platform's own
+ * credentials (in-cluster ServiceAccount, or CKS_K8S_KUBECONFIG outside a cluster). Terminals run
+ * `kubectl exec` with a kubeconfig naming those same credentials, written once into the data dir.
+ */
+function kubernetesAdapters(
+  config: ServerConfig,
+  k8s: Extract<ServerConfig['provider'], { kind: 'kubernetes' }>,
+  logger: Logger,
+  kubeconfigDir: string,
+  env: NodeJS.ProcessEnv,
+): { provider: ClusterProvider; probesFor: (cluster: string, kubeconfig: string) => ClusterProbes; env: NodeJS.ProcessEnv } {
+  const kube = ClientHostKube.fromEnvironment(k8s.settings.namespace, k8s.kubeconfig);
+  const hostKubeconfig = k8s.kubeconfig ?? inClusterKubeconfig(config.dataDir, k8s.settings.namespace, env);
+  const provider = new KubernetesProvider({
+    kube,
+    logger: logger.child({ module: 'kubernetes-provider' }),
+    settings: k8s.settings,
+    kubeconfigDir,
+    readyTimeoutMs: config.readyTimeoutMs,
+    kubectl: ['kubectl', '--kubeconfig', hostKubeconfig],
+  });
+  const probesFor = (cluster: string, kubeconfig: string): ClusterProbes =>
+    new ClientNodeProbes({ kubeconfig, logger, nodeExec: (argv: string[], node?: string) => provider.nodeExec(cluster, argv, node ? { node } : {}) });
+  return { provider, probesFor, env };
+}
+
+/** A kubeconfig for kubectl naming the pod's ServiceAccount token and CA files (read by kubectl at each use). */
+function inClusterKubeconfig(dataDir: string, namespace: string, env: NodeJS.ProcessEnv): string {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  if (!host || !/^[0-9a-fA-F.:]+$|^[a-z0-9.-]+$/.test(host) || !/^\d{1,5}$/.test(port)) {
+    throw new AppError('bad_request', 'CKS_PROVIDER=kubernetes outside a Kubernetes pod needs CKS_K8S_KUBECONFIG (the kubeconfig of the cluster that runs lab pods).', { field: 'kubeconfig' });
+  }
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const file = join(dataDir, 'host-cluster.kubeconfig');
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: host\n  cluster:\n    server: ${server}\n    certificate-authority: ${sa}/ca.crt\ncontexts:\n- name: host\n  context:\n    cluster: host\n    user: platform\n    namespace: ${namespace}\ncurrent-context: host\nusers:\n- name: platform\n  user:\n    tokenFile: ${sa}/token\n`,
+    { mode: 0o600 },
+  );
+  return file;
 }
 
 /** Where the kubeconfigs kind writes and the credentials captured at creation live. */
@@ -122,8 +172,12 @@ export async function startPlatform(
   const { catalog, labs } = loadContent(config, logger);
   if (catalog.size === 0) throw new AppError('invalid_scenario', `No valid scenarios in ${config.scenariosDir}: run \`cks-lab validate\` to see why.`);
   const store = new SqliteStore(join(config.dataDir, 'cks-lab.db'));
-  const { provider, probesFor, env: toolEnv } = clusterAdaptersFor(overrides.env ?? process.env, logger, { kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
-  const hostCapacity = clusterCapacityOfHost(config, toolEnv, overrides.procDir);
+  const { provider, probesFor, env: toolEnv } =
+    config.provider.kind === 'kubernetes'
+      ? kubernetesAdapters(config, config.provider, logger, kubeconfigDir, overrides.env ?? process.env)
+      : clusterAdaptersFor(overrides.env ?? process.env, logger, { kubeconfigDir, readyTimeoutMs: config.readyTimeoutMs });
+  // On Kubernetes the cluster schedules and queues lab pods (Pending): no host-derived cap.
+  const hostCapacity = config.provider.kind === 'kubernetes' ? { clusters: config.maxClusters ?? KUBERNETES_DEFAULT_CAPACITY, warning: null } : clusterCapacityOfHost(config, toolEnv, overrides.procDir);
   if (hostCapacity.warning) logger.warn('cluster capacity capped by the host', { problem: hostCapacity.warning });
   // Terminals a killed server left running are ended before any new one opens.
   const ledger = new FileTerminalLedger({ dir: join(config.dataDir, 'terminals'), logger });

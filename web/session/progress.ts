@@ -58,7 +58,8 @@ export function createProgressPanel(onRetry: () => Promise<void>): ProgressPanel
     percent.textContent = `${pct}%`;
     replaceChildren(
       list,
-      ...PROVISION_STEPS.map((step) => {
+      // The kubernetes provider's first step (a lab pod waiting for room) shows only where it happens.
+      ...[...(events.some((e) => e.step === 'Scheduling lab pod') ? ['Scheduling lab pod'] : []), ...PROVISION_STEPS].map((step) => {
         const { mark, detail } = markOf(step);
         return h(
           'li',

@@ -99,7 +99,8 @@ function copyInto(context, srcs, dest, layerDir) {
     if (!from.startsWith(path.resolve(context)) || !fs.existsSync(from)) {
       throw new CliExit(1, `ERROR: failed to build: failed to solve: failed to compute cache key: failed to calculate checksum of ref: "/${src}": not found`);
     }
-    const target = path.join(layerDir, destDir ? path.join(dest, path.basename(src)) : dest);
+    // A directory's contents are copied, never the directory itself (Docker's COPY); a file into a `dest/` keeps its name.
+    const target = path.join(layerDir, destDir && !fs.statSync(from).isDirectory() ? path.join(dest, path.basename(src)) : dest);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.cpSync(from, target, { recursive: true });
   }

@@ -14,6 +14,7 @@ import { installKubeTools } from './kube-tools.mjs';
 import { installUpgradeStaging } from './kube-packages.mjs';
 import { kubeVersionOf } from './manifests.mjs';
 import { installSudo } from './sudo-files.mjs';
+import { installGatekeeper } from './gatekeeper-files.mjs';
 import { installTrivy } from './trivy-files.mjs';
 import { installLinters } from './linter-files.mjs';
 import { installRegistry } from './registry-files.mjs';
@@ -111,6 +112,8 @@ export function applyNodeImage(dir, image, env = process.env) {
     write(root, 'usr/sbin/sshd', '#!/bin/sh\n# fake sshd (CKS Lab test fake): the fake ssh client enters the node itself\necho "sshd: run by ssh.service, not by hand" >&2\nexit 1\n', 0o755);
   }
   if (labelList(img.labels, 'io.cks-lab.tools').includes('sudo')) installSudo(root); // Debian's sudo package
+  // The gatekeeper lab: its release manifest, image tarball and sums staged by the builder stage.
+  if (img.labels['io.cks-lab.gatekeeper.version']) installGatekeeper(root, img.labels);
   installRegistry(root, img.labels); // the registry lab: distribution's registry, htpasswd, base OCI layout
   if (labelList(img.labels, 'io.cks-lab.tools').includes('kube-bench')) {
     // kube-bench's binary in /usr/local/bin (its cfg/ in /etc/kube-bench/cfg is built into the fake).

@@ -30,6 +30,9 @@ if [ ! -s "$CERTS/tls.crt" ]; then
 fi
 mkdir -p "$HOSTDIR"
 cp "$CERTS/ca.crt" "$HOSTDIR/ca.crt"
+# The node's own tools (curl without --cacert, cosign) trust it too, through the system store.
+cp "$CERTS/ca.crt" /usr/local/share/ca-certificates/cks-lab-registry.crt
+update-ca-certificates >/dev/null 2>&1 || fail "update-ca-certificates failed"
 cat > "$HOSTDIR/hosts.toml" <<TOML
 server = "$URL"
 
@@ -62,4 +65,14 @@ got="sha256:$(sha256sum "$tmp/pulled.json" | cut -d' ' -f1)"
 [ "$got" = "$digest" ] || fail "the pulled manifest's digest $got differs from the pushed $digest"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CERTS/ca.crt" "$URL/v2/cks-lab/selftest/manifests/1")
 [ "$code" = 401 ] || fail "an anonymous pull of cks-lab/selftest:1 got HTTP $code, expected 401"
-echo "registry lab self-check passed: localhost:5000 refuses anonymous pulls, accepts the lab's credentials (push and pull, digest $digest)"
+command -v cosign >/dev/null || fail "cosign is missing from the node image"
+cosign version 2>/dev/null | grep -q 'GitVersion: *v2.4.1' || fail "cosign is not the pinned v2.4.1"
+# cosign offline: a key pair, a signature stored in the registry without the transparency log, verified.
+(
+  cd "$tmp" && export DOCKER_CONFIG="$tmp/docker" COSIGN_PASSWORD=selftest
+  cosign generate-key-pair >/dev/null 2>&1 || exit 11
+  cosign login localhost:5000 -u "${creds%%:*}" -p "${creds#*:}" >/dev/null 2>&1 || exit 12
+  cosign sign -y --key cosign.key --tlog-upload=false "localhost:5000/cks-lab/selftest@$digest" >/dev/null 2>&1 || exit 13
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true "localhost:5000/cks-lab/selftest@$digest" 2>/dev/null | grep -q "$digest" || exit 14
+) || fail "cosign could not sign and verify the test image offline (step $(( $? - 10 )) of: generate-key-pair, login, sign, verify)"
+echo "registry lab self-check passed: localhost:5000 refuses anonymous pulls, accepts the lab's credentials (push and pull, digest $digest); cosign signs and verifies offline"

@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { ObjectStore } from './kube-apiserver/store.js';
 import { findResource } from './kube-apiserver/resources.js';
 import { ensureImage, nodeImageRef } from './kube-apiserver/kubelet/imagePull.js';
-import { bcryptLine } from './lib/registry-files.mjs';
+import { bcryptLine, secretboxModule } from './lib/registry-files.mjs';
+import { execFile } from 'node:child_process';
 
 const REGISTRY = join(import.meta.dirname, 'lib', 'registry.cjs');
+const COSIGN = join(import.meta.dirname, 'lib', 'cosign.cjs');
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -186,6 +188,71 @@ auth:
         writeFileSync(join(node, 'etc/containerd/config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n');
       }
       assert.match((await pull(pod('good'), 'localhost:5001/app/web:1.0') as { error: string }).error, /dial tcp 127\.0\.0\.1:5001: connect: connection refused$/);
+    });
+  });
+
+  describe('the fake cosign (v2.4.1) against it: keys, signatures in the registry, verification', () => {
+    let work: string;
+    const cosign = (args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const c = execFile(process.execPath, [COSIGN, ...args], {
+          cwd: work,
+          env: { PATH: process.env.PATH ?? '', HOME: work, CKS_FAKE_SECRETBOX: join(work, 'secretbox.cjs'), CKS_FAKE_PORTS_FILE: join(node, 'etc/cks-fake/ports.json'), CKS_FAKE_CA_FILE: join(dir, 'ca.crt'), ...env },
+        }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+        c.stdin?.end(input ?? '');
+      });
+    const image = () => `localhost:5000/app/web@${sha(manifest)}`;
+    before(() => {
+      work = join(dir, 'cosign');
+      mkdirSync(work, { recursive: true });
+      writeFileSync(join(work, 'secretbox.cjs'), secretboxModule());
+    });
+
+    it('generate-key-pair writes an encrypted sigstore key (scrypt + nacl/secretbox) and a PKIX public key', async () => {
+      const r = await cosign(['generate-key-pair'], { COSIGN_PASSWORD: 'k3y' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, 'Private key written to cosign.key\nPublic key written to cosign.pub\n');
+      const key = readFileSync(join(work, 'cosign.key'), 'utf8');
+      assert.match(key, /^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n/);
+      const doc = JSON.parse(Buffer.from(key.split('\n').slice(1, -2).join(''), 'base64').toString());
+      assert.deepEqual(doc.kdf.params, { N: 32768, r: 8, p: 1 });
+      assert.equal(doc.cipher.name, 'nacl/secretbox');
+      assert.match(readFileSync(join(work, 'cosign.pub'), 'utf8'), /^-----BEGIN PUBLIC KEY-----\n/);
+    });
+
+    it('verify finds no signature before signing; sign needs credentials, the right password and --tlog-upload=false', async () => {
+      const none = await cosign(['verify', '--key', 'cosign.pub', '--insecure-ignore-tlog=true', image()]);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /UNAUTHORIZED: authentication required/);
+      assert.equal((await cosign(['login', 'localhost:5000', '-u', 'puller', '-p', 's3cret'])).code, 0);
+      const unsigned = await cosign(['verify', '--key', 'cosign.pub', '--insecure-ignore-tlog=true', image()]);
+      assert.equal(unsigned.code, 1);
+      assert.match(unsigned.stderr, /^Error: no signatures found$/m);
+      assert.match((await cosign(['sign', '--key', 'cosign.key', image()], { COSIGN_PASSWORD: 'k3y' })).stderr, /not simulated: pass --tlog-upload=false/);
+      const wrong = await cosign(['sign', '--key', 'cosign.key', '--tlog-upload=false', image()], { COSIGN_PASSWORD: 'nope' });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /getting signer: reading key: decrypt: encrypted: decryption failed/);
+    });
+
+    it('sign stores the simple-signing payload and an ECDSA signature under sha256-<hex>.sig; verify checks both; another key does not match', async () => {
+      const signed = await cosign(['sign', '--key', 'cosign.key', '--tlog-upload=false', image()], {}, 'k3y\n');
+      assert.equal(signed.code, 0, signed.stderr);
+      assert.match(signed.stderr, /Pushing signature to: localhost:5000\/app\/web/);
+      const sig = await call('GET', `/v2/app/web/manifests/${sha(manifest).replace(':', '-')}.sig`, { auth: good, headers: { Accept: OCI } });
+      const layer = JSON.parse(sig.body).layers[0];
+      assert.equal(layer.mediaType, 'application/vnd.dev.cosign.simplesigning.v1+json');
+      assert.ok(layer.annotations['dev.cosignproject.cosign/signature']);
+      const ok = await cosign(['verify', '--key', 'cosign.pub', '--insecure-ignore-tlog=true', 'localhost:5000/app/web:1.0']);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual(JSON.parse(ok.stdout), [{ critical: { identity: { 'docker-reference': 'localhost:5000/app/web' }, image: { 'docker-manifest-digest': sha(manifest) }, type: 'cosign container image signature' }, optional: null }]);
+      assert.match(ok.stderr, /The signatures were verified against the specified public key/);
+      mkdirSync(join(work, 'other'), { recursive: true });
+      const other = join(work, 'other');
+      await new Promise<void>((resolve) => execFile(process.execPath, [COSIGN, 'generate-key-pair'], { cwd: other, env: { PATH: process.env.PATH ?? '', COSIGN_PASSWORD: 'x', CKS_FAKE_SECRETBOX: join(work, 'secretbox.cjs') } }, () => resolve()));
+      const mismatch = await cosign(['verify', '--key', join(other, 'cosign.pub'), '--insecure-ignore-tlog=true', image()]);
+      assert.equal(mismatch.code, 1);
+      assert.match(mismatch.stderr, /^Error: no matching signatures: invalid signature when validating ASN\.1 encoded signature$/m);
+      assert.match((await cosign(['verify', '--key', 'cosign.pub', image()])).stderr, /pass --insecure-ignore-tlog=true/);
     });
   });
 

@@ -6,3 +6,7 @@ export function writeBaseLayout(dir: string): void;
 export function installRegistry(root: string, labels: Record<string, string> | undefined): void;
 /** kind's containerdConfigPatches, merged into the node's /etc/containerd/config.toml. */
 export function applyContainerdPatches(nodeRoot: string, patches: unknown): void;
+/** The fake kube-apiserver's nacl/secretbox as CommonJS source for node-side fakes. */
+export function secretboxModule(): string;
+/** cosign (LABEL io.cks-lab.cosign): the fake and the secretbox it requires. */
+export function installCosign(root: string, labels: Record<string, string> | undefined): void;

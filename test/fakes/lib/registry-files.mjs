@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -71,8 +72,24 @@ export function writeBaseLayout(dir) {
   }
 }
 
+/**
+ * The fake kube-apiserver's nacl/secretbox (TypeScript) as a CommonJS module for node-side fakes
+ * (cosign's encrypted private keys), transpiled with esbuild (tsx's own compiler).
+ */
+export function secretboxModule() {
+  return transformSync(fs.readFileSync(path.join(HERE, '..', 'kube-apiserver', 'secretbox.ts'), 'utf8'), { loader: 'ts', format: 'cjs' }).code;
+}
+
+/** cosign (LABEL io.cks-lab.cosign=<version>): the fake and the secretbox it requires. */
+export function installCosign(root, labels) {
+  if (!labels?.['io.cks-lab.cosign']) return;
+  write(root, 'usr/local/lib/cks-fake/secretbox.cjs', secretboxModule(), 0o644);
+  write(root, 'usr/local/bin/cosign', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'cosign.cjs'), 'utf8')}`, 0o755);
+}
+
 /** The registry lab's RUN steps, for node root `root` of an image with these labels. */
 export function installRegistry(root, labels) {
+  installCosign(root, labels);
   if (!labels?.['io.cks-lab.registry']) return;
   write(root, 'usr/local/bin/registry', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'registry.cjs'), 'utf8')}`, 0o755);
   const creds = labels['io.cks-lab.registry.credentials'];

@@ -119,6 +119,16 @@ describe('fake kube-apiserver: admission webhooks', function () {
     assert.equal(labels.mutated, 'yes');
     const validating = reviews.slice(before).filter((x) => String(x.path).startsWith('/validating'));
     assert.equal(validating.at(-1)!.request.object.metadata.labels.mutated, 'yes');
+    // A generated name: mutating webhooks see none (the registry generates it after them), validating ones see it.
+    const from = reviews.length;
+    const gen = await k(['create', '-f', '-'], POD('x', 'registry.k8s.io/pause:3.10').replace('name: x,', 'generateName: gen-,'));
+    assert.equal(gen.code, 0, gen.stderr);
+    const created = gen.stdout.match(/pod\/(gen-[a-z0-9]+) created/)?.[1];
+    const mut = reviews.slice(from).find((x) => String(x.path).startsWith('/mutating'))!;
+    const val = reviews.slice(from).find((x) => String(x.path).startsWith('/validating'))!;
+    assert.equal(mut.request.name, undefined);
+    assert.equal(mut.request.object.metadata.name, undefined);
+    assert.equal(val.request.name, created);
     assert.equal((await k(['delete', 'mutatingwebhookconfiguration', 'test-mutating'])).code, 0);
   });
 

@@ -8,6 +8,7 @@
  * pass then applies the mutated object. Errors before a point are the answer, as they would be.
  * Writes of a resource no configuration exists for go straight through.
  */
+import YAML from 'yaml';
 import type { ApiAnswer, ResourceRequest } from '../api.js';
 import type { KubeObject } from '../store.js';
 import type { AdmissionAttributes, AdmissionWebhooks } from './dispatcher.js';
@@ -23,6 +24,17 @@ const replaceWith = (target: KubeObject, source: KubeObject): void => {
   for (const k of Object.keys(target)) delete target[k];
   Object.assign(target, structuredClone(source));
 };
+
+/** Whether the create request's body names its object (else the API server generates the name from generateName). */
+function bodyHasName(request: ResourceRequest): boolean {
+  try {
+    const text = request.body.toString('utf8');
+    const o = (request.contentType.includes('yaml') ? YAML.parse(text) : JSON.parse(text)) as { metadata?: { name?: unknown } } | null;
+    return typeof o?.metadata?.name === 'string' && o.metadata.name !== '';
+  } catch {
+    return true;
+  }
+}
 
 /** Who is asking, as AdmissionReview.request.userInfo. */
 export interface Requester {
@@ -70,7 +82,13 @@ export async function withAdmissionWebhooks(
     dryRun: request.query.get('dryRun') === 'All',
     userInfo: { username: who.user, groups: who.groups },
   });
-  const mutated = await webhooks.mutate(attrs(first.object, first.old));
+  // Mutating admission runs before the registry generates a name from generateName (validating
+  // admission runs after it): mutating webhooks see no name, as on a real API server.
+  const generated = !first.old && !bodyHasName(request) ? String(first.object.metadata.name ?? '') : undefined;
+  const seen = structuredClone(first.object);
+  if (generated !== undefined) delete seen.metadata.name;
+  const mutated = await webhooks.mutate(attrs(seen, first.old));
+  if (generated !== undefined) mutated.object.metadata = { ...mutated.object.metadata, name: generated };
   const second = await capture({
     ...request,
     query: dry,

@@ -35,6 +35,9 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     installTrivy(root, {});
     mkdirSync(join(root, 'var/lib/containerd'), { recursive: true });
     writeFileSync(join(root, 'var/lib/containerd/cks-fake-images.json'), JSON.stringify(IMAGES));
+    // containerd's socket (a plain file is enough for trivy's existence check).
+    mkdirSync(join(root, 'run/containerd'), { recursive: true });
+    writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -97,10 +100,12 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     assert.equal(spdx.spdxVersion, 'SPDX-2.3');
     assert.equal(spdx.SPDXID, 'SPDXRef-DOCUMENT');
     assert.equal(spdx.name, 'nginx:1.23.3');
-    assert.match(spdx.documentNamespace, /^http:\/\/aquasecurity\.github\.io\/trivy\/container_image\/nginx:1\.23\.3-[0-9a-f-]{36}$/);
+    assert.match(spdx.documentNamespace, /^http:\/\/trivy\.dev\/container_image\/nginx:1\.23\.3-[0-9a-f-]{36}$/);
     assert.deepEqual(spdx.creationInfo.creators, ['Organization: aquasecurity', 'Tool: trivy-0.62.1']);
     const image = spdx.packages.find((p: any) => p.primaryPackagePurpose === 'CONTAINER');
     assert.equal(image.name, 'nginx:1.23.3');
+    assert.match(image.SPDXID, /^SPDXRef-ContainerImage-[0-9a-f]+$/);
+    assert.ok(image.annotations.some((a: any) => a.comment === 'SchemaVersion: 2' && a.annotator === 'Tool: trivy-0.62.1' && a.annotationType === 'OTHER'));
     assert.ok(spdx.relationships.some((r: any) => r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES' && r.relatedSpdxElement === image.SPDXID));
     assert.ok(spdx.packages.some((p: any) => p.name === 'libxml2' && p.versionInfo === '2.9.10+dfsg-6.7+deb11u3'));
     const tv = run(['image', '-q', '--format', 'spdx', 'nginx:1.23.3']).stdout;
@@ -115,10 +120,13 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
   it('finds images only where a kind node has them: containerd k8s.io, or a docker-archive with --input', () => {
     let r = run(['image', 'redis:6.2.6'], { CONTAINERD_NAMESPACE: '' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /unable to find the specified image "redis:6\.2\.6" in \["docker" "containerd" "podman" "remote"\]: 4 errors occurred:\n\t\* docker error: .*Cannot connect to the Docker daemon.*\n\t\* containerd error: failed to get "docker\.io\/library\/redis:6\.2\.6": image "docker\.io\/library\/redis:6\.2\.6": not found\n/);
+    assert.match(r.stderr, /unable to find the specified image "redis:6\.2\.6" in \["docker" "containerd" "podman" "remote"\]: 4 errors occurred:\n\t\* docker error: .*Cannot connect to the Docker daemon.*\n\t\* containerd error: image not found in containerd store: redis:6\.2\.6\n\t\* podman error: no podman socket found: stat podman\/podman\.sock: no such file or directory\n/);
     r = run(['image', '--image-src', 'containerd', 'nginx:9.9']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /in \["containerd"\]: 1 errors occurred/);
+    assert.match(r.stderr, /in \["containerd"\]: 1 error occurred:\n\t\* containerd error: image not found in containerd store: nginx:9\.9\n/);
+    // No containerd socket (CONTAINERD_ADDRESS elsewhere): trivy says so.
+    r = run(['image', '--image-src', 'containerd', 'redis:6.2.6'], { CONTAINERD_ADDRESS: '/run/k3s/containerd/containerd.sock' });
+    assert.match(r.stderr, /containerd error: containerd socket not found: \/run\/k3s\/containerd\/containerd\.sock/);
     const viaArchive = JSON.parse(run(['image', '-q', '-f', 'json', '--input', join(root, 'opt/cks-lab/scanners/images/redis_6.2.6.tar')]).stdout);
     assert.equal(viaArchive.ArtifactName, join(root, 'opt/cks-lab/scanners/images/redis_6.2.6.tar'));
     assert.ok(ids(viaArchive).includes('zlib1g CVE-2022-37434'));
@@ -130,7 +138,7 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     assert.match(r.stderr, /failed to download vulnerability DB/);
     r = run(['image', 'redis:6.2.6'], { HOME: join(root, 'nowhere') });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--skip-db-update cannot be specified on the first run/);
+    assert.match(r.stderr, /ERROR\tThe first run cannot skip downloading DB\n.*--skip-update cannot be specified on the first run/s);
     assert.match(run(['--version']).stdout, /^Version: 0\.62\.1\nVulnerability DB:\n  Version: 2\n  UpdatedAt: /);
   });
 

@@ -146,7 +146,10 @@ function loadDb(opts, env) {
   const meta = readJson(path.join(dir, 'metadata.json'));
   const db = readJson(path.join(dir, 'trivy.db'));
   if (!meta || !db) {
-    if (opts['skip-db-update']) fatal('run error: init error: DB error: --skip-db-update cannot be specified on the first run');
+    if (opts['skip-db-update']) {
+      log('ERROR', 'The first run cannot skip downloading DB');
+      fatal('run error: init error: DB error: --skip-update cannot be specified on the first run');
+    }
     log('INFO', '[vulndb] Need to update DB');
     log('INFO', '[vulndb] Downloading vulnerability DB...');
     fatal('run error: init error: DB error: failed to download vulnerability DB: database download error: OCI repository error: 1 error occurred:\n\t* Get "https://mirror.gcr.io/v2/": dial tcp: lookup mirror.gcr.io: no such host\n');
@@ -185,21 +188,27 @@ function findImage(ref, sources, env) {
     if (src === 'docker') {
       errors.push(`docker error: unable to inspect the image (${ref}): Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`);
     } else if (src === 'containerd') {
+      const addr = env.CONTAINERD_ADDRESS || '/run/containerd/containerd.sock';
+      if (!fs.existsSync(`${ROOT}${addr}`)) {
+        errors.push(`containerd error: containerd socket not found: ${addr}`);
+        continue;
+      }
       const ns = env.CONTAINERD_NAMESPACE || 'default';
       const list = ns === 'k8s.io' ? readJson(CONTAINERD_IMAGES) ?? [] : [];
       if (Array.isArray(list) && list.includes(norm) && images[norm]) return { ref: norm, data: images[norm], source: 'containerd' };
-      errors.push(`containerd error: failed to get "${norm}": image "${norm}": not found`);
+      errors.push(`containerd error: image not found in containerd store: ${ref}`);
     } else if (src === 'podman') {
-      errors.push('podman error: unable to initialize Podman client: no podman socket found: stat /run/podman/podman.sock: no such file or directory');
+      errors.push(`podman error: no podman socket found: stat ${path.join(env.XDG_RUNTIME_DIR ?? '', 'podman', 'podman.sock')}: no such file or directory`);
     } else if (src === 'remote') {
       const host = norm.startsWith('docker.io/') ? 'index.docker.io' : norm.split('/')[0];
       const repo = norm.replace(/^docker\.io\//, '').replace(/[:@][^/]*$/, '');
       errors.push(`remote error: GET https://${host}/v2/${repo}/manifests/${norm.split(/[:@]/).pop()}: dial tcp: lookup ${host}: no such host`);
     } else {
-      fatal(`run error: image scan error: scan error: unable to initialize a scan service: unknown image source: ${src}`);
+      log('WARN', `Unknown image source\tsource="${src}"`);
     }
   }
-  fatal(`run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: unable to find the specified image "${ref}" in [${sources.map((s) => `"${s}"`).join(' ')}]: ${errors.length} errors occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n`);
+  if (errors.length === 0) fatal('run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: no image sources supplied');
+  fatal(`run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: unable to find the specified image "${ref}" in [${sources.map((s) => `"${s}"`).join(' ')}]: ${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n`);
   return null;
 }
 
@@ -247,6 +256,13 @@ function packagesOf(image) {
   return (image.data.packages ?? []).map(([name, version, srcName, srcVersion]) => ({ name, version, srcName, srcVersion }));
 }
 
+/** --severity as a list (every severity by default); an unknown one is trivy's flag error. */
+function severityList(opts) {
+  const severities = String(opts.severity ?? SEVERITIES.join(',')).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  for (const s of severities) if (!SEVERITIES.includes(s)) fatal(`flag error: severity error: unknown severity option: unknown severity: ${s}`);
+  return severities;
+}
+
 function detect(image, db, opts) {
   const os = image.data.os;
   if (!os) return [];
@@ -282,8 +298,7 @@ function detect(image, db, opts) {
       });
     }
   }
-  const severities = String(opts.severity ?? SEVERITIES.join(',')).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
-  for (const s of severities) if (!SEVERITIES.includes(s)) fatal(`flag error: severity error: unknown severity option: unknown severity: ${s}`);
+  const severities = severityList(opts);
   return out
     .filter((v) => severities.includes(v.Severity))
     .filter((v) => !opts['ignore-unfixed'] || v.Status === 'fixed')
@@ -325,21 +340,24 @@ function boxTable(header, rows, centered = []) {
   return [line('┌', '┬', '┐'), row(header, true), line('├', '┼', '┤'), ...rows.map((r) => row(r, false)), line('└', '┴', '┘')].join('\n');
 }
 
-function table(rep) {
+function table(rep, severities) {
   const results = rep.Results ?? [];
   const out = ['', 'Report Summary', ''];
   out.push(boxTable(['Target', 'Type', 'Vulnerabilities', 'Secrets'], results.map((r) => [r.Target, r.Type, String((r.Vulnerabilities ?? []).length), '-']), [1, 2, 3]));
   out.push('Legend:', "- '-': Not scanned", "- '0': Clean (no security findings detected)", '', '');
   for (const r of results) {
     const vulns = r.Vulnerabilities ?? [];
+    // A target without findings gets no section (report/table/vulnerability.go Render).
+    if (vulns.length === 0) continue;
     out.push(r.Target, '='.repeat(r.Target.length));
     const count = (s) => vulns.filter((v) => v.Severity === s).length;
-    out.push(`Total: ${vulns.length} (${SEVERITIES.map((s) => `${s}: ${count(s)}`).join(', ')})`, '');
-    if (vulns.length === 0) continue;
+    out.push(`Total: ${vulns.length} (${SEVERITIES.filter((s) => severities.includes(s)).map((s) => `${s}: ${count(s)}`).join(', ')})`, '');
     const rows = [];
     let prev = '';
     for (const v of vulns) {
-      const title = (v.Title ?? '').length > 40 ? `${v.Title.slice(0, 40)}...` : v.Title ?? '';
+      // The title's first 12 words (or the description's), as trivy's table shortens it.
+      const words = String(v.Title || v.Description || '').split(' ');
+      const title = words.length >= 12 ? `${words.slice(0, 12).join(' ')}...` : words.join(' ');
       rows.push([v.PkgName === prev ? '' : v.PkgName, v.VulnerabilityID, v.Severity, v.Status, v.InstalledVersion, v.FixedVersion ?? '', title]);
       rows.push(['', '', '', '', '', '', v.PrimaryURL]);
       prev = v.PkgName;
@@ -363,8 +381,12 @@ function ociPurl(rep) {
   return `pkg:oci/${name}@${encodeURIComponent(digest)}?arch=amd64&repository_url=${encodeURIComponent(repoUrl)}`;
 }
 
+/** An SPDX annotation as trivy writes each property of a component (marshal.go appendAnnotation). */
+const annotation = (comment, date) => ({ annotator: `Tool: trivy-${VERSION}`, annotationDate: date, annotationType: 'OTHER', comment });
+
 function spdxDocument(rep, image) {
   const ids = spdxIds(rep, image);
+  const created = ts();
   const os = image.data.os;
   const packages = [{
     name: rep.ArtifactName,
@@ -373,7 +395,7 @@ function spdxDocument(rep, image) {
     filesAnalyzed: false,
     externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: ociPurl(rep) }],
     primaryPackagePurpose: 'CONTAINER',
-    attributionTexts: ['SchemaVersion: 2', `ImageID: ${rep.Metadata.ImageID}`, `RepoDigest: ${rep.Metadata.RepoDigests[0]}`, `RepoTag: ${rep.Metadata.RepoTags[0]}`],
+    annotations: [['DiffID', rep.Metadata.DiffIDs[0]], ['ImageID', rep.Metadata.ImageID], ['RepoDigest', rep.Metadata.RepoDigests[0]], ['RepoTag', rep.Metadata.RepoTags[0]], ['SchemaVersion', '2']].map(([k, v]) => annotation(`${k}: ${v}`, created)),
   }];
   const relationships = [{ spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: ids.img, relationshipType: 'DESCRIBES' }];
   if (os) {
@@ -388,8 +410,11 @@ function spdxDocument(rep, image) {
         downloadLocation: 'NONE',
         filesAnalyzed: false,
         sourceInfo: `built package from: ${p.srcName} ${p.srcVersion}`,
+        licenseConcluded: 'NOASSERTION',
+        licenseDeclared: 'NOASSERTION',
         externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(p, os) }],
         primaryPackagePurpose: 'LIBRARY',
+        annotations: [annotation(`PkgID: ${p.name}@${p.version}`, created), annotation(`PkgType: ${os.Family}`, created)],
       });
       relationships.push({ spdxElementId: ids.os, relatedSpdxElement: ids.pkg(p), relationshipType: 'CONTAINS' });
     }
@@ -399,8 +424,8 @@ function spdxDocument(rep, image) {
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',
     name: rep.ArtifactName,
-    documentNamespace: `http://aquasecurity.github.io/trivy/container_image/${rep.ArtifactName}-${crypto.randomUUID()}`,
-    creationInfo: { creators: ['Organization: aquasecurity', `Tool: trivy-${VERSION}`], created: ts() },
+    documentNamespace: `http://trivy.dev/container_image/${rep.ArtifactName}-${crypto.randomUUID()}`,
+    creationInfo: { creators: ['Organization: aquasecurity', `Tool: trivy-${VERSION}`], created },
     packages,
     relationships,
   };
@@ -500,7 +525,7 @@ function image(argv, env) {
   const rep = report(artifactName, img, vulns, opts, vulnEnabled);
   let text;
   if (format === 'json') text = `${JSON.stringify(rep, null, 2)}\n`;
-  else if (format === 'table') text = table(rep);
+  else if (format === 'table') text = table(rep, severityList(opts));
   else if (format === 'spdx-json') text = `${JSON.stringify(spdxDocument(rep, img), null, 2)}\n`;
   else if (format === 'spdx') text = spdxTagValue(spdxDocument(rep, img));
   else text = `${JSON.stringify(cyclonedx(rep, img, vulns), null, 2)}\n`;

@@ -115,6 +115,11 @@ export class AdmissionWebhooks {
     return this.plugins().has(plugin) ? hooks(this.store, rt) : [];
   }
 
+  /** Whether any webhook would be called for this request (else admission goes on without them). */
+  matches(a: AdmissionAttributes): boolean {
+    return [...this.configurations(MWC), ...this.configurations(VWC)].some((h) => webhookMatches(this.store, h.webhook, a));
+  }
+
   /** The mutating phase: matching webhooks in order, each seeing the previous one's result. */
   async mutate(a: AdmissionAttributes): Promise<MutationOutcome> {
     let object = structuredClone(a.object);

@@ -87,6 +87,7 @@ export async function withAdmissionWebhooks(
   const generated = !first.old && !bodyHasName(request) ? String(first.object.metadata.name ?? '') : undefined;
   const seen = structuredClone(first.object);
   if (generated !== undefined) delete seen.metadata.name;
+  if (!webhooks.matches(attrs(first.object, first.old))) return run(request); // no webhook for this write
   const mutated = await webhooks.mutate(attrs(seen, first.old));
   if (generated !== undefined) mutated.object.metadata = { ...mutated.object.metadata, name: generated };
   const second = await capture({

@@ -102,8 +102,8 @@ describe('scenario audit-policy on the fakes', function () {
     assert.match(check(proof.afterSetup!, 'secrets-metadata', 'secret-reads').actual, /the audit log \/var\/log\/kubernetes\/audit\/audit.log does not exist on the node/);
     assert.match(check(proof.afterSolution!, 'secrets-metadata', 'secret-reads').actual, /get secrets billing\/ledger-db: Metadata at ResponseComplete, no objects/);
     // What the learner sees on the node: the grader's events, one JSON line each, no Secret data.
-    const log = await run("grep -F cks-lab-audit- /var/log/kubernetes/audit/audit.log | jq -c '{level, stage, verb, uri: .requestURI, ref: .objectRef.name}' | tail -n 3");
-    assert.match(log, /"level":"RequestResponse","stage":"ResponseComplete","verb":"patch","uri":"\/api\/v1\/namespaces\/billing\/configmaps\/audit-probe","ref":"audit-probe"/);
+    const log = await run(`grep -F cks-lab-audit- /var/log/kubernetes/audit/audit.log | grep -F '"namespace":"billing","name":"audit-probe"' | tail -n 1`);
+    assert.match(log, /^\{"kind":"Event","apiVersion":"audit.k8s.io\/v1","level":"RequestResponse","auditID":"cks-lab-audit-[0-9a-f-]+-\d","stage":"ResponseComplete","requestURI":"\/api\/v1\/namespaces\/billing\/configmaps\/audit-probe","verb":"patch"/);
     assert.doesNotMatch(await run('cat /var/log/kubernetes/audit/audit.log'), /TGVkZzNyLXMzY3JldC03Nw==|Ledg3r-s3cret-77/);
   });
 

@@ -132,7 +132,12 @@ export class CustomResources {
     }
     const prefix = `${group}/`;
     for (const [key, t] of this.types) if (key.startsWith(prefix) && t.resource === plural && !wanted.has(key)) this.types.delete(key);
-    this.markEstablished(crd);
+    // After the write that made it has been delivered to every watcher (never a MODIFIED before its ADDED).
+    const name = String(crd.metadata.name);
+    setImmediate(() => {
+      const current = this.store.get(CRDS, '', name);
+      if (current) this.markEstablished(current);
+    });
   }
 
   private unserve(crd: KubeObject): void {
@@ -164,8 +169,7 @@ export class CustomResources {
       storedVersions: [...stored],
     };
     if (JSON.stringify(next) === JSON.stringify(status)) return;
-    const current = this.store.get(CRDS, '', crd.metadata.name);
-    if (current) this.store.update(CRDS, { ...current, status: next });
+    this.store.update(CRDS, { ...crd, status: next });
   }
 }
 

@@ -60,6 +60,7 @@ describe('fake kube-apiserver: admission webhooks', function () {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if ((req.url ?? '').startsWith('/slow')) return; // never answers: the API server's timeout decides
         const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
         reviews.push({ path: req.url, ...review });
         const r = review.request as Record<string, any>;
@@ -144,6 +145,15 @@ describe('fake kube-apiserver: admission webhooks', function () {
     assert.equal((await k(['apply', '-f', '-'], CONFIG('Validating', port, other, '  failurePolicy: Ignore\n'))).code, 0);
     const open = await k(['create', '--dry-run=server', '-f', '-'], POD('x', 'nginx:1'));
     assert.equal(open.code, 0, open.stderr);
+  });
+
+  it('gives up after timeoutSeconds with the deadline error (Fail refuses)', async () => {
+    const slow = CONFIG('Validating', port, ca, '  timeoutSeconds: 1\n').replace(/\/validating\n/, '/slow\n');
+    assert.equal((await k(['apply', '-f', '-'], slow)).code, 0);
+    const started = Date.now();
+    const r = await k(['create', '--dry-run=server', '-f', '-'], POD('x', 'nginx:1'));
+    assert.match(r.stderr, /failed calling webhook "validating\.test\.example\.com": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/slow\?timeout=1s": context deadline exceeded/);
+    assert.ok(Date.now() - started < 10_000);
   });
 
   it('names a missing Service in the failure of a service clientConfig', async () => {

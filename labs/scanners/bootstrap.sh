@@ -24,8 +24,9 @@ for img in $WANT; do
   grep -qxF "$img" <<<"$HAVE" || fail "$img is not in containerd's k8s.io namespace after the import"
 done
 
-OUT=$(trivy image --quiet --skip-db-update --offline-scan --scanners vuln --severity CRITICAL --format json docker.io/library/nginx:1.21.6 2>&1) \
-  || fail "offline trivy scan of nginx:1.21.6 failed: $(head -c 400 <<<"$OUT")"
+ERR=$(mktemp)
+OUT=$(trivy image --quiet --skip-db-update --offline-scan --scanners vuln --severity CRITICAL --format json docker.io/library/nginx:1.21.6 2>"$ERR") \
+  || fail "offline trivy scan of nginx:1.21.6 failed: $(head -c 400 "$ERR")"
 jq -e '[.Results[]?.Vulnerabilities[]?.VulnerabilityID] | index("CVE-2022-37434") != null' >/dev/null <<<"$OUT" \
   || fail "the offline scan of nginx:1.21.6 does not report CVE-2022-37434 (got: $(head -c 300 <<<"$OUT"))"
 echo "scanners lab self-check passed: trivy 0.62.1, DB $(jq -r .UpdatedAt /root/.cache/trivy/db/metadata.json), $(wc -w <<<"$WANT") images in containerd, CVE-2022-37434 found in nginx:1.21.6 offline"

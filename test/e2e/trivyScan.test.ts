@@ -5,6 +5,7 @@
  * and a right answer written differently passes.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
@@ -58,6 +59,19 @@ trivy image --severity CRITICAL nginx:1.21.6
     const bare = await world.provider.nodeExec(cluster, ['trivy', 'image', '--skip-db-update', 'redis:6.2.6'], {});
     assert.equal(bare.exitCode, 1);
     assert.match(bare.stderr, /unable to find the specified image "redis:6\.2\.6" in \["docker" "containerd" "podman" "remote"\]/);
+  });
+
+  it('the bootstrap refuses loudly when the scanner cannot see the CVE (a DB without it)', async () => {
+    const bootstrap = readFileSync(join(ROOT, 'labs/scanners/bootstrap.sh'), 'utf8');
+    const DB = '/root/.cache/trivy/db/trivy.db';
+    await run(`cp ${DB} /root/trivy.db.orig && jq -c 'del(.advisories["debian 11"].zlib["CVE-2022-37434"])' /root/trivy.db.orig > ${DB}\n`);
+    try {
+      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: bootstrap });
+      assert.notEqual(out.exitCode, 0);
+      assert.match(out.stderr, /scanners lab self-check FAILED: the offline scan of nginx:1\.21\.6 does not report CVE-2022-37434/);
+    } finally {
+      await run(`mv /root/trivy.db.orig ${DB}\n`);
+    }
   });
 
   it('is proven: every task fails after setup, every task passes after the reference solution', async () => {

@@ -46,6 +46,7 @@ import { startIngressController } from './ingress/controller.js';
 import { withImageReview } from './imagePolicy.js';
 import { auditIdOf } from './audit/index.js';
 import { CustomResources } from './crd/registry.js';
+import { startStaticPods } from './kubelet/staticPods.js';
 import { mergeCustomGroups, customTable } from './crd/discovery.js';
 import { AdmissionWebhooks } from './webhooks/dispatcher.js';
 import { withAdmissionWebhooks } from './webhooks/pipeline.js';
@@ -405,6 +406,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
   let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
   let nodeKubelets: NodeKubelets | undefined;
+  let stopStaticPods = (): void => undefined;
   if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
     // The node's port 6443 (--secure-port) leads here while kube-apiserver listens (`curl https://127.0.0.1:6443` on the node).
     const nodeListen = async (): Promise<void> => {
@@ -420,6 +422,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const applyServingTls = (t: ServingTls): void => httpsServer.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.cert, minVersion: t.minVersion });
     controlPlane = new StaticControlPlane({ nodeRoot, nodeName, store, logger, listen: nodeListen, unlisten: nodeUnlisten, applyServingTls, ...(opts.restartMs !== undefined ? { restartMs: opts.restartMs } : {}) });
     await controlPlane.start();
+    // Other static pods in the kubelet's staticPodPath, with their mirror Pods (kubelet/staticPods.ts).
+    stopStaticPods = startStaticPods({ store, nodeRoot, nodeName, logger, create: (o) => api.createObject(pods, o) });
     // The nodes' kubelet servers (:10250, read-only port) and their kubelet.service (kubelet/kubeletServer.ts).
     nodeKubelets = await startNodeKubelets({
       store, cluster: opts.cluster, logger,
@@ -453,6 +457,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     ...(controlPlane ? { controlPlane } : {}),
     kubeconfig: (k = {}) => (k.tls === false ? kubeconfigYaml(opts.cluster, url, token) : kubeconfigYaml(opts.cluster, httpsUrl, token, tls.cert)),
     close: async () => {
+      stopStaticPods();
       controlPlane?.dispose();
       if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
       await nodeKubelets?.dispose();

@@ -136,6 +136,15 @@ describe('scenario static-analysis on the fakes', function () {
       await reset();
     });
 
+    it('readOnlyRootFilesystem dropped and its kube-linter check silenced (non-root, so / is still not writable): lint and applied tasks fail', async () => {
+      await write(manifest({ securityContext: REF_SC.replace(/\n +readOnlyRootFilesystem: true/, ''), annotations: '    ignore-check.kube-linter.io/no-read-only-root-fs: "app writes to /tmp"' }));
+      const r = await grade();
+      assert.deepEqual(failed(r), ['applied-and-running', 'lint-clean']);
+      assert.match(checkById(r, 'pods-run-hardened').actual, /uid=10001 ⏎ rootfs=not-read-only \(touch: /);
+      assert.equal(checkById(r, 'kubesec-file-score').status, 'pass'); // 9
+      await reset();
+    });
+
     it('readOnlyRootFilesystem without a volume where the app writes: the app crashes, only the applied task fails', async () => {
       await write(manifest({ mounts: '            []', volumes: '        []' }), { breaks: true });
       const r = await grade();

@@ -9,7 +9,9 @@
 // (`ignore-check.kube-linter.io/<check>`, `kube-linter.io/ignore-all` on the object's metadata)
 // and `.kube-linter.yaml` in the working directory are honoured as the real tool does. Plain
 // output ("KubeLinter 0.8.3", one line per diagnostic, "No lint errors found!") and exit codes
-// (0 clean, 1 "Error: found N lint errors" on stderr). JSON output: Checks/Reports/Summary.
+// (0 clean, 1 "Error: found N lint errors" on stderr). JSON output: Checks/Reports/Summary, the
+// Reports as the real ones; each Checks entry carries only name and remediation (the real one also
+// has description, scope, template and params).
 // Not simulated (exit 2, "fake kube-linter: … is not simulated"): Helm charts, kustomize dirs,
 // SARIF, custom checks, --add-all-built-in, non-default checks, probe and named-port checks on
 // objects that have probes or named ports, kinds other than the workloads below and

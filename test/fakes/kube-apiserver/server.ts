@@ -43,6 +43,7 @@ import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js'
 import type { ServingTls } from './servingTls.js';
 import { publishNodePort } from '../lib/node-ports.mjs';
 import { startIngressController } from './ingress/controller.js';
+import { startKyverno } from './kyverno/controller.js';
 import { withImageReview } from './imagePolicy.js';
 import { auditIdOf } from './audit/index.js';
 import { CustomResources } from './crd/registry.js';
@@ -436,6 +437,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
+  // The `kyverno` lab's Kyverno, simulated while its pods run (kyverno/controller.ts).
+  const kyverno = startKyverno({ store, network: network.network, logger, customType: (g, v, r) => crds.find(g, v, r), customKind: (g, k) => crds.byKind(g, k), create: (rt, o) => api.createObject(rt, o) });
   // MutatingAdmissionWebhook / ValidatingAdmissionWebhook (webhooks/dispatcher.ts), when kube-apiserver runs them.
   webhooks = new AdmissionWebhooks(store, network.network, existsSync(nodeRoot) ? nodeRoot : undefined, () => store.admissionPlugins);
   // The `gatekeeper` lab's OPA Gatekeeper, simulated while its pods run (gatekeeper/controller.ts).
@@ -469,6 +472,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       for (const w of watches) w.end();
       await kubelet.dispose();
       await ingress.close();
+      await kyverno.close();
       await gatekeeper.close();
       stopCrds();
       await network.close();

@@ -31,6 +31,8 @@ export function imageUser(image: string): string {
   const repo = image.split('@')[0]!.replace(/:[^/:]+$/, '');
   if (/gcr\.io\/distroless\/.+:.*nonroot/.test(image)) return '65532';
   if (/(^|\/)chainguard\//.test(repo) || repo.startsWith('cgr.dev/')) return '65532';
+  // Kyverno's images (ko builds on ghcr.io/wolfi-dev/static, USER 65532): its chart runs them with runAsNonRoot.
+  if (/^(reg\.kyverno\.io|ghcr\.io)\/kyverno\//.test(repo)) return '65532';
   return IMAGE_USERS[repo.replace(/^docker\.io\//, '').replace(/^library\//, '')] ?? IMAGE_USERS[base] ?? '';
 }
 

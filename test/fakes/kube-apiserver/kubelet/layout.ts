@@ -82,7 +82,8 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   };
 }
 
-const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns'];
+// kyverno, background-controller: Kyverno's controllers (args only), simulated in-process by kyverno/controller.ts.
+const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns', 'kyverno', 'background-controller'];
 
 /**
  * Images whose own binary a fake component simulates in-process while the pod runs (image base →

@@ -255,7 +255,12 @@ export function validateAdmission(policies: Obj[], input: AdmissionInput): Valid
     for (const rule of computeRules(policy)) {
       if (!rule.validate || !ruleSelects(policy, rule, info)) continue;
       const action = failureAction(policy, rule, input.namespace);
-      const r = runValidateRule(rule, input.object, data);
+      let r = runValidateRule(rule, input.object, data);
+      // Enforce on UPDATE: a resource that already violated may keep violating (allowExistingViolations, default true).
+      if (action === 'Enforce' && r.status === 'fail' && input.operation === 'UPDATE' && input.oldObject && rule.validate?.allowExistingViolations !== false) {
+        const old = runValidateRule(rule, input.oldObject, context({ ...input, object: input.oldObject, operation: 'CREATE' }));
+        if (old.status === 'fail') r = { status: 'skip', message: 'skipping the rule evaluation as pre-existing violations are allowed' };
+      }
       const pname = String(policy.metadata?.name ?? '');
       results.push({ policy: pname, rule: rule.name, status: r.status, message: r.message, action });
       if (r.status !== 'fail' && r.status !== 'error') continue;

@@ -18,6 +18,7 @@ import { installGatekeeper } from './gatekeeper-files.mjs';
 import { installTrivy } from './trivy-files.mjs';
 import { installLinters } from './linter-files.mjs';
 import { installRegistry } from './registry-files.mjs';
+import { installKyverno } from './kyverno-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -126,6 +127,8 @@ export function applyNodeImage(dir, image, env = process.env) {
     // An offline kubeadm upgrade staged in the image: packages, local apt repository, image tarballs.
     installUpgradeStaging(root, { from: img.labels['io.cks-lab.upgrade.from'] ?? kubeVersionOf(image), to: img.labels['io.cks-lab.upgrade.to'] }, env);
   }
+  // The kyverno lab: the install manifest its builder renders and Kyverno's images as tarballs.
+  if (img.labels['io.cks-lab.kyverno.version']) installKyverno(root, img.labels);
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);
     const kernel = hostSecurityfsDir(env);

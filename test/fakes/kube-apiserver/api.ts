@@ -19,7 +19,7 @@ import { serviceNodePorts } from './kubernetesService.js';
 import { selectorFilter } from './selectors.js';
 import {
   alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, success, unsupportedMediaType,
-  type KubeStatus, type StatusCause,
+  StatusError, type KubeStatus, type StatusCause,
 } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import { seccompAnnotationWarnings } from './seccompValidation.js';
@@ -93,8 +93,16 @@ function validateAll(rt: ResourceType, obj: KubeObject): StatusCause[] {
   return causes;
 }
 
-/** The kind in an Invalid Status (`K8sAllowedRepos.constraints.gatekeeper.sh` for custom resources). */
-const invalidKind = (rt: ResourceType): string => (rt.custom ? `${rt.kind}.${rt.group}` : rt.kind);
+/**
+ * 422 Invalid for an object of `rt`. A custom resource's message names the qualified kind
+ * (`K8sAllowedRepos.constraints.gatekeeper.sh "x" is invalid: …`) while details.kind stays the kind,
+ * as apimachinery's NewInvalid does (kubectl prints `The K8sAllowedRepos "x" is invalid`).
+ */
+function invalidObject(rt: ResourceType, name: string, causes: StatusCause[]): StatusError {
+  const err = invalid(rt.kind, rt.group, name, causes);
+  if (rt.custom && err.status.message) err.status.message = `${rt.kind}.${rt.group}${err.status.message.slice(rt.kind.length)}`;
+  return err;
+}
 
 const specOf = (o: KubeObject): string => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
 
@@ -209,7 +217,7 @@ export class ResourceApi {
       applyDefaults(req.rt.kind, obj);
       // A dry run validates like a real create; it only stores nothing.
       const causes = validateAll(req.rt, obj);
-      if (causes.length > 0) throw invalid(invalidKind(req.rt), req.rt.group, String(obj.metadata.name), causes);
+      if (causes.length > 0) throw invalidObject(req.rt, String(obj.metadata.name), causes);
       return obj;
     }
     return this.createObject(req.rt, obj);
@@ -264,7 +272,7 @@ export class ResourceApi {
     defaultExtras(rt, obj);
     if (rt.kind === 'Service') defaultServiceNetworking(this.store, obj); // the ClusterIP allocator (network/services.ts)
     const causes = validateAll(rt, obj);
-    if (causes.length > 0) throw invalid(invalidKind(rt), rt.group, String(obj.metadata.name), causes);
+    if (causes.length > 0) throw invalidObject(rt, String(obj.metadata.name), causes);
     const ns = rt.namespaced ? String(obj.metadata.namespace) : '';
     if (this.store.get(rt, ns, obj.metadata.name)) throw alreadyExists(rt.resource, rt.group, obj.metadata.name);
     if (rt.kind === 'Service') serviceNodePorts(this.store, obj);
@@ -315,7 +323,7 @@ export class ResourceApi {
     if (req.subresource !== 'status') req.webhooks?.mutate?.(next, current);
     if (current.metadata.generation !== undefined && specOf(next) !== specOf(current)) next.metadata.generation = Number(current.metadata.generation) + 1;
     const causes = validateAll(rt, next);
-    if (causes.length > 0) throw invalid(invalidKind(rt), rt.group, req.name!, causes);
+    if (causes.length > 0) throw invalidObject(rt, req.name!, causes);
     if (req.subresource !== 'status') req.imageReview?.(next);
     if (req.subresource !== 'status') this.admitPodSecurity(rt, next, warnings, current);
     if (req.subresource !== 'status') this.admitPolicies(req, next, warnings, current);

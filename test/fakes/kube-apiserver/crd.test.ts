@@ -86,10 +86,20 @@ describe('fake kube-apiserver: CustomResourceDefinitions', function () {
   it('validates type, required and enum with the real field errors', async () => {
     const r = await k(['apply', '-f', '-'], CR('  replicas: "three"\n  mode: audit\n'));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /The CronTab\.stable\.example\.com "my-cron" is invalid: /);
+    assert.match(r.stderr, /The CronTab "my-cron" is invalid: /);
     assert.match(r.stderr, /spec\.replicas: Invalid value: "string": spec\.replicas in body must be of type integer: "string"/);
     assert.match(r.stderr, /spec\.mode: Unsupported value: "audit": supported values: "deny", "warn"/);
     assert.match(r.stderr, /spec\.cronSpec: Required value/);
+    // The Status itself: the qualified kind in the message, the plain kind in details (NewInvalid).
+    const res = await fetch(`${t.server.url}/apis/stable.example.com/v1/namespaces/default/crontabs`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'bad' }, spec: { cronSpec: 5 } }),
+    });
+    const status = (await res.json()) as { code: number; message: string; details: { kind: string; group: string } };
+    assert.equal(status.code, 422);
+    assert.equal(status.message, 'CronTab.stable.example.com "bad" is invalid: spec.cronSpec: Invalid value: "integer": spec.cronSpec in body must be of type string: "integer"');
+    assert.deepEqual([status.details.kind, status.details.group], ['CronTab', 'stable.example.com']);
   });
 
   it('keeps status out of the main resource when the status subresource is declared', async () => {

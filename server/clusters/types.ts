@@ -97,4 +97,11 @@ export interface ClusterProvider {
   internalApiServer?(name: string): Promise<string>;
   /** What root in a node can reach on the host (reported by /api/ready); absent where the provider cannot tell. */
   isolation?(): Promise<EngineIsolation>;
+  /**
+   * Why a cluster that `list()` no longer shows is gone, in a learner's words (e.g. its lab pod was
+   * evicted), or undefined when the provider cannot tell.
+   */
+  whyGone?(name: string): Promise<string | undefined>;
+  /** Counts of the provider's own units by state for /metrics (the kubernetes provider: lab pods by phase). */
+  unitsByPhase?(): Promise<Record<string, number>>;
 }

@@ -20,7 +20,7 @@ import { originGuard, type OriginPolicy } from './origin.js';
 import { securityHeaders } from './security.js';
 
 export interface AppDeps {
-  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
+  operator?: { metrics: () => string | Promise<string>; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   /** Workshops API (instructor + join); absent in tests that don't need it. */
   workshopRoutes?: Router;
   /** Mock exams API; absent in tests that don't need it. */
@@ -52,8 +52,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '16kb' }));
   const operator = deps.operator;
   if (operator) {
-    app.get('/metrics', metricsAuth(deps.metricsToken), (_req, res) => {
-      res.type(METRICS_CONTENT_TYPE).send(operator.metrics());
+    app.get('/metrics', metricsAuth(deps.metricsToken), async (_req, res) => {
+      res.type(METRICS_CONTENT_TYPE).send(await operator.metrics());
     });
     app.get('/api/ready', async (_req: Request, res: Response) => {
       const r = await operator.ready();

@@ -25,7 +25,7 @@ export interface HttpDeps {
   /** A lab's nodes by short name (`control-plane`, `worker` …), for the exam page's "ssh <node>". */
   labNodes?: (lab: string) => string[];
   /** Operators' endpoints: /metrics and /api/ready. */
-  operator?: { metrics: () => string; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
+  operator?: { metrics: () => string | Promise<string>; ready: () => Promise<{ ready: boolean; problems: string[]; warnings?: string[]; isolation?: unknown }> };
   catalog: ScenarioCatalog;
   sessions: SessionManager;
   store: Store;

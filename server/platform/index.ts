@@ -259,14 +259,17 @@ export async function startPlatform(
       labNodes: (lab: string) => labs.get(lab)?.nodes ?? ['control-plane'],
       ...(overrides.examMinuteMs ? { examMinuteMs: overrides.examMinuteMs } : {}),
       operator: {
-        metrics: () => metrics.registry.render(),
+        metrics: async () => {
+          await metrics.refresh();
+          return metrics.registry.render();
+        },
         ready: readiness(store, provider, { warnings: () => (hostCapacity.warning ? [hostCapacity.warning] : []) }),
       },
     },
     config,
   );
   publicUrl ||= server.url;
-  metrics.attach({ sessions, pool, store });
+  metrics.attach({ sessions, pool, store, provider });
   workshops.resume();
   exams.resume();
   return {

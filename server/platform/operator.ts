@@ -17,10 +17,34 @@ export class PlatformMetrics {
     new Histogram('cks_grading_seconds', 'Time to grade a scenario, by scenario.', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
   );
   private readonly grades = this.registry.add(new Counter('cks_grades_total', 'Grades by scenario, source (learner|background) and outcome.'));
+  /** The provider's units by phase as last asked (the kubernetes provider: lab pods). */
+  private units: Record<string, number> | undefined;
+  private provider: ClusterProvider | undefined;
+
+  /** Ask the provider for what /metrics reports about its own units (bounded: a slow API never stalls a scrape). */
+  async refresh(): Promise<void> {
+    const ask = this.provider?.unitsByPhase?.bind(this.provider);
+    if (!ask) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 5_000)));
+    try {
+      this.units = (await Promise.race([ask().catch(() => undefined), late])) ?? this.units;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** Start counting from the session manager's events; gauges read the store and pool when scraped. */
-  attach(deps: { sessions: SessionManager; pool: WarmPool; store: Store }): void {
+  attach(deps: { sessions: SessionManager; pool: WarmPool; store: Store; provider?: ClusterProvider }): void {
     const { sessions, pool, store } = deps;
+    this.provider = deps.provider;
+    if (deps.provider?.unitsByPhase) {
+      this.registry.add(
+        new Gauge('cks_lab_pods', 'Lab pods on the Kubernetes cluster by phase (Unschedulable = Pending for lack of room).', () =>
+          Object.entries(this.units ?? {}).map(([phase, value]) => ({ labels: { phase }, value })),
+        ),
+      );
+    }
     sessions.on('provisioned', (_id, e) => this.provisioning.observe(e.ms / 1000, { lab: e.lab, start: e.warm ? 'warm' : 'cold' }));
     sessions.on('graded', (_id, r, source) => {
       this.grading.observe(r.durationMs / 1000, { scenario: r.scenario });

@@ -373,9 +373,43 @@ export class SessionManager {
     return idle.map((s) => s.id);
   }
 
+  /**
+   * Practice labs whose cluster is gone while they were in use (its node stopped, or on Kubernetes
+   * its lab pod evicted) end with the provider's reason and what to do, instead of leaving the
+   * learner in front of a dead terminal. A cluster must be missing from two listings in a row, so a
+   * cluster being replaced (reset) in between is not mistaken for a lost one.
+   */
+  async sweepLost(): Promise<string[]> {
+    const missing = async (): Promise<Set<string> | undefined> => {
+      try {
+        const existing = new Set(await this.deps.provider.list());
+        return new Set(this.deps.store.listSessions({ states: ['ready'] }).filter((s) => s.examAttemptId === null && !existing.has(s.clusterName)).map((s) => s.id));
+      } catch {
+        return undefined; // the provider cannot tell right now: nothing is concluded
+      }
+    };
+    const first = await missing();
+    if (!first || first.size === 0) return [];
+    const again = await missing();
+    const lost = [...first].filter((id) => again?.has(id));
+    for (const id of lost) {
+      const session = this.require(id);
+      const why = (await this.deps.provider.whyGone?.(session.clusterName).catch(() => undefined)) ?? 'Your lab cluster is gone: its node stopped.';
+      this.log.warn('lab cluster lost', { session: id, cluster: session.clusterName, why });
+      await this.stop(id, `${why} Your results are kept.`);
+    }
+    return lost;
+  }
+
   startReaper(): void {
     if (this.reaper) return;
-    this.reaper = setInterval(() => void this.reapIdle().catch((e: unknown) => this.log.error('reaper failed', { err: e })), this.deps.settings.reapIntervalMs);
+    this.reaper = setInterval(
+      () =>
+        void this.reapIdle()
+          .then(() => this.sweepLost())
+          .catch((e: unknown) => this.log.error('reaper failed', { err: e })),
+      this.deps.settings.reapIntervalMs,
+    );
     this.reaper.unref();
     this.autoChecker = setInterval(() => void this.autoCheckNow().catch((e: unknown) => this.log.error('auto-check failed', { err: e })), this.deps.settings.autoCheckIntervalMs ?? 20_000);
     this.autoChecker.unref();

@@ -56,12 +56,13 @@ function expectedDefaults(c: ServerConfig): Record<string, string> {
     CKS_INSTRUCTOR_TOKEN: c.instructorToken === undefined ? 'generated at first start' : 'set',
     CKS_METRICS_TOKEN: c.metricsToken === undefined ? 'none' : 'set',
     NODE_ENV: c.production ? 'on' : 'off',
+    CKS_PROVIDER: `\`${c.provider.kind}\``,
   };
 }
 
 describe('README settings table', () => {
   it('has a row for every variable the config reads', () => {
-    const source = readFileSync(join(ROOT, 'server', 'config', 'index.ts'), 'utf8');
+    const source = ['server/config/index.ts', 'server/clusters/kubernetes/settings.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
     const read = new Set([...source.matchAll(/\b(CKS_[A-Z_]+[A-Z])\b/g)].map((m) => m[1] as string));
     const documented = readmeDefaults();
     const missing = [...read].filter((n) => !documented.has(n));

@@ -206,6 +206,21 @@ export class KubernetesProvider implements ClusterProvider {
     return `Your lab's pod did not answer (${podWhy(state)}); try again in a moment.`;
   }
 
+  async whyGone(name: string): Promise<string | undefined> {
+    assertName(name, 'cluster name');
+    return this.lostMessage(name);
+  }
+
+  /** Lab pods by phase (`Pending` split into waiting for room and starting), for /metrics. */
+  async unitsByPhase(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = { Unschedulable: 0, Pending: 0, Running: 0, Failed: 0, Succeeded: 0, Unknown: 0 };
+    for (const p of await this.opts.kube.listPods(LAB_POD_SELECTOR)) {
+      const key = p.phase === 'Pending' && p.reason === 'Unschedulable' ? 'Unschedulable' : p.phase;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   async delete(name: string): Promise<void> {
     assertName(name, 'cluster name');
     const pod = labPodName(name);
@@ -219,10 +234,11 @@ export class KubernetesProvider implements ClusterProvider {
     this.kinds.delete(name);
   }
 
+  /** Clusters that exist: lab pods not being deleted and not ended (a Failed pod's engine and cluster are gone). */
   async list(): Promise<string[]> {
     const pods = await this.opts.kube.listPods(LAB_POD_SELECTOR);
     return pods
-      .filter((p) => !p.deleting)
+      .filter((p) => !p.deleting && p.phase !== 'Failed' && p.phase !== 'Succeeded')
       .map((p) => p.labels[LAB_POD_LABELS.cluster] ?? '')
       .filter((n) => NAME_LABEL.test(n));
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { knownRego, regoValue } from './gatekeeper/rego.js';
-import { globMatches } from './gatekeeper/match.js';
+import { constraintMatches, globMatches } from './gatekeeper/match.js';
 import { kubectl, startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
@@ -42,6 +42,21 @@ describe('fake Gatekeeper', function () {
     const msgs = known!.run({ review: { object: { spec: { containers: [{ name: 'nginx', image: 'nginx' }], initContainers: [{ name: 'i', image: 'docker.io.evil.com/x' }] } }, kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE' }, parameters: { repos: ['docker.io'] } });
     assert.deepEqual(msgs, ['container <nginx> has an invalid image repo <nginx>, allowed repos are ["docker.io"]']);
     assert.ok(globMatches('kube-*', 'kube-system') && globMatches('*-system', 'gatekeeper-system') && globMatches('*sys*', 'kube-system') && !globMatches('kube-*', 'default'));
+  });
+
+  it('matches constraints as Gatekeeper does: kinds, namespaces, excludedNamespaces, selectors, scope', () => {
+    const pod = (ns: string, labels: Record<string, string> = {}) => ({ group: '', kind: 'Pod', object: { metadata: { name: 'p', namespace: ns, labels } }, namespaceLabels: { team: ns === 'shop' ? 'a' : 'b' } });
+    const kinds = [{ apiGroups: [''], kinds: ['Pod'] }];
+    assert.ok(constraintMatches({ kinds }, pod('shop')));
+    assert.ok(!constraintMatches({ kinds: [{ apiGroups: ['apps'], kinds: ['Deployment'] }] }, pod('shop')));
+    assert.ok(constraintMatches({ kinds: [{ apiGroups: ['*'], kinds: [] }] }, pod('shop')));
+    assert.ok(!constraintMatches({ kinds, excludedNamespaces: ['sh*'] }, pod('shop')));
+    assert.ok(constraintMatches({ kinds, namespaces: ['*op'] }, pod('shop')) && !constraintMatches({ kinds, namespaces: ['dev'] }, pod('shop')));
+    assert.ok(constraintMatches({ labelSelector: { matchLabels: { app: 'web' } } }, pod('shop', { app: 'web' })) && !constraintMatches({ labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } }, pod('shop')));
+    assert.ok(constraintMatches({ namespaceSelector: { matchLabels: { team: 'a' } } }, pod('shop')) && !constraintMatches({ namespaceSelector: { matchLabels: { team: 'a' } } }, pod('dev')));
+    assert.ok(!constraintMatches({ scope: 'Cluster' }, pod('shop')) && constraintMatches({ scope: 'Namespaced' }, pod('shop')));
+    const ns = { group: '', kind: 'Namespace', object: { metadata: { name: 'shop', labels: { team: 'a' } } }, namespaceLabels: undefined };
+    assert.ok(constraintMatches({ namespaces: ['shop'], namespaceSelector: { matchLabels: { team: 'a' } }, scope: 'Cluster' }, ns));
   });
 
   describe('in a fake cluster with the release manifest', () => {

@@ -147,6 +147,14 @@ describe('fake kube-apiserver: admission webhooks', function () {
     assert.equal(open.code, 0, open.stderr);
   });
 
+  it('calls a webhook only for objects its objectSelector selects', async () => {
+    assert.equal((await k(['apply', '-f', '-'], CONFIG('Validating', port, ca, '  objectSelector: { matchLabels: { policy: strict } }\n'))).code, 0);
+    const unlabelled = await k(['create', '--dry-run=server', '-f', '-'], POD('bad', 'evil.io/app:1'));
+    assert.equal(unlabelled.code, 0, unlabelled.stderr);
+    const labelled = await k(['create', '--dry-run=server', '-f', '-'], POD('bad', 'evil.io/app:1', '{ policy: strict }'));
+    assert.match(labelled.stderr, /denied the request: image evil\.io\/app:1 is not allowed/);
+  });
+
   it('gives up after timeoutSeconds with the deadline error (Fail refuses)', async () => {
     const slow = CONFIG('Validating', port, ca, '  timeoutSeconds: 1\n').replace(/\/validating\n/, '/slow\n');
     assert.equal((await k(['apply', '-f', '-'], slow)).code, 0);

@@ -4,6 +4,7 @@
 # manifest (a privileged container on a :latest image): kube-linter reports privileged-container
 # and latest-tag and exits 1; kubesec scores it -30 (Privileged, critical) and exits 2. Any
 # problem exits non-zero: a lab whose grading tools are missing or broken never reaches a learner.
+# It first imports the preloaded busybox images into containerd (the scenario runs offline).
 set -uo pipefail
 fail() { echo "linters lab self-check FAILED: $*" >&2; exit 1; }
 
@@ -12,6 +13,15 @@ V=$(kube-linter version 2>&1) || fail "kube-linter version failed: $V"
 [ "$V" = "0.8.3" ] || fail "kube-linter is $V, the lab pins 0.8.3"
 V=$(kubesec version 2>&1) || fail "kubesec version failed: $V"
 grep -qx 'version 2.14.2' <<<"$V" || fail "kubesec is $(head -n1 <<<"$V"), the lab pins 2.14.2"
+
+# The scenario's app image, preloaded in the node image: into containerd, where the kubelet finds it.
+IMAGES=/opt/cks-lab/linters/images
+ls "$IMAGES"/*.tar >/dev/null 2>&1 || fail "no preloaded image tarballs in $IMAGES"
+ctr -n k8s.io images import "$IMAGES"/*.tar >/dev/null || fail "importing $IMAGES/*.tar into containerd failed"
+HAVE=$(crictl images -o json | jq -r '.images[].repoTags[]') || fail "crictl images failed"
+for img in docker.io/library/busybox:1.36.1 docker.io/library/busybox:latest; do
+  grep -qxF "$img" <<<"$HAVE" || fail "$img is not in containerd after the import"
+done
 
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT

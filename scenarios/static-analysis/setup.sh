@@ -30,6 +30,7 @@ spec:
       containers:
         - name: $APP
           image: busybox:latest
+          imagePullPolicy: IfNotPresent
           # The app keeps a heartbeat file under /tmp/app.
           command: [sh, -c, 'mkdir -p /tmp/app && while true; do date > /tmp/app/heartbeat; sleep 5; done']
           env:

@@ -2,6 +2,7 @@
 // kubesec): the fakes of kube-linter 0.8.3 and kubesec 2.14.2 in /usr/local/bin, as the lab's
 // Dockerfile installs the release binaries. Both parse YAML with the repository's `yaml` package,
 // reached by its absolute path (a fake node's filesystem is the host's, overlaid).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,11 +17,30 @@ export function installLinters(root, labels) {
   const tools = String(labels?.['io.cks-lab.tools'] ?? '').split(/[\s,]+/);
   if (!tools.includes('kube-linter') && !tools.includes('kubesec')) return;
   for (const part of ['package.json', 'dist']) fs.cpSync(path.join(YAML_PACKAGE, part), path.join(root, NODE_YAML.slice(1), part), { recursive: true });
+  const imagesDir = labels?.['io.cks-lab.linters.images'];
+  if (imagesDir) {
+    const dir = path.join(root, String(imagesDir).replace(/^\/+/, ''));
+    fs.mkdirSync(dir, { recursive: true });
+    for (const ref of String(labels['io.cks-lab.linters.preload'] ?? '').split(',').filter(Boolean)) writeArchive(ref, path.join(dir, `${ref.split('/').pop().replace(':', '_')}.tar`));
+  }
   for (const tool of ['kube-linter', 'kubesec']) {
     if (!tools.includes(tool)) continue;
     const file = path.join(root, 'usr/local/bin', tool);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const program = fs.readFileSync(path.join(HERE, `${tool}.cjs`), 'utf8');
     fs.writeFileSync(file, `#!/usr/bin/env node\nconst CKS_FAKE_YAML_MODULE = ${JSON.stringify(NODE_YAML)};\n${program}`, { mode: 0o755 });
+  }
+}
+
+/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+function writeArchive(ref, file) {
+  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
+  try {
+    fs.writeFileSync(path.join(tree, 'config.json'), JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
+    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: [] }]));
+    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', 'config.json']);
+    if (r.status !== 0) throw new Error(`fake linters lab: tar of ${ref} failed: ${String(r.stderr)}`);
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
   }
 }

@@ -106,6 +106,17 @@ ${webhook ? `cat > /root/webhook.yaml <<'YAML'\n${webhook}\nYAML\nsed -i "s|CA_B
       assert.match(check(r, 'admission', 'signed-admitted').message, /x509: certificate signed by unknown authority/);
     });
 
+    it('the key pair kept elsewhere than /root/cosign (the verifier given its key): only the signing task fails', async () => {
+      await run('set -e\nrm -rf /root/keys && cp -r /root/cosign /root/keys && rm -rf /root/cosign');
+      try {
+        const r = await attempt(WEBHOOK({ failurePolicy: 'Fail' }), '/root/keys/cosign.pub');
+        assert.deepEqual(failed(r), ['signed']);
+        assert.match(check(r, 'signed', 'cosign-verifies').actual, /no \/root\/cosign\/cosign\.pub/);
+      } finally {
+        await run('set -e\nrm -rf /root/cosign && mv /root/keys /root/cosign');
+      }
+    });
+
     it('written differently — failurePolicy left to its default (Fail), a matchExpressions selector, CREATE and UPDATE — passes', async () => {
       const r = await attempt(WEBHOOK({
         namespaceSelector: '    namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [secure] }] }',

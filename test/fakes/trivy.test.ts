@@ -57,7 +57,8 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     assert.equal(rep.ArtifactName, 'redis:6.2.6');
     assert.equal(rep.ArtifactType, 'container_image');
     assert.deepEqual(rep.Metadata.OS, { Family: 'debian', Name: '11.3' });
-    assert.deepEqual(rep.Metadata.RepoTags, ['docker.io/library/redis:6.2.6']);
+    assert.deepEqual(rep.Metadata.RepoTags, ['redis:6.2.6']); // the familiar name, as trivy's containerd source writes it
+    assert.match(rep.Metadata.RepoDigests[0], /^redis@sha256:[0-9a-f]{64}$/);
     assert.equal(rep.Results[0].Target, 'redis:6.2.6 (debian 11.3)');
     assert.equal(rep.Results[0].Class, 'os-pkgs');
     const v = rep.Results[0].Vulnerabilities.find((x: any) => x.VulnerabilityID === 'CVE-2022-37434');
@@ -130,6 +131,8 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     const viaArchive = JSON.parse(run(['image', '-q', '-f', 'json', '--input', join(root, 'opt/cks-lab/scanners/images/redis_6.2.6.tar')]).stdout);
     assert.equal(viaArchive.ArtifactName, join(root, 'opt/cks-lab/scanners/images/redis_6.2.6.tar'));
     assert.ok(ids(viaArchive).includes('zlib1g CVE-2022-37434'));
+    // An archive carries no RepoTags or RepoDigests in trivy's report (archive.go).
+    assert.equal(viaArchive.Metadata.RepoTags, undefined);
   });
 
   it('never goes online: without --skip-db-update a stale DB is a download failure; no DB at all is refused', () => {

@@ -237,17 +237,25 @@ function debPurl(p, os) {
 }
 const pkgUid = (p) => sha(`${p.name}@${p.version}`).slice(0, 16);
 
+/** `docker.io/library/redis` → `redis`, `docker.io/x/y` → `x/y` (reference.FamiliarName). */
+const familiar = (repo) => repo.replace(/^docker\.io\/library\/(?=[^/]+$)/, '').replace(/^docker\.io\//, '');
+
+/**
+ * Metadata as the image source fills it: from containerd, RepoTags/RepoDigests of the familiar name
+ * (daemon/containerd.go inspect); a docker-archive (--input) has none (archive.go).
+ */
 function metadataOf(image) {
-  const repo = image.ref.replace(/[:@][^/]*$/, '');
+  const repo = familiar(image.ref.replace(/[:@][^/]*$/, ''));
+  const tag = image.ref.slice(image.ref.lastIndexOf(':') + 1);
   const id = `sha256:${sha(`${image.ref} config`)}`;
   const diffId = `sha256:${sha(`${image.ref} layer`)}`;
+  const named = image.source !== 'archive';
   return {
     Size: 0,
     OS: image.data.os ?? undefined,
     ImageID: id,
     DiffIDs: [diffId],
-    RepoTags: [image.ref],
-    RepoDigests: [`${repo}@sha256:${sha(image.ref)}`],
+    ...(named ? { RepoTags: [`${repo}:${tag}`], RepoDigests: [`${repo}@sha256:${sha(image.ref)}`] } : {}),
     ImageConfig: { architecture: 'amd64', created: image.data.created, os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, config: {} },
   };
 }
@@ -373,12 +381,14 @@ function spdxIds(rep, image) {
   return { img, os, pkg: (p) => `SPDXRef-Package-${pkgUid(p)}` };
 }
 
+/** The image's purl (pkg:oci/<name>@<digest>?arch=…&repository_url=…), or undefined without a repo digest (an archive). */
 function ociPurl(rep) {
-  const digest = rep.Metadata.RepoDigests[0].split('@')[1];
-  const repo = rep.Metadata.RepoTags[0].replace(/[:@][^/]*$/, '');
-  const name = repo.split('/').pop();
-  const repoUrl = repo.startsWith('docker.io/') ? `index.${repo}` : repo;
-  return `pkg:oci/${name}@${encodeURIComponent(digest)}?arch=amd64&repository_url=${encodeURIComponent(repoUrl)}`;
+  const repoDigest = rep.Metadata.RepoDigests?.[0];
+  if (!repoDigest) return undefined;
+  const [repo, digest] = repoDigest.split('@');
+  const full = repo.includes('/') ? (repo.split('/')[0].includes('.') ? repo : `docker.io/${repo}`) : `docker.io/library/${repo}`;
+  const repoUrl = full.startsWith('docker.io/') ? `index.${full}` : full;
+  return `pkg:oci/${full.split('/').pop()}@${encodeURIComponent(digest)}?arch=amd64&repository_url=${encodeURIComponent(repoUrl)}`;
 }
 
 /** An SPDX annotation as trivy writes each property of a component (marshal.go appendAnnotation). */
@@ -393,9 +403,11 @@ function spdxDocument(rep, image) {
     SPDXID: ids.img,
     downloadLocation: 'NONE',
     filesAnalyzed: false,
-    externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: ociPurl(rep) }],
+    ...(ociPurl(rep) ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: ociPurl(rep) }] } : {}),
     primaryPackagePurpose: 'CONTAINER',
-    annotations: [['DiffID', rep.Metadata.DiffIDs[0]], ['ImageID', rep.Metadata.ImageID], ['RepoDigest', rep.Metadata.RepoDigests[0]], ['RepoTag', rep.Metadata.RepoTags[0]], ['SchemaVersion', '2']].map(([k, v]) => annotation(`${k}: ${v}`, created)),
+    annotations: [['DiffID', rep.Metadata.DiffIDs[0]], ['ImageID', rep.Metadata.ImageID], ['RepoDigest', rep.Metadata.RepoDigests?.[0]], ['RepoTag', rep.Metadata.RepoTags?.[0]], ['SchemaVersion', '2']]
+      .filter(([, v]) => v)
+      .map(([k, v]) => annotation(`${k}: ${v}`, created)),
   }];
   const relationships = [{ spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: ids.img, relationshipType: 'DESCRIBES' }];
   if (os) {
@@ -449,7 +461,8 @@ function spdxTagValue(doc) {
 
 function cyclonedx(rep, image, vulns) {
   const os = image.data.os;
-  const root = ociPurl(rep);
+  const purl = ociPurl(rep);
+  const root = purl ?? crypto.randomUUID();
   const components = [];
   const deps = [];
   if (os) {
@@ -473,7 +486,13 @@ function cyclonedx(rep, image, vulns) {
     metadata: {
       timestamp: ts(),
       tools: { components: [{ type: 'application', group: 'aquasecurity', name: 'trivy', version: VERSION }] },
-      component: { 'bom-ref': root, type: 'container', name: rep.ArtifactName, purl: root, properties: [{ name: 'aquasecurity:trivy:ImageID', value: rep.Metadata.ImageID }, { name: 'aquasecurity:trivy:RepoDigest', value: rep.Metadata.RepoDigests[0] }, { name: 'aquasecurity:trivy:RepoTag', value: rep.Metadata.RepoTags[0] }, { name: 'aquasecurity:trivy:SchemaVersion', value: '2' }] },
+      component: {
+        'bom-ref': root,
+        type: 'container',
+        name: rep.ArtifactName,
+        ...(purl ? { purl } : {}),
+        properties: [['ImageID', rep.Metadata.ImageID], ['RepoDigest', rep.Metadata.RepoDigests?.[0]], ['RepoTag', rep.Metadata.RepoTags?.[0]], ['SchemaVersion', '2']].filter(([, v]) => v).map(([k, v]) => ({ name: `aquasecurity:trivy:${k}`, value: v })),
+      },
     },
     components,
     dependencies: deps,

@@ -10,36 +10,10 @@ import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from '../helpers/testServer.js';
-
-interface Instruction {
-  op: string;
-  args: string;
-  line: number;
-}
-
-/** Dockerfile → instructions, with line continuations joined and comments dropped. */
-function instructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.trim();
-    const start = i + 1;
-    if (!line || line.startsWith('#')) continue;
-    while (line.endsWith('\\') && i + 1 < lines.length) {
-      line = line.slice(0, -1) + ' ' + lines[++i]!.trim();
-    }
-    const m = /^(\w+)\s+(.*)$/s.exec(line);
-    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!, line: start });
-  }
-  return out;
-}
+import { instructions, stagesOf } from './dockerfile.js';
 
 const dockerfile = instructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-const stages = dockerfile.reduce<Instruction[][]>((acc, ins) => {
-  if (ins.op === 'FROM') acc.push([]);
-  acc[acc.length - 1]?.push(ins);
-  return acc;
-}, []);
+const stages = stagesOf(dockerfile);
 const final = stages[stages.length - 1]!;
 
 describe('Dockerfile (hadolint-style rules)', () => {

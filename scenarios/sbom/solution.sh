@@ -12,11 +12,13 @@ OUT=/root/$PARAM_SBOM_NAME
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 REMOVE=""
+REMOVE_IMAGE=""
 while read -r name image; do
   trivy image --quiet --format spdx-json --output "$TMP/$name.json" "$image"
   if jq -e --arg p "$PARAM_PACKAGE" 'any(.packages[]; .name == $p)' "$TMP/$name.json" >/dev/null; then
     cp "$TMP/$name.json" "$OUT"
     REMOVE=$name
+    REMOVE_IMAGE=$image
   fi
 done < <(kubectl -n "$NS" get deployment "$D" -o jsonpath='{range .spec.template.spec.containers[*]}{.name} {.image}{"\n"}{end}')
 if [ -n "$REMOVE" ]; then
@@ -26,3 +28,9 @@ if [ -n "$REMOVE" ]; then
 fi
 [ -s "$OUT" ] || { echo "no image of $D ships $PARAM_PACKAGE and no SBOM was saved before" >&2; exit 1; }
 kubectl -n "$NS" rollout status "deployment/$D" --timeout=120s >/dev/null
+# The old Pod may still be terminating after the rollout: wait until no Pod runs the removed image.
+for i in $(seq 1 60); do
+  [ -n "$REMOVE_IMAGE" ] || break
+  kubectl -n "$NS" get pods -l "app=$D" -o jsonpath='{.items[*].spec.containers[*].image}' | grep -qF "$REMOVE_IMAGE" || break
+  sleep 1
+done

@@ -17,4 +17,10 @@ for d in $(kubectl -n "$NS" get deployments -o jsonpath='{.items[*].metadata.nam
   fi
 done
 [ -n "$AFFECTED_IMAGE" ] || { echo "no image in $NS is affected by $CVE" >&2; exit 1; }
+# Wait until the scaled-down Deployments report no ready Pod (their Pods are stopping).
+for i in $(seq 1 60); do
+  READY=$(kubectl -n "$NS" get deployments -o jsonpath='{range .items[?(@.spec.replicas==0)]}{.status.readyReplicas}{end}')
+  [ -z "$READY" ] && break
+  sleep 1
+done
 trivy image --quiet --scanners vuln --format json --output "/root/$PARAM_REPORT_NAME" "$AFFECTED_IMAGE"

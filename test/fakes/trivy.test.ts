@@ -145,6 +145,29 @@ describe('fake trivy 0.62.1 (scanners lab)', () => {
     assert.match(run(['--version']).stdout, /^Version: 0\.62\.1\nVulnerability DB:\n  Version: 2\n  UpdatedAt: /);
   });
 
+  it('orders versions as dpkg does (same answers as dpkg --compare-versions): the epoch first, ~ before anything, digits numerically', () => {
+    // A DB of one advisory (fixed in 1:1.2.11.dfsg-2+deb11u2) and one image per installed version.
+    const cases: [string, boolean][] = [
+      ['1:1.2.11.dfsg-2+deb11u1', true],
+      ['1:1.2.11.dfsg-2+deb11u2~bpo1', true], // ~ sorts before the end: a pre-release of the fix
+      ['1:1.2.11.dfsg-2+deb11u2', false],
+      ['1:1.2.11.dfsg-2+deb11u10', false], // 10 > 2 numerically, not as text
+      ['1.2.13.dfsg-1', true], // no epoch (0) is older than any 1: version
+      ['2:1.0-1', false],
+    ];
+    const images = Object.fromEntries(cases.map(([v], i) => [`docker.io/library/probe:${i}`, { os: { Family: 'debian', Name: '11.3' }, created: '2022-01-01T00:00:00Z', packages: [['zlib1g', v, 'zlib', v]] }]));
+    writeFileSync(join(root, 'usr/local/lib/cks-fake/trivy/images.json'), JSON.stringify({ images }));
+    writeFileSync(join(root, 'var/lib/containerd/cks-fake-images.json'), JSON.stringify(Object.keys(images)));
+    try {
+      cases.forEach(([v, affected], i) => {
+        assert.equal(ids(json(`probe:${i}`)).includes('zlib1g CVE-2022-37434'), affected, `${v} ${affected ? 'is' : 'is not'} affected`);
+      });
+    } finally {
+      installTrivy(root, {});
+      writeFileSync(join(root, 'var/lib/containerd/cks-fake-images.json'), JSON.stringify(IMAGES));
+    }
+  });
+
   it('refuses what it does not simulate instead of pretending', () => {
     for (const args of [['fs', '/'], ['image', '--format', 'sarif', 'redis:6.2.6'], ['image', '--scanners', 'misconfig', 'redis:6.2.6'], ['image', '--db-repository', 'x', 'redis:6.2.6']]) {
       const r = run(args);

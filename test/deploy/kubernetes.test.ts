@@ -37,28 +37,22 @@ async function kustomize(dir: string): Promise<Obj[]> {
   return parseAllDocuments(stdout).map((d) => d.toJSON() as Obj).filter(Boolean);
 }
 
-/** An operator's overlay as README.md shows it: the base, its ingress Component, their images. */
-const PLATFORM_IMAGE = `registry.internal.example/cks-lab/cks-lab@sha256:${'1'.repeat(64)}`;
-const LAB_POD_IMAGE = `registry.internal.example/cks-lab/lab-pod@sha256:${'2'.repeat(64)}`;
+/**
+ * An operator's overlay exactly as deploy/kubernetes/README.md shows it (the base, its ingress
+ * Component, their two images), with the paths pointed at this checkout and the digests filled in.
+ */
+const PLATFORM_IMAGE = `registry.example.com/cks-lab/cks-lab@sha256:${'1'.repeat(64)}`;
+const LAB_POD_IMAGE = `registry.example.com/cks-lab/lab-pod@sha256:${'2'.repeat(64)}`;
 function overlay(dir: string): string {
-  const base = relative(dir, BASE);
-  return `apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - ${base}
-components:
-  - ${base}/ingress
-images:
-  - name: registry.example.com/cks-lab/cks-lab
-    newName: ${PLATFORM_IMAGE.split('@')[0]}
-    digest: ${PLATFORM_IMAGE.split('@')[1]}
-configMapGenerator:
-  - name: cks-lab-settings
-    behavior: merge
-    literals:
-      - CKS_K8S_LAB_POD_IMAGE=${LAB_POD_IMAGE}
-      - CKS_K8S_IMAGE_REGISTRY=registry.internal.example
-`;
+  const readme = readFileSync(join(BASE, 'README.md'), 'utf8');
+  const snippet = /```yaml\n(# my-cks-lab\/kustomization\.yaml[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet, 'deploy/kubernetes/README.md shows an overlay (# my-cks-lab/kustomization.yaml)');
+  const filled = snippet
+    .replaceAll('../cks-lab/deploy/kubernetes', relative(dir, BASE))
+    .replace("sha256:<the platform image's digest>", PLATFORM_IMAGE.split('@')[1]!)
+    .replace("sha256:<the lab pod's digest>", LAB_POD_IMAGE.split('@')[1]!);
+  assert.ok(!filled.includes('<'), `every placeholder of the README's overlay is filled: ${filled}`);
+  return filled;
 }
 
 /** Every kind the manifests may hold → its Kubernetes 1.34 model (a new kind must be added here). */

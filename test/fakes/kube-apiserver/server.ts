@@ -206,7 +206,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const auditID = auditIdOf(req, res); // WithAuditInit: every answer carries its Audit-Id
     const who = requester(req);
     const auditRp = resourcePath(path);
-    controlPlane?.audit?.observe({ auditID, req, res, body, who, store, attrs: auditRp ? requestAttributes(req.method ?? 'GET', auditRp, url.searchParams) : { verb: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? 'get' : (req.method ?? '').toLowerCase(), path } });
+    // The audit filter runs before impersonation: its user is the authenticated one (audit/index.ts).
+    const authenticated = req.headers['impersonate-user'] && controlPlane?.audit ? authn.authenticate(req.headers, store.apiserverAuth, url.pathname, clientCertUser(req.socket)) : null;
+    controlPlane?.audit?.observe({ auditID, req, res, body, who: authenticated ?? who, ...(authenticated ? { impersonated: who } : {}), store, attrs: auditRp ? requestAttributes(req.method ?? 'GET', auditRp, url.searchParams) : { verb: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? 'get' : (req.method ?? '').toLowerCase(), path } });
     if (!resourcePath(path)) allowPath(who, req.method ?? 'GET', path);
     if (HEALTH.has(path)) {
       if (path === '/version') return sendJson(res, 200, versionInfo(versionOfImage(controlPlane?.running('kube-apiserver')?.image)));

@@ -143,10 +143,13 @@ describe('fake kube-apiserver: audit events and log rotation', () => {
         const auditID = auditIdOf(req, res);
         const [, , , , ns, resource, name] = (req.url ?? '').split('?')[0]!.split('/');
         const verb = req.method === 'PATCH' ? 'patch' : name ? 'get' : 'list';
-        backend.observe({ auditID, req, res, body: Buffer.concat(chunks), who: ADMIN, store, attrs: { verb, group: '', resource: resource!, namespace: ns!, name: name ?? '' } });
+        const as = req.headers['impersonate-user'];
+        const impersonated = typeof as === 'string' ? { impersonated: { user: as, groups: ['system:authenticated'] } } : {};
+        backend.observe({ auditID, req, res, body: Buffer.concat(chunks), who: ADMIN, ...impersonated, store, attrs: { verb, group: '', resource: resource!, namespace: ns!, name: name ?? '' } });
         if (name === 'missing') {
           const text = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'secrets "missing" not found', reason: 'NotFound', details: { name: 'missing', kind: 'secrets' }, code: 404 });
-          return res.writeHead(404, { 'Content-Type': 'application/json' }).end(text);
+          res.writeHead(404, { 'Content-Type': 'application/json' }).end(text);
+          return;
         }
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: resource === 'secrets' ? 'Secret' : 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: ns, managedFields: [{ manager: 'kubectl' }] }, data: { password: 'c2VjcmV0' } }));
       });
@@ -182,6 +185,14 @@ describe('fake kube-apiserver: audit events and log rotation', () => {
     assert.match(done.stageTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     assert.equal(evs[0]!.responseStatus, undefined);
     assert.ok(!JSON.stringify(evs).includes('c2VjcmV0'), 'no data at Metadata');
+  });
+
+  it('an impersonated request: the authenticated user, impersonatedUser, and the authorizer’s decision for the impersonated one', async () => {
+    await send('GET', '/api/v1/namespaces/billing/secrets/db', { 'Audit-ID': 'grader-as', 'Impersonate-User': 'jane' });
+    const done = events('grader-as')[1]!;
+    assert.deepEqual([done.user.username, done.impersonatedUser], ['kubernetes-admin', { username: 'jane', groups: ['system:authenticated'] }]);
+    assert.deepEqual(Object.keys(done).slice(7, 9), ['user', 'impersonatedUser']);
+    assert.equal(done.annotations['authorization.k8s.io/decision'], 'forbid');
   });
 
   it('a failed request carries the Status in responseStatus', async () => {

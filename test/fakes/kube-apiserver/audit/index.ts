@@ -10,8 +10,8 @@
  *   one-line format) appended to the file as the node sees it — only when the pod mounts the log's
  *   directory from the node (writable), else they stay in the container.
  * Simplified: the log is written synchronously whatever --audit-log-mode says; the webhook backend
- * and --audit-log-path=- (stdout) write nothing; impersonated requests are logged as the
- * impersonated user; a request refused by authentication (401) is not logged.
+ * and --audit-log-path=- (stdout) write nothing; a request refused by authentication (401) and an
+ * exec/attach upgrade are not logged.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
@@ -137,7 +137,10 @@ export interface AuditedRequest {
   req: IncomingMessage;
   res: ServerResponse;
   body: Buffer;
+  /** The authenticated user (the policy matches it). */
   who: UserInfo;
+  /** The user it acts as (`kubectl --as`): the event's impersonatedUser, and who is authorized. */
+  impersonated?: UserInfo;
   /** The authorizer's attributes (resource request when `resource` is set). */
   attrs: Attributes;
   store: ObjectStore;
@@ -169,6 +172,7 @@ export class AuditBackend {
       requestURI: uri,
       verb: r.attrs.verb,
       user: { username: r.who.user, groups: r.who.groups },
+      ...(r.impersonated ? { impersonatedUser: { username: r.impersonated.user, groups: r.impersonated.groups } } : {}),
       sourceIPs: sourceIPs(r.req),
       ...(typeof r.req.headers['user-agent'] === 'string' ? { userAgent: r.req.headers['user-agent'] } : {}),
       ...(resourceRequest ? { objectRef: objectRef(r.attrs, uri) } : {}),
@@ -222,7 +226,7 @@ export class AuditBackend {
       if (requestObject !== undefined) extra.requestObject = omitManagedFields ? withoutManagedFields(requestObject) : requestObject;
     }
     if (level === 'RequestResponse' && response !== undefined) extra.responseObject = omitManagedFields ? withoutManagedFields(response) : response;
-    const verdict = authorizeChain(r.store, r.store.apiserverAuth, r.who, r.attrs);
+    const verdict = authorizeChain(r.store, r.store.apiserverAuth, r.impersonated ?? r.who, r.attrs);
     extra.annotations = { 'authorization.k8s.io/decision': verdict.allowed ? 'allow' : 'forbid', 'authorization.k8s.io/reason': verdict.reason ?? '' };
     return extra;
   }
@@ -316,9 +320,10 @@ function legacyLine(e: AuditEvent): string {
   const q = (s: string): string => JSON.stringify(s);
   const groups = user.username && user.groups.length > 0 ? user.groups.map(q).join(',') : '<none>';
   const ref = e.objectRef as { namespace?: string } | undefined;
+  const as = e.impersonatedUser as { username: string; groups?: string[] } | undefined;
   const status = e.responseStatus as { code: number } | undefined;
   const ip = (e.sourceIPs as string[])[0] ?? '<unknown>';
-  return `${String(e.requestReceivedTimestamp)} AUDIT: id=${q(String(e.auditID))} stage=${q(String(e.stage))} ip=${q(ip)} method=${q(String(e.verb))} user=${q(user.username || '<none>')} groups=${q(groups)} as="<self>" asgroups="<lookup>" user-agent=${q(String(e.userAgent ?? ''))} namespace=${q(ref?.namespace || '<none>')} uri=${q(String(e.requestURI))} response="${status ? status.code : '<deferred>'}"`;
+  return `${String(e.requestReceivedTimestamp)} AUDIT: id=${q(String(e.auditID))} stage=${q(String(e.stage))} ip=${q(ip)} method=${q(String(e.verb))} user=${q(user.username || '<none>')} groups=${q(groups)} as=${q(as ? as.username : '<self>')} asgroups=${q(as?.groups ? as.groups.map(q).join(',') : '<lookup>')} user-agent=${q(String(e.userAgent ?? ''))} namespace=${q(ref?.namespace || '<none>')} uri=${q(String(e.requestURI))} response="${status ? status.code : '<deferred>'}"`;
 }
 
 /**

@@ -65,6 +65,8 @@ got="sha256:$(sha256sum "$tmp/pulled.json" | cut -d' ' -f1)"
 [ "$got" = "$digest" ] || fail "the pulled manifest's digest $got differs from the pushed $digest"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CERTS/ca.crt" "$URL/v2/cks-lab/selftest/manifests/1")
 [ "$code" = 401 ] || fail "an anonymous pull of cks-lab/selftest:1 got HTTP $code, expected 401"
+[ "$(DOCKER_CONFIG="$tmp/docker" crane auth login localhost:5000 -u "${creds%%:*}" -p "${creds#*:}" >/dev/null 2>&1 && DOCKER_CONFIG="$tmp/docker" crane digest localhost:5000/cks-lab/selftest:1 2>&1)" = "$digest" ] \
+  || fail "crane digest localhost:5000/cks-lab/selftest:1 does not answer the pushed digest $digest"
 command -v cosign >/dev/null || fail "cosign is missing from the node image"
 cosign version 2>/dev/null | grep -q 'GitVersion: *v2.4.1' || fail "cosign is not the pinned v2.4.1"
 # cosign offline: a key pair, a signature stored in the registry without the transparency log, verified.

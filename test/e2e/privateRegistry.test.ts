@@ -116,7 +116,7 @@ ${PIN(`localhost:5000/shop/web@${DIGEST_OF('1.0')}`)} >/dev/null`);
       assert.match(check(otherTag, 'by-digest', 'image-pinned').actual, /digest [0-9a-f]{12}…: not the one 1\.0 has/);
     });
 
-    it('written differently — the Secret from a config.json with only `auth` under an https:// key, the ServiceAccount applied from YAML, tag@digest — passes', async () => {
+    it('written differently — the Secret from a config.json with only `auth` under an https:// key, the ServiceAccount applied from YAML, tag@digest found with crane — passes', async () => {
       const r = await attempt(`set -e
 AUTH=$(printf '%s' cks-puller:Pull-Secret-42 | base64 -w0)
 printf '{"auths":{"https://localhost:5000":{"auth":"%s"}}}' "$AUTH" > /root/config.json
@@ -127,7 +127,9 @@ kind: ServiceAccount
 metadata: { name: app, namespace: shop }
 imagePullSecrets: [{ name: other-unused }, { name: regcred }]
 YAML
-${PIN(`localhost:5000/shop/web:1.0@${DIGEST_OF('1.0')}`)} >/dev/null`);
+crane auth login localhost:5000 -u cks-puller -p Pull-Secret-42 2>/dev/null
+${PIN('localhost:5000/shop/web:1.0@$(crane digest localhost:5000/shop/web:1.0)')} >/dev/null
+rm -f /root/.docker/config.json`);
       assert.deepEqual(failed(r), []);
     });
   });

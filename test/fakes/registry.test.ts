@@ -19,6 +19,7 @@ import { execFile } from 'node:child_process';
 
 const REGISTRY = join(import.meta.dirname, 'lib', 'registry.cjs');
 const COSIGN = join(import.meta.dirname, 'lib', 'cosign.cjs');
+const CRANE = join(import.meta.dirname, 'lib', 'crane.cjs');
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -253,6 +254,31 @@ auth:
       assert.equal(mismatch.code, 1);
       assert.match(mismatch.stderr, /^Error: no matching signatures: invalid signature when validating ASN\.1 encoded signature$/m);
       assert.match((await cosign(['verify', '--key', 'cosign.pub', image()])).stderr, /pass --insecure-ignore-tlog=true/);
+    });
+  });
+
+  describe('the fake crane (0.20.2) against it', () => {
+    const crane = (args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [CRANE, ...args], { env: { PATH: process.env.PATH ?? '', HOME: home, CKS_FAKE_PORTS_FILE: join(node, 'etc/cks-fake/ports.json'), CKS_FAKE_CA_FILE: join(dir, 'ca.crt') } }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      });
+
+    it('digest, manifest, ls and catalog after auth login; anonymous is refused as go-containerregistry words it', async () => {
+      const home = join(dir, 'crane-home');
+      mkdirSync(home, { recursive: true });
+      const anon = await crane(['digest', 'localhost:5000/app/web:1.0'], home);
+      assert.equal(anon.code, 1);
+      assert.match(anon.stderr, /^Error: fetching manifest localhost:5000\/app\/web:1\.0: GET https:\/\/localhost:5000\/v2\/app\/web\/manifests\/1\.0: UNAUTHORIZED: authentication required/);
+      const login = await crane(['auth', 'login', 'localhost:5000', '-u', 'puller', '-p', 's3cret'], home);
+      assert.match(login.stderr, /logged in via .*\/\.docker\/config\.json/);
+      assert.equal((await crane(['digest', 'localhost:5000/app/web:1.0'], home)).stdout, `${sha(manifest)}\n`);
+      assert.equal((await crane(['manifest', `localhost:5000/app/web@${sha(manifest)}`], home)).stdout, manifest.toString());
+      assert.equal((await crane(['ls', 'localhost:5000/app/web'], home)).stdout.split('\n')[0], '1.0');
+      assert.match((await crane(['catalog', 'localhost:5000'], home)).stdout, /^app\/web$/m);
+      const missing = await crane(['digest', 'localhost:5000/app/web:9.9'], home);
+      assert.match(missing.stderr, /MANIFEST_UNKNOWN: manifest unknown/);
+      assert.match((await crane(['copy', 'a', 'b'], home)).stderr, /not simulated/);
     });
   });
 

@@ -80,11 +80,20 @@ export function secretboxModule() {
   return transformSync(fs.readFileSync(path.join(HERE, '..', 'kube-apiserver', 'secretbox.ts'), 'utf8'), { loader: 'ts', format: 'cjs' }).code;
 }
 
-/** cosign (LABEL io.cks-lab.cosign=<version>): the fake and the secretbox it requires. */
+/**
+ * cosign (LABEL io.cks-lab.cosign=<version>) and crane (io.cks-lab.crane): the fakes, the registry
+ * client they share and the secretbox cosign's keys need, in /usr/local/lib/cks-fake.
+ */
 export function installCosign(root, labels) {
-  if (!labels?.['io.cks-lab.cosign']) return;
-  write(root, 'usr/local/lib/cks-fake/secretbox.cjs', secretboxModule(), 0o644);
-  write(root, 'usr/local/bin/cosign', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'cosign.cjs'), 'utf8')}`, 0o755);
+  const cosign = Boolean(labels?.['io.cks-lab.cosign']);
+  const crane = Boolean(labels?.['io.cks-lab.crane']);
+  if (!cosign && !crane) return;
+  write(root, 'usr/local/lib/cks-fake/oci-client.cjs', fs.readFileSync(path.join(HERE, 'oci-client.cjs'), 'utf8'), 0o644);
+  if (cosign) {
+    write(root, 'usr/local/lib/cks-fake/secretbox.cjs', secretboxModule(), 0o644);
+    write(root, 'usr/local/bin/cosign', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'cosign.cjs'), 'utf8')}`, 0o755);
+  }
+  if (crane) write(root, 'usr/local/bin/crane', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'crane.cjs'), 'utf8')}`, 0o755);
 }
 
 /** The registry lab's RUN steps, for node root `root` of an image with these labels. */

@@ -14,7 +14,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import * as clientNode from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -27,6 +26,8 @@ import { kubernetesSettings } from '../../server/clusters/kubernetes/settings.js
 import { loadLabs } from '../../server/clusters/labs.js';
 import { ROOT } from '../helpers/testServer.js';
 import { argsOf, instructions, stagesOf } from './dockerfile.js';
+import { allowed as allowedIn, selects, type Endpoint, type Obj as PolicyObj } from './networkPolicy.js';
+import { unknownFields } from './strictFields.js';
 
 const run = promisify(execFile);
 const BASE = join(ROOT, 'deploy', 'kubernetes');
@@ -72,33 +73,6 @@ const MODELS: Record<string, { schema: { new (data: any): { validate(): void } }
   'networking.k8s.io/v1/Ingress': { schema: Ingress, strict: 'V1Ingress' },
 };
 
-/**
- * Field names the 1.34 API knows, from client-node's generated models (attributeTypeMap): what the
- * API server's strict field validation (kubectl's default) would refuse as "unknown field".
- */
-function unknownFields(value: unknown, type: string, path: string, out: string[]): string[] {
-  if (value === null || value === undefined) return out;
-  const array = /^Array<(.+)>$/.exec(type);
-  if (array) {
-    if (Array.isArray(value)) value.forEach((v, i) => unknownFields(v, array[1]!, `${path}[${i}]`, out));
-    return out;
-  }
-  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
-  if (map) {
-    for (const [k, v] of Object.entries(value as Obj)) unknownFields(v, map[1]!, `${path}.${k}`, out);
-    return out;
-  }
-  const model = (clientNode as unknown as Record<string, { getAttributeTypeMap?: () => { baseName: string; type: string }[] }>)[type];
-  if (!model?.getAttributeTypeMap || typeof value !== 'object') return out;
-  const fields = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
-  for (const [k, v] of Object.entries(value as Obj)) {
-    const t = fields.get(k);
-    if (t === undefined) out.push(`${path}.${k}`);
-    else unknownFields(v, t, `${path}.${k}`, out);
-  }
-  return out;
-}
-
 function validateAll(objects: Obj[]): void {
   for (const o of objects) {
     const id = `${o.apiVersion}/${o.kind}`;
@@ -113,91 +87,21 @@ function validateAll(objects: Obj[]): void {
   }
 }
 
-const find = (objects: Obj[], kind: string, name?: string): Obj => {
-  const o = objects.find((x) => x.kind === kind && (name === undefined || x.metadata?.name === name));
-  assert.ok(o, `the manifests hold a ${kind}${name ? ` ${name}` : ''}`);
-  return o;
-};
-
-// --- label selectors and NetworkPolicy semantics -------------------------------------------
-
-interface Selector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-function selects(sel: Selector | undefined, labels: Record<string, string>): boolean {
-  if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const ok = { In: has && (e.values ?? []).includes(labels[e.key]!), NotIn: !has || !(e.values ?? []).includes(labels[e.key]!), Exists: has, DoesNotExist: !has }[e.operator];
-    if (!ok) return false;
-  }
-  return true;
-}
-
-interface Endpoint {
-  name: string;
-  ip: string;
-  /** Pods have a namespace and labels; addresses outside the cluster have neither. */
-  namespace?: string;
-  labels?: Record<string, string>;
-  /** Named container ports. */
-  ports?: Record<string, number>;
-}
-
-function ipv4(ip: string): number | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  return m ? m.slice(1).reduce((n, p) => n * 256 + Number(p), 0) : null;
-}
-function inCidr(ip: string, cidr: string): boolean {
-  const [net, bits] = cidr.split('/');
-  const a = ipv4(ip);
-  const b = ipv4(net!);
-  if (a === null || b === null) return false; // the IPv6 blocks never hold the IPv4 addresses used here
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(a / size) === Math.floor(b / size);
-}
-
+/** The namespaces the connection checks place pods in, with the label Kubernetes sets on each. */
 const NAMESPACE_LABELS: Record<string, Record<string, string>> = {
   'cks-lab': { 'kubernetes.io/metadata.name': 'cks-lab' },
   'ingress-nginx': { 'kubernetes.io/metadata.name': 'ingress-nginx' },
   'kube-system': { 'kubernetes.io/metadata.name': 'kube-system' },
   default: { 'kubernetes.io/metadata.name': 'default' },
 };
+const allowed = (policies: PolicyObj[], src: Endpoint, dst: Endpoint, port: number, protocol = 'TCP'): boolean => allowedIn(policies, src, dst, port, protocol, NAMESPACE_LABELS);
 
-/** Does `peer` of a policy in `policyNs` match `ep`? ipBlocks match pod addresses too (as Calico does). */
-function peerMatches(peer: Obj, policyNs: string, ep: Endpoint): boolean {
-  if (peer.ipBlock) return inCidr(ep.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inCidr(ep.ip, c));
-  if (!ep.namespace) return false;
-  const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, NAMESPACE_LABELS[ep.namespace] ?? {}) : ep.namespace === policyNs;
-  return nsOk && (peer.podSelector ? selects(peer.podSelector, ep.labels ?? {}) : true);
-}
+const find = (objects: Obj[], kind: string, name?: string): Obj => {
+  const o = objects.find((x) => x.kind === kind && (name === undefined || x.metadata?.name === name));
+  assert.ok(o, `the manifests hold a ${kind}${name ? ` ${name}` : ''}`);
+  return o;
+};
 
-function portMatches(ports: Obj[] | undefined, port: number, protocol: string, dst: Endpoint): boolean {
-  if (!ports || ports.length === 0) return true;
-  return ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port || (typeof p.port === 'string' && dst.ports?.[p.port] === port)));
-}
-
-/** Is a connection src → dst:port allowed by the NetworkPolicies (egress of src, ingress of dst)? */
-function allowed(policies: Obj[], src: Endpoint, dst: Endpoint, port: number, protocol = 'TCP'): boolean {
-  const side = (ep: Endpoint, type: 'Ingress' | 'Egress', other: Endpoint): boolean => {
-    if (!ep.namespace) return true;
-    const applying = policies.filter((p) => (p.metadata.namespace ?? 'default') === ep.namespace && (p.spec.policyTypes ?? ['Ingress']).includes(type) && selects(p.spec.podSelector, ep.labels ?? {}));
-    if (applying.length === 0) return true;
-    return applying.some((p) =>
-      ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some((rule: Obj) => {
-        const peers: Obj[] | undefined = type === 'Ingress' ? rule.from : rule.to;
-        const peerOk = !peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, p.metadata.namespace, other));
-        return peerOk && portMatches(rule.ports, port, protocol, dst);
-      }),
-    );
-  };
-  return side(src, 'Egress', dst) && side(dst, 'Ingress', src);
-}
-
-// -------------------------------------------------------------------------------------------
 
 describe('deploy/kubernetes (kustomize base, Kubernetes 1.34 schemas)', function () {
   this.timeout(60_000);

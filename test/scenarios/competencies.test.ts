@@ -25,7 +25,6 @@ const PLANNED_GAPS = new Set([
   'kyverno', // kyverno-policies
   'signing', // cosign-verify
   'registries', // private-registry
-  'audit-logs', // audit-policy
   'threat-detection', // falco-rules
   'behavioural-analytics', // syscall-investigation
   'immutability', // immutable-runtime

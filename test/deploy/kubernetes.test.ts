@@ -246,6 +246,8 @@ describe('deploy/kubernetes (kustomize base, Kubernetes 1.34 schemas)', function
     // The instructor token comes from an optional Secret (generated at first start without it).
     const token = container(base).env.find((e: Obj) => e.name === 'CKS_INSTRUCTOR_TOKEN');
     assert.equal(token.valueFrom.secretKeyRef.optional, true);
+    const settings = find(base, 'ConfigMap').data;
+    assert.deepEqual(Object.keys(settings).filter((k) => /TOKEN|PASSWORD|SECRET|KEY/.test(k)), [], 'no credential in the ConfigMap');
   });
 
   it('keeps the platform off lab-pool nodes, and lab pods off its node (symmetric required anti-affinity)', () => {

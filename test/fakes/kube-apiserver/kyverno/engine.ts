@@ -10,6 +10,8 @@
  *   <Kind>/<namespace>/<name> was blocked due to the following policies \n\n` then YAML
  *   `policy: {rule: message}` (go-yaml v2: keys sorted, single quotes where needed, lines folded at 80).
  * - Audit rules never block; with spec.emitWarning they come back as warnings.
+ * - On UPDATE an Enforce rule that the old object failed too is skipped (allowExistingViolations,
+ *   default true).
  * Variables: `request` (operation, object, oldObject, namespace, name, kind, userInfo), `images`
  * (containers/initContainers/ephemeralContainers by name: registry, path, name, tag, digest,
  * reference; tag `latest` when neither tag nor digest is given), `element` in foreach.

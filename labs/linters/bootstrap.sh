@@ -23,6 +23,10 @@ for img in docker.io/library/busybox:1.36.1 docker.io/library/busybox:latest; do
   grep -qxF "$img" <<<"$HAVE" || fail "$img is not in containerd after the import"
 done
 
+# kubesec's schemas are in the image (offline) and untouched since the build.
+[ "${SCHEMA_LOCATION:-}" = /opt/kubesec/schemas ] || fail "SCHEMA_LOCATION is '${SCHEMA_LOCATION:-}', the image sets /opt/kubesec/schemas (kubesec would fetch schemas from the network)"
+(cd /opt/kubesec/schemas/v1.34.0-standalone-strict && sha256sum --quiet -c SHA256SUMS) || fail "kubesec's baked schemas do not match their SHA256SUMS"
+
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 cat > "$DIR/bad.yaml" <<'YAML'

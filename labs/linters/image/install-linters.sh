@@ -51,4 +51,24 @@ mkdir extract
 tar -xzf "$KS_ASSET" -C extract
 install -m 0755 extract/kubesec /usr/local/bin/kubesec
 kubesec version | grep -qx "version ${KS_VERSION}"
-echo "kube-linter ${KL_VERSION} and kubesec ${KS_VERSION} installed in /usr/local/bin"
+
+# --- kubesec's schemas, for offline use -----------------------------------------------------------
+# kubesec validates each object with kubeconform before scoring it, and by default fetches the
+# Kubernetes JSON schemas from GitHub at every scan: offline, every object is "invalid" and gets no
+# score. The standalone-strict schemas of the kinds a learner's manifest holds are baked in under
+# /opt/kubesec/schemas in kubeconform's local layout (<dir>/v<version>-standalone-strict/<kind>[-<group>]-<version>.json);
+# the Dockerfile points kubesec at them (SCHEMA_LOCATION, K8S_SCHEMA_VER). Their SHA-256s are
+# recorded next to them (SHA256SUMS) and checked by the lab's bootstrap.
+SCHEMA_VERSION=v1.34.0
+SCHEMA_DIR=/opt/kubesec/schemas/${SCHEMA_VERSION}-standalone-strict
+SCHEMA_URL="https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/${SCHEMA_VERSION}-standalone-strict"
+mkdir -p "$SCHEMA_DIR"
+for kind in pod-v1 service-v1 serviceaccount-v1 secret-v1 configmap-v1 namespace-v1 persistentvolumeclaim-v1 \
+            deployment-apps-v1 statefulset-apps-v1 daemonset-apps-v1 replicaset-apps-v1 job-batch-v1 cronjob-batch-v1 \
+            networkpolicy-networking-v1 ingress-networking-v1 role-rbac-v1 rolebinding-rbac-v1 \
+            poddisruptionbudget-policy-v1 horizontalpodautoscaler-autoscaling-v2; do
+  curl -fsSL --retry 3 -o "${SCHEMA_DIR}/${kind}.json" "${SCHEMA_URL}/${kind}.json"
+  jq -e '.type == "object" and (.properties | type == "object")' "${SCHEMA_DIR}/${kind}.json" >/dev/null
+done
+(cd "$SCHEMA_DIR" && sha256sum -- *.json > SHA256SUMS && cat SHA256SUMS)
+echo "kube-linter ${KL_VERSION} and kubesec ${KS_VERSION} installed in /usr/local/bin, kubesec schemas for ${SCHEMA_VERSION} in ${SCHEMA_DIR}"

@@ -2,6 +2,7 @@
 // with the container's environment, and passes stdio straight through (a pty stays a pty).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { findImage } from './docker-images.mjs';
 import path from 'node:path';
 import { CliExit } from './cli-util.mjs';
 import { NODE_PATH, pathInNode } from './node-runtime.mjs';
@@ -47,9 +48,13 @@ function lookupUser(pid, spec) {
   return { uid, gid, home: entry?.[5] ?? '/' };
 }
 
-/** Environment a process started by `docker exec` sees: the container's, then -e. */
+/** Environment a process started by `docker exec` sees: the container's (its image's ENV included), then -e. */
 function execEnv(node, opts, callerEnv, home) {
   const env = { PATH: NODE_PATH, HOSTNAME: node.name, container: 'docker', HOME: home };
+  for (const kv of (node.image ? findImage(node.image, callerEnv)?.env : undefined) ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq > 0 && kv.slice(0, eq) !== 'PATH') env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   if (opts.tty) env.TERM = 'xterm';
   for (const kv of opts.env ?? []) {
     const eq = kv.indexOf('=');

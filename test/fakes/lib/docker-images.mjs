@@ -139,6 +139,8 @@ export function buildImage({ context, tags, file }, env, io) {
   fs.mkdirSync(layerDir, { recursive: true });
   if (baseImage) fs.cpSync(baseImage.layerDir, layerDir, { recursive: true });
   const labels = { ...(baseImage?.labels ?? {}) };
+  // ENV: what every process of a container of this image starts with (docker exec included).
+  const imageEnv = { ...Object.fromEntries((baseImage?.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
   let n = 1;
   const say = (line) => io.stderr.write(`${line}\n`);
   say('#0 building with "default" instance using docker driver');
@@ -146,6 +148,12 @@ export function buildImage({ context, tags, file }, env, io) {
   say(`#${n++} [internal] load metadata for docker.io/${base.split('@')[0]}`);
   for (const step of steps) {
     if (step.op === 'LABEL') Object.assign(labels, parseLabels(step.args));
+    else if (step.op === 'ENV') {
+      // `ENV K=V K2="v 2"`, or the legacy `ENV K value with spaces`.
+      const legacy = /^([^\s=]+)\s+(.*)$/.exec(step.args);
+      if (legacy && !legacy[1].includes('=')) imageEnv[legacy[1]] = legacy[2];
+      else Object.assign(imageEnv, parseLabels(step.args));
+    }
     else if (step.op === 'COPY' || step.op === 'ADD') {
       if (/(^|\s)--from=/.test(step.args)) {
         say(`#${n++} [${step.op} ${step.args}] DONE 0.0s (fake: from a build stage that is not run; effects come from io.cks-lab.* labels)`);
@@ -158,7 +166,7 @@ export function buildImage({ context, tags, file }, env, io) {
     } else if (step.op === 'RUN') say(`#${n++} [RUN ${step.args.slice(0, 60)}] DONE 0.1s (fake: not executed; effects come from io.cks-lab.* labels)`);
   }
   const created = new Date().toISOString();
-  const meta = { id, tags: tags.map(normalizeRef), labels, from: base, created };
+  const meta = { id, tags: tags.map(normalizeRef), labels, env: Object.entries(imageEnv).map(([k, v]) => `${k}=${v}`), from: base, created };
   fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify(meta, null, 2));
   const index = readIndex(env);
   for (const t of meta.tags) index[t] = id;

@@ -3,6 +3,7 @@
 // Dockerfile installs the release binaries. Both parse YAML with the repository's `yaml` package,
 // reached by its absolute path (a fake node's filesystem is the host's, overlaid).
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +24,7 @@ export function installLinters(root, labels) {
     fs.mkdirSync(dir, { recursive: true });
     for (const ref of String(labels['io.cks-lab.linters.preload'] ?? '').split(',').filter(Boolean)) writeArchive(ref, path.join(dir, `${ref.split('/').pop().replace(':', '_')}.tar`));
   }
+  if (tools.includes('kubesec')) installKubesecSchemas(root);
   for (const tool of ['kube-linter', 'kubesec']) {
     if (!tools.includes(tool)) continue;
     const file = path.join(root, 'usr/local/bin', tool);
@@ -43,4 +45,26 @@ function writeArchive(ref, file) {
   } finally {
     fs.rmSync(tree, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the lab's RUN step leaves for kubesec (install-linters.sh): JSON schemas in kubeconform's
+ * local layout with their SHA256SUMS, which the bootstrap checks. The fake kubesec validates no
+ * schema, so two kinds, shaped like the real files' top level, stand for the set.
+ */
+function installKubesecSchemas(root) {
+  const dir = path.join(root, 'opt/kubesec/schemas/v1.34.0-standalone-strict');
+  fs.mkdirSync(dir, { recursive: true });
+  const sums = [];
+  for (const [file, kind, apiVersion] of [['deployment-apps-v1.json', 'Deployment', 'apps/v1'], ['pod-v1.json', 'Pod', 'v1']]) {
+    const text = JSON.stringify({
+      description: `${kind} (fake stand-in for the kubernetes-json-schema file)`,
+      type: 'object',
+      properties: { apiVersion: { type: 'string', enum: [apiVersion] }, kind: { type: 'string', enum: [kind] }, metadata: { type: 'object' }, spec: { type: 'object' }, status: { type: 'object' } },
+      additionalProperties: false,
+    });
+    fs.writeFileSync(path.join(dir, file), text);
+    sums.push(`${crypto.createHash('sha256').update(text).digest('hex')}  ${file}\n`);
+  }
+  fs.writeFileSync(path.join(dir, 'SHA256SUMS'), sums.join(''));
 }

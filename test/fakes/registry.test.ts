@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ObjectStore } from './kube-apiserver/store.js';
 import { findResource } from './kube-apiserver/resources.js';
 import { ensureImage, nodeImageRef } from './kube-apiserver/kubelet/imagePull.js';
-import { bcryptLine, secretboxModule } from './lib/registry-files.mjs';
+import { applyContainerdPatches, bcryptLine, secretboxModule } from './lib/registry-files.mjs';
 import { execFile } from 'node:child_process';
 
 const REGISTRY = join(import.meta.dirname, 'lib', 'registry.cjs');
@@ -279,6 +279,17 @@ auth:
       const missing = await crane(['digest', 'localhost:5000/app/web:9.9'], home);
       assert.match(missing.stderr, /MANIFEST_UNKNOWN: manifest unknown/);
       assert.match((await crane(['copy', 'a', 'b'], home)).stderr, /not simulated/);
+    });
+  });
+
+  describe("fake kind's containerdConfigPatches", () => {
+    it('adds a new table to the node config and refuses to rewrite a table the base config has', () => {
+      const root = join(dir, 'patch-node');
+      mkdirSync(join(root, 'etc/containerd'), { recursive: true });
+      writeFileSync(join(root, 'etc/containerd/config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n');
+      applyContainerdPatches(root, ['[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"']);
+      assert.match(readFileSync(join(root, 'etc/containerd/config.toml'), 'utf8'), /\n\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n  config_path = "\/etc\/containerd\/certs\.d"\n$/);
+      assert.throws(() => applyContainerdPatches(root, ['[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "native"']), /not simulated/);
     });
   });
 

@@ -157,6 +157,11 @@ describe('lab pod manifest and settings', () => {
     assert.throws(() => podKindConfig({}, '10.0.0.1"\n  - evil'), /not an IP/);
   });
 
+  it('a registry mirror reaches every lab pod’s dockerd', () => {
+    const pod = labPodManifest('c1', { id: 'default' }, { ...settings, registryMirror: 'https://mirror.example.com:5000' }) as { spec: { containers: { args: string[] }[] } };
+    assert.deepEqual(pod.spec.containers[0]!.args, ['dockerd', '--host=unix:///var/run/docker.sock', '--registry-mirror=https://mirror.example.com:5000']);
+  });
+
   it('node selector and tolerations parse from settings, bad ones name the setting and the form', () => {
     assert.deepEqual(parseNodeSelector('pool=cks-labs, kubernetes.io/os=linux'), { pool: 'cks-labs', 'kubernetes.io/os': 'linux' });
     assert.deepEqual(parseTolerations('cks-lab=true:NoSchedule,dedicated:NoExecute'), [

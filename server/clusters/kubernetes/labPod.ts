@@ -51,6 +51,11 @@ export interface LabPodSettings {
   imageRegistry?: string;
   /** The pod's work directory (default POD_WORK_DIR; the fakes, whose pods share the test host's files, use a temp dir). */
   workDir?: string;
+  /**
+   * A registry mirror dockerd in every lab pod pulls through (CKS_K8S_REGISTRY_MIRROR): each lab pod
+   * starts with empty Docker storage, so without one every cold start pulls the lab's node image.
+   */
+  registryMirror?: string;
 }
 
 /** The pod's name for a cluster (a cluster name is already a valid DNS label). */
@@ -101,7 +106,7 @@ export function labPodManifest(cluster: string, lab: Pick<Lab, 'id' | 'nodes'>, 
           securityContext: { privileged: true },
           // dockerd on its unix socket only (no TCP, no TLS certificates to generate).
           env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
-          args: ['dockerd', '--host=unix:///var/run/docker.sock'],
+          args: ['dockerd', '--host=unix:///var/run/docker.sock', ...(s.registryMirror ? [`--registry-mirror=${s.registryMirror}`] : [])],
           resources: labPodResources(lab, s),
           readinessProbe: { exec: { command: ['docker', 'version', '--format', '{{.Server.Version}}'] }, periodSeconds: 2, failureThreshold: 60 },
           volumeMounts: [

@@ -2,7 +2,7 @@
  * The `kubernetes` provider's settings from the environment (CKS_PROVIDER=kubernetes):
  * CKS_K8S_NAMESPACE (default: the platform pod's own namespace), CKS_K8S_LAB_POD_IMAGE (required,
  * pinned by digest), CKS_K8S_NODE_SELECTOR, CKS_K8S_TOLERATIONS, CKS_K8S_POOL_CAPABILITIES,
- * CKS_K8S_IMAGE_REGISTRY, CKS_K8S_KUBECONFIG (outside a cluster), memory/CPU per kind node.
+ * CKS_K8S_IMAGE_REGISTRY, CKS_K8S_REGISTRY_MIRROR, CKS_K8S_KUBECONFIG (outside a cluster), memory/CPU per kind node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../errors.js';
@@ -34,6 +34,10 @@ export function kubernetesSettings(env: NodeJS.ProcessEnv, clusterMemoryMiB: num
   if (unknown.length) throw new AppError('bad_request', `CKS_K8S_POOL_CAPABILITIES knows ${CAPABILITIES.join(', ')} (got "${unknown.join(', ')}")`, { field: 'poolCapabilities' });
   const cpu = Number(env.CKS_K8S_NODE_CPU_MILLIS ?? 500);
   if (!Number.isInteger(cpu) || cpu < 100) throw new AppError('bad_request', `CKS_K8S_NODE_CPU_MILLIS must be a whole number of millicores, at least 100 (got "${env.CKS_K8S_NODE_CPU_MILLIS}")`, { field: 'nodeCpuMillis' });
+  const mirror = env.CKS_K8S_REGISTRY_MIRROR?.trim();
+  if (mirror && !/^https?:\/\/[a-z0-9][a-z0-9.\-]{0,200}(:\d{1,5})?\/?$/.test(mirror)) {
+    throw new AppError('bad_request', `CKS_K8S_REGISTRY_MIRROR must be a mirror's URL, like https://mirror.example.com:5000 (got "${mirror.slice(0, 80)}")`, { field: 'registryMirror' });
+  }
   const registry = env.CKS_K8S_IMAGE_REGISTRY?.trim();
   if (registry && !/^[a-z0-9][a-z0-9.\-:/]{0,200}$/.test(registry)) throw new AppError('bad_request', `CKS_K8S_IMAGE_REGISTRY must be a registry host with an optional path (got "${registry.slice(0, 80)}")`, { field: 'imageRegistry' });
   return {
@@ -46,6 +50,7 @@ export function kubernetesSettings(env: NodeJS.ProcessEnv, clusterMemoryMiB: num
       tolerations: parseTolerations(env.CKS_K8S_TOLERATIONS),
       poolCapabilities: capabilities,
       ...(registry ? { imageRegistry: registry } : {}),
+      ...(mirror ? { registryMirror: mirror } : {}),
       ...(env.CKS_K8S_POD_WORK_DIR ? { workDir: env.CKS_K8S_POD_WORK_DIR } : {}),
     },
     ...(env.CKS_K8S_KUBECONFIG ? { kubeconfig: env.CKS_K8S_KUBECONFIG } : {}),

@@ -331,16 +331,30 @@ function legacyLine(e: AuditEvent): string {
  * (so writes go through its overlay and the node sees them at once), else the node directory.
  */
 export function liveNodeRoot(nodeRoot: string): string {
+  // Asked for every event: the holder found once is kept while it lives (a restarted node has a new one).
+  const known = liveRoots.get(nodeRoot);
+  try {
+    if (known && readlinkSync(known.root) === known.rootfs) return known.root;
+  } catch {
+    // that node process is gone
+  }
+  liveRoots.delete(nodeRoot);
   try {
     const clusterDir = dirname(nodeRoot);
     const rec = JSON.parse(readFileSync(join(clusterDir, 'cluster.json'), 'utf8')) as { nodes?: { role?: string; process?: { pid?: number; rootfs?: string } }[] };
     const proc = rec.nodes?.find((n) => n.role === 'control-plane')?.process;
     if (proc?.pid !== undefined && existsSync(`/proc/${proc.pid}/root`)) {
       const root = `/proc/${proc.pid}/root`;
-      if (proc.rootfs === undefined || readlinkSync(root) === proc.rootfs) return root;
+      const rootfs = readlinkSync(root);
+      if (proc.rootfs === undefined || rootfs === proc.rootfs) {
+        liveRoots.set(nodeRoot, { root, rootfs });
+        return root;
+      }
     }
   } catch {
     // no running node (unit tests): its directory
   }
   return nodeRoot;
 }
+
+const liveRoots = new Map<string, { root: string; rootfs: string }>();

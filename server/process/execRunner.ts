@@ -10,6 +10,8 @@ const INSTALL_HINT: Record<AllowedCommand, string> = {
   kubectl: 'Install kubectl (https://kubernetes.io/docs/tasks/tools/) and make sure it is on PATH.',
 };
 
+const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
 /** CommandRunner on child_process.spawn with `shell: false`, a timeout and an AbortSignal. */
 export class ExecRunner implements CommandRunner {
   constructor(
@@ -33,17 +35,32 @@ export class ExecRunner implements CommandRunner {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
+      const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+      let kept = 0;
+      let cut = false;
+      /** Keeps a chunk while under the cap; past it, the child is stopped and the output says so. */
+      const keep = (into: Buffer[], b: Buffer): boolean => {
+        if (cut) return false;
+        if (kept + b.length > cap) {
+          cut = true;
+          into.push(b.subarray(0, Math.max(0, cap - kept)));
+          err.push(Buffer.from(`\n${command}: output cut at ${Math.round(cap / 1048576)} MiB and the command stopped (CKS Lab bounds what a node may send)\n`));
+          child.kill('SIGKILL');
+          return false;
+        }
+        kept += b.length;
+        into.push(b);
+        return true;
+      };
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');
       }, timeoutMs);
       child.stdout.on('data', (b: Buffer) => {
-        out.push(b);
-        opts.onStdout?.(b.toString('utf8'));
+        if (keep(out, b)) opts.onStdout?.(b.toString('utf8'));
       });
       child.stderr.on('data', (b: Buffer) => {
-        err.push(b);
-        opts.onStderr?.(b.toString('utf8'));
+        if (keep(err, b)) opts.onStderr?.(b.toString('utf8'));
       });
       child.stdin.on('error', () => undefined); // child may exit before reading stdin
       child.on('error', (e: NodeJS.ErrnoException) => {

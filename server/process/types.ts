@@ -9,6 +9,11 @@ export interface RunOptions {
   /** Called with each chunk of stderr as it arrives (kind writes its progress there). */
   onStderr?: (chunk: string) => void;
   onStdout?: (chunk: string) => void;
+  /**
+   * Most bytes of stdout + stderr kept (default 64 MiB): output comes from nodes a learner is root
+   * on, so a command that prints without end (`cat` of a huge file) is stopped there, not buffered.
+   */
+  maxOutputBytes?: number;
 }
 
 export interface RunResult {

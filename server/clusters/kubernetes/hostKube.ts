@@ -40,7 +40,7 @@ export interface HostKube {
   exec(pod: string, container: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
 }
 
-const MAX_OUTPUT = 8 * 1024 * 1024;
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** The pod's state, from its status (scheduler conditions, container states, eviction). */
 export function labPodState(pod: V1Pod | Record<string, any>): LabPodState {
@@ -147,17 +147,29 @@ export class ClientHostKube implements HostKube {
   exec(pod: string, container: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const cap = opts.maxOutputBytes ?? MAX_OUTPUT;
     let size = 0;
+    let cut = false;
+    // As ExecRunner: output from a learner's node is bounded; past the cap the exec is closed.
     const sink = (chunks: Buffer[], each?: (s: string) => void): Writable =>
       new Writable({
         write(chunk: Buffer | string, _enc, done) {
           const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+          if (cut) return done();
+          if (size + b.length > cap) {
+            cut = true;
+            chunks.push(b.subarray(0, Math.max(0, cap - size)));
+            err.push(Buffer.from(`\n${argv[0] ?? 'command'}: output cut at ${Math.round(cap / 1048576)} MiB and the command stopped (CKS Lab bounds what a node may send)\n`));
+            stopForCap?.();
+            return done();
+          }
           size += b.length;
-          if (size <= MAX_OUTPUT) chunks.push(b);
+          chunks.push(b);
           each?.(b.toString('utf8'));
           done();
         },
       });
+    let stopForCap: (() => void) | undefined;
     const result = (code: number | null, timedOut: boolean): RunResult => {
       const stdoutBuffer = Buffer.concat(out);
       return { code, stdout: stdoutBuffer.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBuffer, timedOut };
@@ -174,6 +186,7 @@ export class ClientHostKube implements HostKube {
         resolve(r);
       };
       const timer = setTimeout(() => finish(result(null, true)), opts.timeoutMs ?? 60_000);
+      stopForCap = () => finish(result(null, false));
       const onAbort = (): void => finish(result(null, false));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const stdin = opts.input !== undefined ? new PassThrough() : null;

@@ -18,17 +18,8 @@ import { REPO_ROOT } from './helpers.js';
  */
 const PLANNED_GAPS = new Set([
   'pod-to-pod-encryption', // pod-mtls
-  'vulnerability-scanning', // trivy-scan
-  'sbom', // sbom
-  'static-analysis', // static-analysis
-  'opa-gatekeeper', // gatekeeper-repos
-  'kyverno', // kyverno-policies
-  'signing', // cosign-verify
-  'registries', // private-registry
   'threat-detection', // falco-rules
   'behavioural-analytics', // syscall-investigation
-  'immutability', // immutable-runtime
-  'bad-actors', // static-pod-backdoor
 ]);
 
 /** The scenarios in scenarios/: folder name → the domain its scenario.yaml declares. */

@@ -9,7 +9,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import type { Logger } from '../../../server/log/index.js';
-import type { ResourceApi } from './api.js';
+import type { ApiAnswer, ResourceApi, ResourceRequest } from './api.js';
 import { selectorMatches } from './network/policy.js';
 import { findResource } from './resources.js';
 import { StatusError } from './status.js';
@@ -29,9 +29,24 @@ export function templateHash(template: unknown): string {
 
 const suffix = (): string => Array.from({ length: 5 }, () => ALPHANUMS[randomInt(ALPHANUMS.length)]).join('');
 
+/**
+ * How the controller's Pod creations reach the API. Until `admit` is set, through the API's
+ * built-in admission only; once the server's admission webhooks exist it sets `admit` to the
+ * whole chain (a mutating webhook such as Istio's sidecar injector sees the ReplicaSet's Pods, as
+ * on a real cluster).
+ */
+export interface PodCreation {
+  admit?: (request: ResourceRequest) => Promise<ApiAnswer>;
+  /** Whether any webhook is configured now (without one, creations stay synchronous as before). */
+  active?: () => boolean;
+}
+
 /** Starts the controller; returns a function that stops it. */
-export function startDeploymentController(store: ObjectStore, api: ResourceApi, logger: Logger): () => void {
+export function startDeploymentController(store: ObjectStore, api: ResourceApi, logger: Logger, creation: PodCreation = {}): () => void {
   const pending = new Set<string>();
+  // Creations through the webhooks are asynchronous: counted until they land, their refusal kept for status.
+  const inflight = new Map<string, number>();
+  const refusals = new Map<string, string>();
   let timer: NodeJS.Immediate | undefined;
   let stopped = false;
 
@@ -80,9 +95,9 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
     const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
     let failure: string | undefined;
     if (selectorMatches(selector, labels)) {
-      for (let i = current.length; i < replicas; i++) failure = create(dep, template, labels, hash) ?? failure;
+      for (let i = current.length + (inflight.get(`${ns}/${name}`) ?? 0); i < replicas; i++) failure = create(dep, template, labels, hash) ?? failure;
     }
-    writeStatus(dep, store.list(PODS, ns).filter((p) => owner(p) === name), failure);
+    writeStatus(dep, store.list(PODS, ns).filter((p) => owner(p) === name), failure ?? refusals.get(`${ns}/${name}`));
   };
 
   /** Creates one Pod; answers the API's refusal (e.g. PodSecurity), which the ReplicaSet reports as FailedCreate. */
@@ -97,8 +112,30 @@ export function startDeploymentController(store: ObjectStore, api: ResourceApi, 
       },
       spec: structuredClone(template.spec ?? {}),
     };
+    const request: ResourceRequest = { method: 'POST', rt: PODS, namespace: dep.metadata.namespace, query: new URLSearchParams(), contentType: 'application/json', body: Buffer.from(JSON.stringify(pod)) };
+    if (creation.admit && creation.active?.() === true) {
+      const key = `${String(dep.metadata.namespace)}/${String(dep.metadata.name)}`;
+      const refused = (message: string): void => {
+        refusals.set(key, message);
+        logger.warn('fake deployment controller: pod create failed', { deployment: dep.metadata.name, err: message });
+      };
+      inflight.set(key, (inflight.get(key) ?? 0) + 1);
+      creation
+        .admit(request)
+        .then((answer) => {
+          if (answer.code >= 400) refused(String((answer.body as Record<string, any> | undefined)?.message ?? `HTTP ${answer.code}`));
+          else refusals.delete(key);
+        })
+        .catch((e: unknown) => refused(String(e instanceof StatusError ? e.status.message : (e as Error).message)))
+        .finally(() => {
+          inflight.set(key, (inflight.get(key) ?? 1) - 1);
+          // A refused create is retried (the ReplicaSet controller's backoff), not at once.
+          if (!stopped) setTimeout(() => !stopped && schedule(String(dep.metadata.namespace), String(dep.metadata.name)), refusals.has(key) ? 1000 : 0).unref();
+        });
+      return undefined;
+    }
     try {
-      api.handle({ method: 'POST', rt: PODS, namespace: dep.metadata.namespace, query: new URLSearchParams(), contentType: 'application/json', body: Buffer.from(JSON.stringify(pod)) });
+      api.handle(request);
     } catch (e) {
       const message = e instanceof StatusError ? e.status.message : (e as Error).message;
       logger.warn('fake deployment controller: pod create failed', { deployment: dep.metadata.name, err: message });

@@ -25,13 +25,27 @@ export function age(ts: string | undefined): string {
   return `${Math.floor(h / 24)}d`;
 }
 
+/** Names of the pod's native sidecars (init containers with restartPolicy Always). */
+const sidecarNames = (o: KubeObject): Set<string> =>
+  new Set(((o.spec?.initContainers ?? []) as Record<string, any>[]).filter((c) => c.restartPolicy === 'Always').map((c) => String(c.name)));
+
+/** kubectl's READY for a pod: ready containers, native sidecars that started and are ready included. */
+function podReady(o: KubeObject): string {
+  const sidecars = sidecarNames(o);
+  const ready = ((o.status?.containerStatuses ?? []) as Record<string, any>[]).filter((c) => c.ready).length
+    + ((o.status?.initContainerStatuses ?? []) as Record<string, any>[]).filter((c) => sidecars.has(String(c.name)) && c.started === true && c.ready).length;
+  return `${ready}/${((o.spec?.containers ?? []) as unknown[]).length + sidecars.size}`;
+}
+
 /** The STATUS column kubectl shows for a pod (`Init:CrashLoopBackOff`, `Running`, …). */
 export function podDisplayStatus(o: KubeObject): string {
   const st = o.status ?? {};
   const inits: Record<string, any>[] = st.initContainerStatuses ?? [];
+  const sidecars = sidecarNames(o);
   for (let i = 0; i < inits.length; i++) {
     const c = inits[i]!;
     if (c.state?.terminated?.exitCode === 0) continue;
+    if (sidecars.has(String(c.name)) && c.started === true) continue; // a started native sidecar does not hold initialization
     if (c.state?.terminated) return `Init:${c.state.terminated.reason ?? 'Error'}`;
     if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') return `Init:${c.state.waiting.reason}`;
     return `Init:${i}/${inits.length}`;
@@ -57,7 +71,7 @@ const ageCol: Column = { name: 'Age', type: 'string', cell: (o) => age(o.metadat
 const COLUMNS: Record<string, Column[]> = {
   Pod: [
     name,
-    { name: 'Ready', type: 'string', cell: (o) => `${(o.status?.containerStatuses ?? []).filter((c: any) => c.ready).length}/${(o.spec?.containers ?? []).length}` },
+    { name: 'Ready', type: 'string', cell: podReady },
     { name: 'Status', type: 'string', cell: podDisplayStatus },
     { name: 'Restarts', type: 'string', cell: (o) => String((o.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0)) },
     ageCol,

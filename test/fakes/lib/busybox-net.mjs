@@ -80,7 +80,8 @@ async function nc() {
   }
   const dotted = `${r.ip}:${port}`;
   const sent = () => { if (verbose > 1) err(' sent 0, rcvd 0'); };
-  if (r.outcome === 'open') {
+  // 'reset': the handshake completed (a mesh proxy accepted it) before the reset nc never waits for.
+  if (r.outcome === 'open' || r.outcome === 'reset') {
     if (verbose) err(`${host} (${dotted}) open`);
     sent();
     return 0;
@@ -98,9 +99,9 @@ async function nc() {
 }
 
 async function wget() {
-  const quiet = args.includes('-q');
   const spider = args.includes('--spider');
-  const { opts, rest } = getopt(args.filter((a) => a !== '--spider' && a !== '-q'), 'OTUYPe');
+  const { opts, rest } = getopt(args.filter((a) => a !== '--spider'), 'OTUYPe');
+  const quiet = Boolean(opts.q); // -q alone or bundled (-qO-)
   const timeout = opts.T !== undefined ? Number(opts.T) : 900;
   const url = rest[0];
   const m = /^http:\/\/([^/:]+)(?::(\d+))?(\/.*)?$/.exec(url ?? '');
@@ -124,6 +125,11 @@ async function wget() {
   if (r.outcome === 'timeout') {
     await sleep(timeout);
     err('wget: download timed out');
+    return 1;
+  }
+  if (r.outcome === 'reset') {
+    // Connected, then reset before any status line (Envoy refusing plain text under STRICT mTLS).
+    err('wget: error getting response: Connection reset by peer');
     return 1;
   }
   let status = 200, body = Buffer.from('');

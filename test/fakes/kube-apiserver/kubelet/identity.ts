@@ -23,6 +23,7 @@ const IMAGE_USERS: Record<string, string> = {
   'nginxinc/nginx-unprivileged': '101',
   'bitnami/nginx': '1001',
   'distroless-nonroot': '65532',
+  'istio/pilot': '1337', // pilot/docker/Dockerfile.pilot: USER 1337:1337
 };
 
 /** The image's USER as its config says: numeric, a name, or '' (root). */

@@ -83,7 +83,8 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
 }
 
 // kyverno, background-controller: Kyverno's controllers (args only), simulated in-process by kyverno/controller.ts.
-const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns', 'kyverno', 'background-controller'];
+// pilot: Istio's istiod (`pilot-discovery discovery`, args only), simulated in-process by istio/controller.ts.
+const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 'traefik', 'memcached', 'coredns', 'kyverno', 'background-controller', 'pilot'];
 
 /**
  * Images whose own binary a fake component simulates in-process while the pod runs (image base →
@@ -91,6 +92,15 @@ const SERVER_IMAGES = ['nginx', 'httpd', 'redis', 'pause', 'postgres', 'mysql', 
  * gatekeeper: Gatekeeper's /manager (gatekeeper/controller.ts).
  */
 const SIMULATED_BINARIES: Record<string, string[]> = { gatekeeper: ['/manager'] };
+
+/**
+ * Images whose entrypoint takes a subcommand as its first arg (image base → subcommand → what runs):
+ * `undefined` runs without a process (simulated in-process), an argv runs instead.
+ * proxyv2 (Istio, istio/controller.ts): `pilot-agent proxy sidecar …` is the Envoy sidecar the fake
+ * mesh simulates; `pilot-agent istio-iptables …` (istio-init) programs the pod's redirection rules,
+ * which the fake pod network models instead, and exits 0.
+ */
+const SIMULATED_SUBCOMMANDS: Record<string, Record<string, string[] | undefined>> = { proxyv2: { proxy: undefined, 'istio-iptables': ['true'] } };
 
 /** Image name without registry, path or tag: `docker.io/library/nginx:1.27` → `nginx`. */
 export function imageBase(image: string): string {
@@ -110,6 +120,8 @@ export function containerArgv(container: Record<string, any>): string[] | undefi
     return [...command, ...(args ?? [])].map(String);
   }
   if (SERVER_IMAGES.some((s) => imageBase(String(container.image ?? '')).startsWith(s))) return undefined;
+  const sub = SIMULATED_SUBCOMMANDS[imageBase(String(container.image ?? ''))];
+  if (sub && args && args.length > 0 && Object.hasOwn(sub, String(args[0]))) return sub[String(args[0])];
   return (args && args.length > 0 ? args : ['sh']).map(String);
 }
 

@@ -41,6 +41,8 @@ const IMAGE_PORTS: Record<string, { port: number; protocol: string }[]> = {
 export type ConnectOutcome =
   | { outcome: 'open'; ip: string; proxyPort?: number; image?: string }
   | { outcome: 'refused' | 'timeout'; ip: string; reason: string }
+  /** The TCP handshake completes, then the server's side resets the connection (a mesh proxy refusing plain text). */
+  | { outcome: 'reset'; ip: string; reason: string }
   | { outcome: 'badAddress'; reason: string; dnsTimeout: boolean };
 
 export type ResolveOutcome = { outcome: 'ok'; name: string; addresses: string[] } | { outcome: 'nxdomain'; name: string } | { outcome: 'timeout' };
@@ -73,6 +75,12 @@ export class PodNetwork {
   readonly podAddresses = new Map<string, string>();
   /** Routes programmed on the node, by destination CIDR. */
   readonly nodeRoutes = new Map<string, NodeRoute>();
+  /**
+   * A service mesh in front of pods' listeners (set by a fake mesh control plane, istio/controller.ts):
+   * why a connection that reached a listener is reset right after the TCP handshake, or undefined
+   * when it goes through. `viaService`: the client dialled a Service's ClusterIP.
+   */
+  mesh?: (from: KubeObject, to: KubeObject, port: number, viaService: boolean) => string | undefined;
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -239,6 +247,8 @@ export class PodNetwork {
     if (!target) return { outcome: 'timeout', ip, reason: `nothing answers at ${ip} in the fake network` };
     const l = this.listening(target, targetPort, protocol);
     if (!l) return { outcome: 'refused', ip, reason: `${target.metadata.namespace}/${target.metadata.name} does not listen on ${targetPort}/${protocol}` };
+    const reset = this.mesh?.(from, target, targetPort, svc !== undefined);
+    if (reset !== undefined) return { outcome: 'reset', ip, reason: reset };
     const first = ((target.spec?.containers ?? []) as Record<string, any>[])[0]?.image as string | undefined;
     const image = 'image' in l ? l.image : first ? imageBase(first) : undefined; // the page comes from the container that listens
     return { outcome: 'open', ip, ...('proxyPort' in l && l.proxyPort ? { proxyPort: l.proxyPort } : {}), ...(image ? { image } : {}) };

@@ -17,6 +17,7 @@ import { ExecServer, rejectUpgrade } from './exec.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { podDir } from './kubelet/layout.js';
 import { ensureNode, NODE_IP } from './node.js';
+import type { PodCreation } from './deployments.js';
 import { startPodNetwork } from './network/index.js';
 import { bootstrapPolicy, forbiddenMessage, impersonatedUser, type Attributes, type UserInfo } from './rbac.js';
 import { Authenticator, clientCertUser } from './authn.js';
@@ -52,6 +53,7 @@ import { mergeCustomGroups, customTable } from './crd/discovery.js';
 import { AdmissionWebhooks } from './webhooks/dispatcher.js';
 import { withAdmissionWebhooks } from './webhooks/pipeline.js';
 import { startGatekeeper } from './gatekeeper/controller.js';
+import { startIstio } from './istio/controller.js';
 
 /** Options for {@link startFakeApiServer}. */
 export interface FakeApiServerOptions {
@@ -151,7 +153,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   // With workers, kind keeps the control-plane taint: workloads land on a worker.
   const cancels = [ensureNode(store, nodeName, readyDelay, { taint: workers.length > 0 }), ...workers.map((w) => ensureNode(store, w.name, readyDelay, { role: 'worker', ip: w.ip }))];
   const cancelNode = (): void => cancels.forEach((c) => c());
-  const network = await startPodNetwork(store, api, logger); // Services, DNS, NetworkPolicy, Deployments (network/)
+  // The Deployment controller's Pods go through the admission webhooks once they exist (set below).
+  const podCreation: PodCreation = {};
+  const network = await startPodNetwork(store, api, logger, podCreation); // Services, DNS, NetworkPolicy, Deployments (network/)
   // CustomResourceDefinitions make resources served (crd/registry.ts).
   const crds = new CustomResources(store);
   const stopCrds = crds.start();
@@ -443,8 +447,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const kyverno = startKyverno({ store, network: network.network, logger, customType: (g, v, r) => crds.find(g, v, r), customKind: (g, k) => crds.byKind(g, k), create: (rt, o) => api.createObject(rt, o) });
   // MutatingAdmissionWebhook / ValidatingAdmissionWebhook (webhooks/dispatcher.ts), when kube-apiserver runs them.
   webhooks = new AdmissionWebhooks(store, network.network, existsSync(nodeRoot) ? nodeRoot : undefined, () => store.admissionPlugins);
+  const replicaSetController = { user: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
+  podCreation.active = () => webhooks?.any() === true;
+  podCreation.admit = (r) => withAdmissionWebhooks(webhooks, replicaSetController, r, async (r1) => api.handle(r1));
   // The `gatekeeper` lab's OPA Gatekeeper, simulated while its pods run (gatekeeper/controller.ts).
   const gatekeeper = startGatekeeper({ store, api, network: network.network, crds, logger });
+  // The `mesh` lab's istiod (sidecar injector) and the sidecars' mTLS, simulated while its pod runs (istio/controller.ts).
+  const istio = startIstio({ store, network: network.network, logger, customType: (g, v, r) => crds.find(g, v, r) });
   const url = `http://127.0.0.1:${port}`;
   const httpsUrl = `https://127.0.0.1:${port}`;
   logger.info('fake apiserver listening', { cluster: opts.cluster, url });
@@ -476,6 +485,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       await ingress.close();
       await kyverno.close();
       await gatekeeper.close();
+      await istio.close();
       stopCrds();
       await network.close();
       store.flush();

@@ -19,6 +19,7 @@ import { installTrivy } from './trivy-files.mjs';
 import { installLinters } from './linter-files.mjs';
 import { installRegistry } from './registry-files.mjs';
 import { installKyverno } from './kyverno-files.mjs';
+import { installIstio } from './istio-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -129,6 +130,8 @@ export function applyNodeImage(dir, image, env = process.env) {
   }
   // The kyverno lab: the install manifest its builder renders and Kyverno's images as tarballs.
   if (img.labels['io.cks-lab.kyverno.version']) installKyverno(root, img.labels);
+  // The mesh lab: the Istio install manifest its builder renders and the pilot/proxyv2 tarballs.
+  if (img.labels['io.cks-lab.istio.version']) installIstio(root, img.labels);
   if (labelList(img.labels, 'io.cks-lab.security').includes('apparmor')) {
     write(root, 'usr/sbin/apparmor_parser', fs.readFileSync(path.join(HERE, 'apparmor-parser.cjs'), 'utf8'), 0o755);
     const kernel = hostSecurityfsDir(env);

@@ -31,7 +31,6 @@ export const FIELDS: Record<string, 'str' | 'num' | 'bool'> = {
   'evt.is_open_read': 'bool',
   'evt.is_open_write': 'bool',
   'evt.is_open_exec': 'bool',
-  'evt.args': 'str',
   'evt.res': 'str',
   'evt.rawres': 'num',
   'proc.name': 'str',
@@ -49,9 +48,6 @@ export const FIELDS: Record<string, 'str' | 'num' | 'bool'> = {
   'proc.apid': 'num',
   'proc.cwd': 'str',
   'proc.tty': 'num',
-  'proc.is_container_healthcheck': 'bool',
-  'proc.is_container_liveness_probe': 'bool',
-  'proc.is_container_readiness_probe': 'bool',
   'thread.tid': 'num',
   'fd.num': 'num',
   'fd.name': 'str',
@@ -62,7 +58,6 @@ export const FIELDS: Record<string, 'str' | 'num' | 'bool'> = {
   'user.name': 'str',
   'user.uid': 'num',
   'user.loginuid': 'num',
-  'user.loginname': 'str',
   'group.name': 'str',
   'group.gid': 'num',
   'container.id': 'str',
@@ -70,13 +65,8 @@ export const FIELDS: Record<string, 'str' | 'num' | 'bool'> = {
   'container.image': 'str',
   'container.image.repository': 'str',
   'container.image.tag': 'str',
-  'container.privileged': 'bool',
-  'container.info': 'str',
   'k8s.ns.name': 'str',
   'k8s.pod.name': 'str',
-  'k8s.pod.uid': 'str',
-  'k8s.pod.labels': 'str',
-  'k8s.container.name': 'str',
 };
 
 /** Fields that take an `[n]` argument. */
@@ -216,6 +206,7 @@ function compile(source: string, macros: Macros, lists: Lists, stack: string[]):
     }
     const kind = fieldKind(t.v);
     if (!kind) throw new Error(`filter_check called with nonexistent field ${t.v}`);
+    if (INDEXED.has(t.v)) throw new Error(`fake falco: ${t.v} without an index (any ancestor) is not simulated; use ${t.v}[1], ${t.v}[2], ...`);
     const field = t.v;
     const op = next.v;
     p++;

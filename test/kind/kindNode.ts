@@ -43,6 +43,7 @@ export const ABSENT_ON_KIND_NODE: Record<string, string> = {
   'aa-complain': 'apparmor_parser -C (apparmor-utils is not installed)',
   'aa-genprof': 'nothing: apparmor-utils is not installed',
   'aa-logprof': 'nothing: apparmor-utils is not installed',
+  strace: 'the strace lab',
 };
 
 /** Commands a Debian package of a lab image's `apt-get install` adds. */
@@ -53,13 +54,15 @@ const PACKAGE_COMMANDS: Record<string, string[]> = {
   apparmor: ['apparmor_parser', 'aa-status', 'aa-enabled'],
   'apparmor-utils': ['aa-enforce', 'aa-complain', 'aa-genprof', 'aa-logprof'],
   sudo: ['sudo', 'visudo', 'sudoedit'],
+  strace: ['strace'],
 };
 
 /** Commands a lab's node image adds to kindest/node (read from its Dockerfile's apt-get install). */
 export function labCommands(dockerfile: string): Set<string> {
   const out = new Set<string>();
   for (const m of dockerfile.matchAll(/apt-get install([^\n&|;]*)/g)) {
-    for (const word of (m[1] ?? '').split(/\s+/)) for (const c of PACKAGE_COMMANDS[word] ?? []) out.add(c);
+    // A pinned package (`strace=6.1-0.1`) adds the same commands.
+    for (const word of (m[1] ?? '').split(/\s+/)) for (const c of PACKAGE_COMMANDS[word.replace(/=.*$/, '')] ?? []) out.add(c);
   }
   return out;
 }

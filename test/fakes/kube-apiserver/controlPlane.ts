@@ -42,6 +42,12 @@ export interface CriContainer {
   command: string[];
   /** Node path of its CRI log file. */
   logPath: string;
+  /** The pod's namespace (the static pods': kube-system). */
+  namespace?: string;
+  /** Host pid of the container's first process (containerd's `info.pid`), for containers that run a real process. */
+  pid?: number;
+  /** A workload container run by the simulated kubelet (kubelet/criView.ts), not a simulated static pod. */
+  podContainer?: boolean;
 }
 
 export interface ControlPlaneOptions {

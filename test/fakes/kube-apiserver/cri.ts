@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StaticControlPlane } from './controlPlane.js';
+import type { CriContainer, StaticControlPlane } from './controlPlane.js';
 import type { EtcdClientConfig } from './etcdServer.js';
 import { etcdKey, plainValue } from './etcdValue.js';
 import { RESOURCE_TYPES } from './resources.js';
@@ -25,8 +25,11 @@ export interface ExecResult {
 /** `systemctl <verb> kubelet` on a node, answered by its simulated kubelet (kubelet/kubeletServer.ts); undefined: no such node. */
 export type KubeletUnitHandler = (node: string, verb: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> | undefined;
 
-/** Starts the endpoint on 127.0.0.1 (random port); `/kubelet?node=&verb=` serves the nodes' kubelet.service. */
-export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string, kubelet?: KubeletUnitHandler): Promise<{ port: number; server: Server }> {
+/**
+ * Starts the endpoint on 127.0.0.1 (random port); `/kubelet?node=&verb=` serves the nodes' kubelet.service.
+ * `pods` lists the workload containers the simulated kubelet runs on this node (with their real pids).
+ */
+export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string, kubelet?: KubeletUnitHandler, pods?: () => CriContainer[]): Promise<{ port: number; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,7 +38,7 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
       const send = (code: number, body: unknown): void => {
         res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       };
-      if (url.pathname === '/containers') return send(200, { containers: cp.containers, now: Date.now() });
+      if (url.pathname === '/containers') return send(200, { containers: [...cp.containers, ...(pods?.() ?? [])], now: Date.now() });
       if (url.pathname === '/kubelet') {
         const answer = kubelet?.(url.searchParams.get('node') ?? '', url.searchParams.get('verb') ?? '');
         if (!answer) return send(200, { exitCode: 4, stdout: '', stderr: 'Unit kubelet.service could not be found.\n' });
@@ -44,6 +47,7 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
       }
       const c = cp.containers.find((x) => x.id.startsWith(url.searchParams.get('id') ?? '\0'));
       if (url.pathname === '/logs') {
+        if (!c && pods?.().some((x) => x.id.startsWith(url.searchParams.get('id') ?? '\0'))) return send(501, { error: 'fake crictl: logs of a workload container are not simulated (use kubectl logs)' });
         if (!c) return send(404, { error: 'not found' });
         let text = '';
         try {
@@ -56,6 +60,7 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
       if (url.pathname === '/exec') {
         const { id, cmd } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { id: string; cmd: string[] };
         const target = cp.containers.find((x) => x.id.startsWith(id));
+        if (!target && pods?.().some((x) => x.id.startsWith(id))) return send(501, { error: 'fake crictl: exec into a workload container is not simulated (use kubectl exec)' });
         if (!target) return send(404, { error: `an error occurred when try to find container "${id}": not found` });
         if (target.state !== 'CONTAINER_RUNNING') return send(409, { error: `container ${target.id} is not running` });
         const r = execIn(target.name, cmd, store, nodeRoot, cp.etcd.clientConfig);

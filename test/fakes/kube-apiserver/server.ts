@@ -439,7 +439,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       authorize: (who, a) => authorizeChain(store, store.apiserverAuth, who, a).allowed,
     });
     seedKubeadmObjects(api, store, nodeRoot); // kubeadm init's kubeadm-config, kubelet-config, kube-proxy
-    cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit);
+    cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit, () => kubelet.criContainers(nodeName));
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });

@@ -132,6 +132,9 @@ function table(rows) {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('')).join('\n') + '\n';
 }
 
+/** The pod's namespace: the kubelet's workload containers carry theirs, the static pods are kube-system's. */
+const nsOf = (c) => c.namespace ?? 'kube-system';
+
 const STATE_NAMES = { CONTAINER_RUNNING: 'Running', CONTAINER_EXITED: 'Exited', CONTAINER_CREATED: 'Created' };
 
 async function ps(args) {
@@ -155,7 +158,7 @@ async function ps(args) {
   if (flags.id !== undefined) list = list.filter((c) => c.id.startsWith(flags.id));
   if (flags.pod !== undefined) list = list.filter((c) => c.podSandboxId.startsWith(flags.pod));
   if (flags.image !== undefined) list = list.filter((c) => c.image.includes(flags.image));
-  if (flags.namespace !== undefined) list = list.filter(() => new RegExp(flags.namespace).test('kube-system'));
+  if (flags.namespace !== undefined) list = list.filter((c) => new RegExp(flags.namespace).test(nsOf(c)));
   list.sort((a, b) => b.createdAt - a.createdAt);
   if (flags.latest) list = list.slice(0, 1);
   if (flags.last !== undefined) list = list.slice(0, Number(flags.last));
@@ -164,7 +167,7 @@ async function ps(args) {
     const out = list.map((c) => ({
       id: c.id, podSandboxId: c.podSandboxId, metadata: { name: c.name, attempt: c.attempt }, image: { image: c.image, annotations: {}, userSpecifiedImage: '', runtimeHandler: '' },
       imageRef: `sha256:${c.imageId}`, state: c.state, createdAt: `${c.createdAt}000000`,
-      labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': c.podName, 'io.kubernetes.pod.namespace': 'kube-system', 'io.kubernetes.pod.uid': c.podUid },
+      labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': c.podName, 'io.kubernetes.pod.namespace': nsOf(c), 'io.kubernetes.pod.uid': c.podUid },
       annotations: { 'io.kubernetes.container.restartCount': String(c.attempt) },
     }));
     return process.stdout.write(JSON.stringify({ containers: out }, null, 2) + '\n');
@@ -172,7 +175,7 @@ async function ps(args) {
   if (flags.output && flags.output !== 'table') fatal(`unsupported output format "${flags.output}"`);
   const trunc = flags['no-trunc'] ? (x) => x : short;
   const rows = [['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD', 'NAMESPACE']];
-  for (const c of list) rows.push([trunc(c.id), trunc(c.imageId), `${humanDuration(body.now - c.createdAt)} ago`, STATE_NAMES[c.state] ?? 'Unknown', c.name, String(c.attempt), trunc(c.podSandboxId), c.podName, 'kube-system']);
+  for (const c of list) rows.push([trunc(c.id), trunc(c.imageId), `${humanDuration(body.now - c.createdAt)} ago`, STATE_NAMES[c.state] ?? 'Unknown', c.name, String(c.attempt), trunc(c.podSandboxId), c.podName, nsOf(c)]);
   process.stdout.write(table(rows));
 }
 
@@ -183,9 +186,10 @@ async function pods(args) {
   for (const c of [...body.containers].sort((a, b) => b.createdAt - a.createdAt)) if (!seen.has(c.podSandboxId)) seen.set(c.podSandboxId, c);
   let list = [...seen.values()];
   if (flags.name !== undefined) list = list.filter((c) => new RegExp(flags.name).test(c.podName));
+  if (flags.namespace !== undefined) list = list.filter((c) => new RegExp(flags.namespace).test(nsOf(c)));
   if (flags.quiet) return process.stdout.write(list.map((c) => `${c.podSandboxId}\n`).join(''));
   const rows = [['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME']];
-  for (const c of list) rows.push([short(c.podSandboxId), `${humanDuration(body.now - c.createdAt)} ago`, 'Ready', c.podName, 'kube-system', '0', '(default)']);
+  for (const c of list) rows.push([short(c.podSandboxId), `${humanDuration(body.now - c.createdAt)} ago`, 'Ready', c.podName, nsOf(c), '0', '(default)']);
   process.stdout.write(table(rows));
 }
 
@@ -203,6 +207,10 @@ async function exec(args) {
   if (cmd.length === 0) fatal('command is required');
   const c = await findContainer(id, 'execing command in container');
   const res = await request('POST', '/exec', { id: c.id, cmd });
+  if (res.code === 501) {
+    process.stderr.write(`${res.body.error}\n`);
+    process.exit(1);
+  }
   if (res.code !== 200) fatal(`execing command in container: rpc error: code = ${res.code === 409 ? 'FailedPrecondition' : 'Unknown'} desc = ${res.body.error}`);
   process.stdout.write(Buffer.from(res.body.stdout, 'base64'));
   process.stderr.write(res.body.stderr);
@@ -213,7 +221,11 @@ async function logs(args) {
   const { flags, rest } = parseFlags(args, { tail: 'value', follow: 'bool', f: 'follow', timestamps: 'bool', t: 'timestamps', since: 'value', previous: 'bool', p: 'previous', reverse: 'bool', r: 'reverse', limit: 'value', stream: 'value' });
   if (!rest[0]) fatal('ID cannot be empty');
   const c = await findContainer(rest[0], 'failed to get container status');
-  const { body } = await request('GET', `/logs?id=${encodeURIComponent(c.id)}`);
+  const { code, body } = await request('GET', `/logs?id=${encodeURIComponent(c.id)}`);
+  if (code === 501) {
+    process.stderr.write(`${body.error}\n`);
+    process.exit(1);
+  }
   let lines = String(body.log ?? '').split('\n').filter(Boolean);
   if (flags.tail !== undefined && Number(flags.tail) >= 0) lines = lines.slice(-Number(flags.tail));
   if (flags.reverse) lines.reverse();
@@ -232,9 +244,10 @@ async function inspect(args) {
   const status = {
     id: c.id, metadata: { attempt: c.attempt, name: c.name }, state: c.state, createdAt: iso(c.createdAt), startedAt: iso(c.createdAt), finishedAt: iso(c.finishedAt),
     exitCode: c.exitCode ?? 0, image: { image: c.image }, imageRef: `sha256:${c.imageId}`, reason: c.state === 'CONTAINER_EXITED' ? (c.exitCode ? 'Error' : 'Completed') : '', message: '',
-    labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': c.podName, 'io.kubernetes.pod.namespace': 'kube-system', 'io.kubernetes.pod.uid': c.podUid }, annotations: {}, logPath: c.logPath,
+    labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': c.podName, 'io.kubernetes.pod.namespace': nsOf(c), 'io.kubernetes.pod.uid': c.podUid }, annotations: {}, logPath: c.logPath,
   };
-  const info = { sandboxID: c.podSandboxId, config: { metadata: { name: c.name, attempt: c.attempt }, image: { image: c.image }, command: c.command, log_path: `${c.name}/${c.attempt}.log` } };
+  // containerd's verbose info: the sandbox, then the pid of the container's first process on the host.
+  const info = { sandboxID: c.podSandboxId, ...(c.pid !== undefined ? { pid: c.pid } : {}), config: { metadata: { name: c.name, attempt: c.attempt }, image: { image: c.image }, command: c.command, log_path: `${c.name}/${c.attempt}.log` } };
   process.stdout.write(JSON.stringify({ status, info }, null, 2) + '\n');
 }
 

@@ -19,6 +19,7 @@ import { installTrivy } from './trivy-files.mjs';
 import { installLinters } from './linter-files.mjs';
 import { installRegistry } from './registry-files.mjs';
 import { installKyverno } from './kyverno-files.mjs';
+import { installStraceLab } from './strace-files.mjs';
 import { installIstio } from './istio-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -99,6 +100,8 @@ export function applyNodeImage(dir, image, env = process.env) {
   installKubeTools(root, kubeVersionOf(image));
   const img = findImage(image, env);
   if (!labelList(img?.labels, 'io.cks-lab.ssh').includes('openssh')) hideHostOpenssh(root);
+  // kindest/node has no strace; the `strace` lab's image installs Debian's (io.cks-lab.tools=strace).
+  if (!labelList(img?.labels, 'io.cks-lab.tools').includes('strace')) hideHostFiles(root, ['usr/bin/strace']);
   if (!img) return;
   if (fs.existsSync(img.layerDir)) fs.cpSync(img.layerDir, root, { recursive: true });
   const runtimes = labelList(img.labels, 'io.cks-lab.runtimes');
@@ -122,6 +125,7 @@ export function applyNodeImage(dir, image, env = process.env) {
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
   }
   installLinters(root, img.labels); // the linters lab: kube-linter, kubesec
+  installStraceLab(root, img.labels); // the strace lab: the host's strace, preloaded busybox
   // trivy 0.62.1 with its DB and the `scanners` lab's preloaded images (trivy-files.mjs).
   if (labelList(img.labels, 'io.cks-lab.tools').includes('trivy')) installTrivy(root, img.labels);
   if (img.labels['io.cks-lab.upgrade.to']) {
@@ -148,7 +152,12 @@ export function applyNodeImage(dir, image, env = process.env) {
  * whiteouts (0/0 character devices in the upper layer) hide the host's ssh tools from the node.
  */
 function hideHostOpenssh(root) {
-  for (const rel of ['usr/bin/ssh', 'usr/bin/ssh-keygen', 'usr/bin/scp', 'usr/bin/sftp', 'usr/sbin/sshd']) {
+  hideHostFiles(root, ['usr/bin/ssh', 'usr/bin/ssh-keygen', 'usr/bin/scp', 'usr/bin/sftp', 'usr/sbin/sshd']);
+}
+
+/** Hides host files (paths relative to /) from the node with overlayfs whiteouts. */
+function hideHostFiles(root, rels) {
+  for (const rel of rels) {
     if (!fs.existsSync(`/${rel}`)) continue;
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     const res = spawnSync('mknod', [path.join(root, rel), 'c', '0', '0']);

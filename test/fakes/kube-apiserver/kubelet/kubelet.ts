@@ -5,7 +5,7 @@
  * removes its sandbox directories.
  */
 import { chmodSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -25,6 +25,8 @@ import { containerUser } from './identity.js';
 import { markUnschedulable, unschedulableReason } from './scheduling.js';
 import { imageStart, unpackImageLayout } from './imageStart.js';
 import { ensureImage } from './imagePull.js';
+import { containerPid, type PodContainer } from './criView.js';
+import type { CriContainer } from '../controlPlane.js';
 
 /** An init container with restartPolicy Always: a native sidecar (KEP-753, GA in v1.33). */
 const isSidecar = (c: Record<string, any>): boolean => c.restartPolicy === 'Always';
@@ -58,6 +60,10 @@ interface PodRuntime {
   stopped: boolean;
   /** The sandbox's runtime once created (runc, runsc, Kata; AppArmor per container). */
   view?: RuntimeView;
+  /** The pod sandbox's id, as the CRI lists it. */
+  sandboxId: string;
+  /** Containers whose process runs now, by container id (what `crictl ps` lists, criView.ts). */
+  running: Map<string, PodContainer>;
 }
 
 const PODS = findResource('', 'v1', 'pods')!;
@@ -116,6 +122,8 @@ export class FakeKubelet {
       procs: new Set(),
       timers: new Set(),
       stopped: false,
+      sandboxId: containerId(),
+      running: new Map(),
       record: {
         restartPolicy: pod.spec?.restartPolicy ?? 'Always',
         init: (pod.spec?.initContainers ?? []).map((c: Record<string, any>) => ({ ...rec(c, 'PodInitializing'), ...(isSidecar(c) ? { sidecar: true } : {}) })),
@@ -273,7 +281,8 @@ export class FakeKubelet {
         rec.started = !init;
         rec.ready = !init;
         this.write(rt);
-        exitCode = await this.exec(rt, sandbox, c.name);
+        const cri = { id: rec.containerID, name: String(c.name), image: String(c.image ?? ''), attempt: rec.restartCount, command: cmd, node: pod.spec?.nodeName ?? this.opts.nodeName, createdAt: Date.now() };
+        exitCode = await this.exec(rt, sandbox, c.name, cri);
         if (rt.stopped) return false;
         rec.state = { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now(), containerID: `containerd://${rec.containerID}` } };
       }
@@ -295,18 +304,41 @@ export class FakeKubelet {
     }
   }
 
-  private exec(rt: PodRuntime, sandbox: ReturnType<typeof containerSandbox>, name: string): Promise<number> {
+  /**
+   * The containers whose process runs now on `node`, as the node's CRI endpoint lists them (cri.ts):
+   * the real host pid of each container's first process (`crictl inspect` → info.pid).
+   */
+  criContainers(node: string): CriContainer[] {
+    const out: CriContainer[] = [];
+    for (const rt of this.pods.values()) {
+      for (const c of rt.running.values()) {
+        if (c.node !== node) continue;
+        const pid = containerPid(c.child.pid);
+        out.push({
+          id: c.id, podSandboxId: rt.sandboxId, podName: rt.name, podUid: rt.uid, namespace: rt.ns, name: c.name, image: c.image,
+          imageId: createHash('sha256').update(c.image).digest('hex'), createdAt: c.createdAt, state: 'CONTAINER_RUNNING', attempt: c.attempt,
+          command: c.command, logPath: `/var/log/pods/${rt.ns}_${rt.name}_${rt.uid}/${c.name}/${c.attempt}.log`, podContainer: true,
+          ...(pid !== undefined ? { pid } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  private exec(rt: PodRuntime, sandbox: ReturnType<typeof containerSandbox>, name: string, cri?: Omit<PodContainer, 'child'>): Promise<number> {
     const logDir = join(podDir(this.opts.clusterDir, rt.ns, rt.name), 'logs');
     mkdirSync(logDir, { recursive: true });
     const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
     const child = spawnInSandbox(sandbox);
     rt.procs.add(child);
+    if (cri) rt.running.set(cri.id, { ...cri, child });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     return new Promise((resolve) => {
       child.on('error', () => resolve(128));
       child.on('close', (code, signal) => {
         rt.procs.delete(child);
+        if (cri) rt.running.delete(cri.id);
         log.end();
         resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15));
       });

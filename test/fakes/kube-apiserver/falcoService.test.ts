@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_RULES } from './falco/defaultRules.js';
+import { installFalco, writeFalcoUnit } from '../lib/falco-files.mjs';
 import type { WatchedContainer } from './falco/sampler.js';
 import { FALCO_UNIT, FalcoService } from './falco/service.js';
 import { containerPid } from './kubelet/criView.js';
@@ -22,10 +22,8 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
 
   function node(name: string): string {
     const root = path.join(dir, name);
-    fs.mkdirSync(path.join(root, 'etc/falco'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'etc/falco/falco.yaml'), 'rules_files:\n  - /etc/falco/falco_rules.yaml\n  - /etc/falco/falco_rules.local.yaml\npriority: debug\nfile_output:\n  enabled: true\n  filename: /var/log/falco.log\n');
-    fs.writeFileSync(path.join(root, 'etc/falco/falco_rules.yaml'), DEFAULT_RULES);
-    fs.writeFileSync(path.join(root, 'etc/falco/falco_rules.local.yaml'), '# local rules\n');
+    installFalco(root, { 'io.cks-lab.falco.version': '0.39.2' });
+    writeFalcoUnit(root, { criPort: 1 });
     return root;
   }
 
@@ -71,6 +69,8 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
     const sa = new FalcoService({ nodeRoot: a, nodeName: 'a-control-plane', containers: () => [offenderA, quietA] });
     const sb = new FalcoService({ nodeRoot: b, nodeName: 'b-control-plane', containers: () => [offenderB] });
     services.push(sa, sb);
+    assert.ok(fs.statSync(path.join(a, 'usr/local/lib/cks-fake/units/falco-modern-bpf.service')).mode & 0o100, 'the delegated unit program is executable');
+    assert.equal(fs.readlinkSync(path.join(a, 'etc/systemd/system/falco.service')), '/usr/lib/systemd/system/falco-modern-bpf.service');
     fs.writeFileSync(path.join(b, LOCAL.slice(1)), RULE('%container.id %k8s.pod.name'));
     assert.equal(sa.systemctl('is-active').exitCode, 3);
     assert.equal(sa.systemctl('start').exitCode, 0);
@@ -100,6 +100,13 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
     assert.equal(status.exitCode, 3);
     assert.match(status.stdout, /activating \(auto-restart\) \(Result: exit-code\)/);
     assert.match(status.stdout, /LOAD_ERR_COMPILE_OUTPUT/);
+    // a rules file that leads out of the node (a learner is root on it) is never read from the host
+    fs.writeFileSync(path.join(dir, 'outside.yaml'), RULE('%proc.name'));
+    fs.rmSync(path.join(a, LOCAL.slice(1)));
+    fs.symlinkSync(path.join(dir, 'outside.yaml'), path.join(a, LOCAL.slice(1)));
+    assert.equal(sa.systemctl('restart').exitCode, 0);
+    assert.equal(sa.systemctl('is-active').stdout, 'active\n');
+    assert.doesNotMatch(read(a, `var/log/cks-fake/${FALCO_UNIT}.log`).split('Loading rules from:').pop()!, /falco_rules\.local\.yaml/);
     assert.equal(sa.systemctl('stop').exitCode, 0);
     assert.equal(sa.systemctl('is-active').stdout, 'inactive\n');
   });

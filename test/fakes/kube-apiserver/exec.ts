@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { containerSandbox } from './kubelet/layout.js';
-import { sandboxArgv, spawnInSandbox, startError } from './kubelet/sandbox.js';
+import { recordSandbox, sandboxArgv, spawnInSandbox, startError } from './kubelet/sandbox.js';
 import { badRequest, notFound, type StatusError } from './status.js';
 import type { KubeObject } from './store.js';
 
@@ -145,6 +145,7 @@ export class ExecServer {
     const pty = require('node-pty') as { spawn(file: string, args: string[], o: Record<string, unknown>): Pty };
     const args = sandboxArgv(sandbox);
     const term = pty.spawn('/usr/bin/unshare', args, { name: 'xterm', cols: 80, rows: 24, env: { TERM: 'xterm', ...sandbox.env } });
+    recordSandbox(sandbox.ledgerDir, { pid: (term as unknown as { pid: number }).pid, once: (_e, l) => term.onExit(() => l()) });
     const handle = { kill: () => term.kill('SIGKILL') };
     this.live.add(handle);
     term.onData((d) => send(1, d));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { clusterDir, extraNodeDir, nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster, writeCluster } from './state.mjs';
 import { startNode, stopNode } from './node-runtime.mjs';
+import { startTimeOf } from './proc.mjs';
 import { startApiserver, stopApiserver } from './apiserver.mjs';
 import { prepareNodeDirs, writeWorkerFiles } from './node-files.mjs';
 import { applyNodeImage, writePeers } from './node-image.mjs';
@@ -64,6 +65,38 @@ export async function bootApiserver(record, env = process.env) {
   return record.apiserver;
 }
 
+/**
+ * Pod sandboxes the fake kubelet wrote down (kubelet/sandbox.ts) and that still run: their process
+ * groups are killed (a pid counts only with the same start time, so a reused pid is never hit).
+ * Without this, the pods of a kube-apiserver that was killed outlive their cluster.
+ */
+function endSandboxes(dir) {
+  let entries = [];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let recorded = '';
+    try {
+      recorded = fs.readFileSync(path.join(dir, entry), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (recorded && startTimeOf(Number(entry)) === recorded) signalGroup(Number(entry));
+  }
+}
+
+function signalGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
 /** Kill the node's processes and the API server, remove all state. Idempotent. */
 export async function destroyCluster(name, env = process.env) {
   const record = readCluster(name, env);
@@ -71,6 +104,7 @@ export async function destroyCluster(name, env = process.env) {
     await stopApiserver(record);
     for (const node of record.nodes ?? []) await stopNode(node.process);
   }
+  endSandboxes(path.join(clusterDir(name, env), 'sandboxes'));
   fs.rmSync(clusterDir(name, env), { recursive: true, force: true });
   return Boolean(record);
 }

@@ -13,6 +13,11 @@ import { containerPrivileges } from './capabilities.js';
 import { readEnv } from './env.js';
 
 /** `<clusterDir>/pods/<ns>_<name>`. */
+/** Where the running sandboxes of a cluster are written down (see sandbox.ts: `kind delete` ends them). */
+export function sandboxLedgerDir(clusterDir: string): string {
+  return join(clusterDir, 'sandboxes');
+}
+
 export function podDir(clusterDir: string, ns: string, name: string): string {
   return join(clusterDir, 'pods', `${ns}_${name}`);
 }
@@ -64,6 +69,7 @@ export function containerSandbox(clusterDir: string, pod: KubeObject, container:
   const privileges = containerPrivileges(container);
   binds.push(...netToolsBind(dir, container));
   return {
+    ledgerDir: sandboxLedgerDir(clusterDir),
     rootDir: join(dir, 'containers', String(container.name), 'rootfs'),
     scratchDir: join(dir, 'containers', String(container.name), 'scratch'),
     binds,

@@ -5,7 +5,7 @@
  * /dev, and the pod's volumes bind-mounted at their mountPaths. Commands run for real in it.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 /** One host directory mounted into the sandbox. */
@@ -25,6 +25,12 @@ export interface SandboxSpec {
   workingDir: string;
   env: Record<string, string>;
   argv: string[];
+  /**
+   * Where the sandbox's process group is written down while it runs (`<pid>` → its start time), so
+   * that deleting the cluster ends it even when the fake kube-apiserver that started it was killed
+   * (a sandbox has its own mount namespace: the node's clean-up cannot find it otherwise).
+   */
+  ledgerDir?: string;
   /** Every mount of the container read-only (an enforced AppArmor deny-write profile). */
   readOnly?: boolean;
   /** The root filesystem read-only, writable volumes still writable (securityContext.readOnlyRootFilesystem). */
@@ -126,12 +132,29 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
 
 /** Starts `spec.argv` in a fresh sandbox. The child is a process-group leader (kill with -pid). */
 export function spawnInSandbox(spec: SandboxSpec, stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
-  return spawn('/usr/bin/unshare', sandboxArgv(spec), {
+  const child = spawn('/usr/bin/unshare', sandboxArgv(spec), {
     ...(spec.argv0 ? { argv0: spec.argv0 } : {}),
     stdio,
     detached: true,
     env: { PATH: SANDBOX_PATH, ...spec.env },
   });
+  recordSandbox(spec.ledgerDir, child);
+  return child;
+}
+
+/** Writes the sandbox's process group down in `ledgerDir` until it exits (see SandboxSpec.ledgerDir). */
+export function recordSandbox(ledgerDir: string | undefined, child: { pid?: number | undefined; once(event: 'exit', l: () => void): unknown }): void {
+  const pid = child.pid;
+  if (!ledgerDir || !pid) return;
+  const file = join(ledgerDir, String(pid));
+  try {
+    mkdirSync(ledgerDir, { recursive: true });
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    writeFileSync(file, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '');
+  } catch {
+    return; // already gone
+  }
+  child.once('exit', () => rmSync(file, { force: true }));
 }
 
 function isExecutable(hostPath: string): boolean {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reference solution (runs on the control-plane node). Attaches strace for a few seconds to the
+# Reference solution (runs on the control-plane node). Attaches strace for two seconds (the workers loop once a second) to the
 # process of each running container of this cluster's namespace (crictl lists only this node's
 # containers; crictl inspect gives the host pid), keeps the one that calls kill(2), records its
 # Pod's name, then scales the Pod's Deployment (ReplicaSet owner minus its hash) to 0. Idempotent:
@@ -11,7 +11,7 @@ POD=""
 for id in $(crictl ps -q --state running --namespace "^${NS}\$"); do
   pid=$(crictl inspect "$id" | jq -r '.info.pid')
   trace=$(mktemp)
-  timeout 3 strace -qq -f -e trace=kill -p "$pid" -o "$trace" 2>/dev/null || true
+  timeout 2 strace -qq -f -e trace=kill -p "$pid" -o "$trace" 2>/dev/null || true
   if grep -q 'kill(' "$trace"; then
     POD=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]')
   fi

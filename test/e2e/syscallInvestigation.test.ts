@@ -7,6 +7,7 @@
  * fails exactly the checks it breaks, and a right answer written differently passes.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
@@ -31,7 +32,8 @@ const LOGIN = `set -e\nexport KUBECONFIG=/etc/kubernetes/admin.conf\nNS=${NS}\n`
 const FIND = `POD=""
 for id in $(crictl ps -q --namespace "$NS"); do
   pid=$(crictl inspect "$id" | jq -r .info.pid)
-  if timeout 3 strace -f -p "$pid" -e trace=kill 2>&1 | grep -q 'kill('; then CID=$id; POD=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]'); fi
+  timeout 2 strace -f -p "$pid" -e trace=kill -o /tmp/find.trace || true
+  if grep -q 'kill(' /tmp/find.trace; then CID=$id; POD=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]'); break; fi
 done
 test -n "$POD"
 `;
@@ -52,11 +54,24 @@ describe('scenario syscall-investigation on the fakes', function () {
   };
   /** Back to the state setup leaves (idempotent: 1 replica each again, answer file removed). */
   const reset = () => runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
-  const scaleDown = (d: string) => `kubectl -n $NS scale deployment ${d} --replicas=0 >/dev/null\nwhile [ -n "$(kubectl -n $NS get deploy ${d} -o jsonpath='{.status.readyReplicas}')" ]; do sleep 0.2; done\n`;
+  const scaleDown = (d: string) => `kubectl -n $NS scale deployment ${d} --replicas=0 >/dev/null\nfor _ in $(seq 1 150); do [ -z "$(kubectl -n $NS get deploy ${d} -o jsonpath='{.status.readyReplicas}')" ] && break; sleep 0.2; done\n`;
   after(() => world.cleanup());
 
   before(async () => {
     await world.provider.create(cluster, lab, () => undefined);
+  });
+
+  it('the bootstrap proves strace attaches and sees a syscall, and refuses loudly with another strace', async () => {
+    const bootstrap = readFileSync(join(ROOT, 'labs/strace/bootstrap.sh'), 'utf8');
+    const ok = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: bootstrap });
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    assert.match(ok.stdout, /strace lab self-check passed/);
+    const old = `mkdir -p /tmp/oldstrace && printf '#!/bin/sh\\necho "strace -- version 5.10"\\n' > /tmp/oldstrace/strace && chmod +x /tmp/oldstrace/strace\nexport PATH=/tmp/oldstrace:$PATH\n`;
+    const bad = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: old + bootstrap });
+    assert.notEqual(bad.exitCode, 0);
+    assert.match(bad.stderr, /strace lab self-check FAILED: strace says 'strace -- version 5\.10', the lab pins 6\.1/);
+    // strace where Debian's package puts it.
+    assert.equal((await world.provider.nodeExec(cluster, ['sh', '-c', 'test -x /usr/bin/strace'], {})).exitCode, 0);
   });
 
   it('the node has strace, and crictl gives the pid of a pod container strace attaches to', async () => {

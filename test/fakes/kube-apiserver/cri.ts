@@ -25,11 +25,14 @@ export interface ExecResult {
 /** `systemctl <verb> kubelet` on a node, answered by its simulated kubelet (kubelet/kubeletServer.ts); undefined: no such node. */
 export type KubeletUnitHandler = (node: string, verb: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> | undefined;
 
+/** `systemctl <verb> falco-modern-bpf` on a node of the falco lab (falco/service.ts); undefined: no such unit there. */
+export type FalcoUnitHandler = (node: string, verb: string) => { exitCode: number; stdout: string; stderr: string } | undefined;
+
 /**
  * Starts the endpoint on 127.0.0.1 (random port); `/kubelet?node=&verb=` serves the nodes' kubelet.service.
  * `pods` lists the workload containers the simulated kubelet runs on this node (with their real pids).
  */
-export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string, kubelet?: KubeletUnitHandler, pods?: () => CriContainer[]): Promise<{ port: number; server: Server }> {
+export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStore, nodeRoot: string, kubelet?: KubeletUnitHandler, pods?: () => CriContainer[], falco?: FalcoUnitHandler): Promise<{ port: number; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -44,6 +47,10 @@ export async function startCriEndpoint(cp: StaticControlPlane, store: ObjectStor
         if (!answer) return send(200, { exitCode: 4, stdout: '', stderr: 'Unit kubelet.service could not be found.\n' });
         void answer.then((a) => send(200, a), (e: unknown) => send(200, { exitCode: 1, stdout: '', stderr: `${(e as Error).message}\n` }));
         return;
+      }
+      if (url.pathname === '/falco') {
+        const answer = falco?.(url.searchParams.get('node') ?? '', url.searchParams.get('verb') ?? '');
+        return send(200, answer ?? { exitCode: 4, stdout: '', stderr: 'Unit falco-modern-bpf.service could not be found.\n' });
       }
       const c = cp.containers.find((x) => x.id.startsWith(url.searchParams.get('id') ?? '\0'));
       if (url.pathname === '/logs') {

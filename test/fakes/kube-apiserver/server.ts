@@ -39,6 +39,7 @@ import { StaticControlPlane } from './controlPlane.js';
 import { seedKubeadmObjects } from './kubeadmObjects.js';
 import { handleEviction } from './eviction.js'; // kubectl drain
 import { startCriEndpoint } from './cri.js';
+import { FALCO_UNIT, FalcoService, watchedContainers } from './falco/service.js';
 import { startNodeKubelets, type NodeKubelets } from './kubelet/nodeKubelets.js';
 import { serviceAccountTokenUser, tokenRequest } from './serviceAccountToken.js';
 import type { ServingTls } from './servingTls.js';
@@ -412,6 +413,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   port = (server.address() as AddressInfo).port;
   const nodeRoot = opts.nodeRoot ?? join(dir, 'node');
   let cri: Awaited<ReturnType<typeof startCriEndpoint>> | undefined;
+  let falco: FalcoService | undefined;
   let nodeKubelets: NodeKubelets | undefined;
   let stopStaticPods = (): void => undefined;
   if (existsSync(join(nodeRoot, 'etc/kubernetes/manifests/kube-apiserver.yaml'))) {
@@ -439,7 +441,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       authorize: (who, a) => authorizeChain(store, store.apiserverAuth, who, a).allowed,
     });
     seedKubeadmObjects(api, store, nodeRoot); // kubeadm init's kubeadm-config, kubelet-config, kube-proxy
-    cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit, () => kubelet.criContainers(nodeName));
+    // The `falco` lab's Falco (falco/service.ts): enabled at boot, it watches this cluster's containers only.
+    if (existsSync(join(nodeRoot, 'usr/lib/systemd/system', FALCO_UNIT))) {
+      falco = new FalcoService({ nodeRoot, nodeName, containers: () => watchedContainers(kubelet.criContainers(nodeName)) });
+      falco.systemctl('start');
+    }
+    const falcoUnit = (node: string, verb: string) => (node === nodeName ? falco?.systemctl(verb) : undefined);
+    cri = await startCriEndpoint(controlPlane, store, nodeRoot, nodeKubelets.unit, () => kubelet.criContainers(nodeName), falcoUnit);
   }
   // The `ingress` lab's controller, simulated while its pod runs (node ports 80/443 of the control plane).
   const ingress = startIngressController({ store, network: network.network, nodeRoot, logger });
@@ -473,6 +481,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     close: async () => {
       stopStaticPods();
       controlPlane?.dispose();
+      falco?.dispose();
       if (cri) await new Promise<void>((resolve) => cri.server.close(() => resolve()));
       await nodeKubelets?.dispose();
       cancelNode();

@@ -5,6 +5,7 @@ import { staticPodManifests } from './manifests.mjs';
 import { nodeKubeconfig } from './kubeconfig.mjs';
 import { nodeToken } from './node-token.mjs';
 import { writeKubeletConfig, writeKubeletUnit } from './kubelet-files.mjs';
+import { writeFalcoUnit } from './falco-files.mjs';
 import { writeEtcdPki } from './node-pki.mjs';
 import { createNodePorts } from './node-ports.mjs';
 
@@ -104,6 +105,7 @@ export function writeCriTools(root, api) {
   write(root, 'usr/local/bin/crictl', `#!/usr/bin/env node\n${source.replace("'__CRI_ENDPOINT__'", `'http://127.0.0.1:${api.criPort}'`)}`, 0o755);
   write(root, 'etc/crictl.yaml', 'runtime-endpoint: unix:///run/containerd/containerd.sock\n');
   writeKubeletUnit(root, api); // systemctl's kubelet.service, the simulated kubelet (kubelet-files.mjs)
+  writeFalcoUnit(root, api); // the falco lab's falco-modern-bpf.service, the fake Falco (falco-files.mjs)
 }
 
 /** What `kubeadm join` leaves on a worker: the kubelet's kubeconfig and the cluster CA. */

@@ -21,6 +21,7 @@ import { installRegistry } from './registry-files.mjs';
 import { installKyverno } from './kyverno-files.mjs';
 import { installStraceLab } from './strace-files.mjs';
 import { installIstio } from './istio-files.mjs';
+import { installFalco } from './falco-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -125,6 +126,7 @@ export function applyNodeImage(dir, image, env = process.env) {
     write(root, 'usr/local/bin/kube-bench', `#!/usr/bin/env node\n${fs.readFileSync(path.join(HERE, 'kube-bench.cjs'), 'utf8')}`, 0o755);
   }
   installLinters(root, img.labels); // the linters lab: kube-linter, kubesec
+  installFalco(root, img.labels); // the falco lab: Falco's files and unit (falco-files.mjs)
   installStraceLab(root, img.labels); // the strace lab: the host's strace, preloaded busybox
   // trivy 0.62.1 with its DB and the `scanners` lab's preloaded images (trivy-files.mjs).
   if (labelList(img.labels, 'io.cks-lab.tools').includes('trivy')) installTrivy(root, img.labels);

@@ -15,8 +15,9 @@
  * nothing until the service restarts, as with real Falco. It only ever sees the containers it is
  * given (this cluster's), never another cluster's processes.
  */
-import { appendFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { liveNodeRoot } from '../audit/index.js';
 import YAML from 'yaml';
 import { readInNode } from '../kubelet/kubeletCert.js';
 import { journalPrefix, type UnitAnswer } from '../kubelet/kubeletUnit.js';
@@ -219,16 +220,29 @@ export class FalcoService {
     this.append(`/var/log/cks-fake/${FALCO_UNIT}.log`, `${entry}\n`);
   }
 
-  /** Appends to a node file, never through a symlink out of the node. */
+  /**
+   * Appends to a node file through the running node's root (liveNodeRoot: its overlay, so the node
+   * sees the write at once), never through a symlink: every directory on the way must be a real
+   * directory and the file is opened O_NOFOLLOW (a learner is root on the node).
+   */
   private append(nodePath: string, text: string): void {
-    const host = join(this.opts.nodeRoot, nodePath);
+    const root = liveNodeRoot(this.opts.nodeRoot);
+    const parts = nodePath.split('/').filter(Boolean);
     try {
-      mkdirSync(dirname(host), { recursive: true });
-      const dir = realpathSync(dirname(host));
-      if (!`${dir}/`.startsWith(`${realpathSync(this.opts.nodeRoot)}/`)) return;
-      appendFileSync(join(dir, nodePath.split('/').pop()!), text, { flag: 'a' });
+      let dir = root;
+      for (const p of parts.slice(0, -1)) {
+        dir = join(dir, p);
+        if (!existsSync(dir)) mkdirSync(dir);
+        if (!lstatSync(dir).isDirectory()) return;
+      }
+      const fd = openSync(join(dir, parts[parts.length - 1]!), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
-      // the learner removed or replaced the directory: Falco would log an error and go on
+      // the learner removed or replaced the path: Falco would log an error and go on
     }
   }
 
@@ -253,6 +267,11 @@ export class FalcoService {
 }
 
 class ConfigError extends Error {}
+
+/** The kubelet's running workload containers (CRI view) that have a process, as the sampler watches them. */
+export function watchedContainers(list: Array<{ id: string; pid?: number; name: string; image: string; podName: string; namespace?: string }>): WatchedContainer[] {
+  return list.flatMap((c) => (c.pid === undefined ? [] : [{ id: c.id, pid: c.pid, name: c.name, image: c.image, podName: c.podName, namespace: c.namespace ?? '' }]));
+}
 
 function ok(): UnitAnswer {
   return { exitCode: 0, stdout: '', stderr: '' };

@@ -32,7 +32,17 @@ describe('fake Falco /proc sampler on real sandboxed processes', function () {
   }
 
   after(() => {
-    for (const k of kids) k.kill('SIGKILL');
+    // PID 1 of each sandbox's PID namespace first: its end ends every process in the namespace
+    // (killing only the outer `unshare` would leave the container's loop running).
+    for (const k of kids) {
+      const first = containerPid(k.pid);
+      try {
+        if (first) process.kill(first, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      k.kill('SIGKILL');
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

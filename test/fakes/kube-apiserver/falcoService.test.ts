@@ -55,7 +55,17 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
 
   after(() => {
     for (const s of services) s.dispose();
-    for (const k of kids) k.kill('SIGKILL');
+    // PID 1 of each sandbox's PID namespace first: its end ends every process in the namespace
+    // (killing only the outer `unshare` would leave the container's loop running).
+    for (const k of kids) {
+      const first = containerPid(k.pid);
+      try {
+        if (first) process.kill(first, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      k.kill('SIGKILL');
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -21,6 +21,6 @@ OUT=$(mktemp)
 trap 'rm -f "$OUT"; kill "$TARGET" 2>/dev/null' EXIT
 bash -c 'while :; do kill -0 $$; sleep 0.2; done' &
 TARGET=$!
-timeout 3 strace -qq -e trace=kill -p "$TARGET" -o "$OUT" 2>/dev/null
+timeout -k 1 3 strace -qq -e trace=kill -p "$TARGET" -o "$OUT" 2>/dev/null
 grep -q '^kill(' "$OUT" || fail "strace -p attached to pid $TARGET but saw no kill(2) in 3 s: $(head -c 300 "$OUT")"
 echo "strace lab self-check passed: strace 6.1 attaches to a running process and sees its syscalls"

@@ -11,7 +11,7 @@ POD=""
 for id in $(crictl ps -q --state running --namespace "^${NS}\$"); do
   pid=$(crictl inspect "$id" | jq -r '.info.pid')
   trace=$(mktemp)
-  timeout 2 strace -qq -f -e trace=kill -p "$pid" -o "$trace" 2>/dev/null || true
+  timeout -k 1 2 strace -qq -f -e trace=kill -p "$pid" -o "$trace" 2>/dev/null || true
   if grep -q 'kill(' "$trace"; then
     POD=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]')
   fi

@@ -32,7 +32,7 @@ const LOGIN = `set -e\nexport KUBECONFIG=/etc/kubernetes/admin.conf\nNS=${NS}\n`
 const FIND = `POD=""
 for id in $(crictl ps -q --namespace "$NS"); do
   pid=$(crictl inspect "$id" | jq -r .info.pid)
-  timeout 2 strace -f -p "$pid" -e trace=kill -o /tmp/find.trace || true
+  timeout -k 1 2 strace -f -p "$pid" -e trace=kill -o /tmp/find.trace || true
   if grep -q 'kill(' /tmp/find.trace; then CID=$id; POD=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]'); break; fi
 done
 test -n "$POD"
@@ -145,7 +145,7 @@ crictl inspect "$id" | jq -c '{pid: .info.pid, ns: .status.labels["io.kubernetes
   ns=$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.namespace"]')
   [ "$ns" = "$NS" ] || continue
   pid=$(crictl inspect "$id" | jq -r .info.pid)
-  timeout 2.5 strace -p "$pid" -o /tmp/trace.$pid || true
+  timeout -k 1 2.5 strace -p "$pid" -o /tmp/trace.$pid || true
   if grep -q '^kill(1, 0)' /tmp/trace.$pid; then printf '%s/%s' "$NS" "$(crictl inspect "$id" | jq -r '.status.labels["io.kubernetes.pod.name"]')" > ${ANSWER}; fi
 done
 kubectl -n $NS patch deployment report-gen --type merge -p '{"spec":{"replicas":0}}' >/dev/null

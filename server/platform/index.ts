@@ -63,6 +63,17 @@ export function clusterAdaptersFor(
   return { ...buildClusterAdapters({ runner: new ExecRunner(logger, toolEnv), logger, engine: engineFromEnv(toolEnv), ...opts }), env: toolEnv };
 }
 
+/** The labs as the pool sees them on Kubernetes: a one-per-host limit is left to the lab pod's anti-affinity. */
+function perNodeLimits(labs: Map<string, Lab>): Map<string, Lab> {
+  return new Map(
+    [...labs].map(([id, lab]) => {
+      if (lab.maxClustersPerHost !== 1) return [id, lab];
+      const { maxClustersPerHost: _perHost, hostLimitReason: _why, ...rest } = lab;
+      return [id, rest];
+    }),
+  );
+}
+
 /** Clusters the platform asks a Kubernetes cluster for at once when CKS_MAX_CLUSTERS is unset. */
 const KUBERNETES_DEFAULT_CAPACITY = 500;
 
@@ -186,7 +197,8 @@ export async function startPlatform(
   const pool = new WarmPool({
     provider,
     store,
-    labs,
+    // On Kubernetes a one-per-host lab is one per node (the lab pod's anti-affinity), not platform-wide.
+    labs: config.provider.kind === 'kubernetes' ? perNodeLimits(labs) : labs,
     logger: logger.child({ module: 'pool' }),
     capacity: hostCapacity.clusters,
     maxConcurrentCreates: config.maxConcurrentProvisioning,

@@ -157,6 +157,14 @@ describe('lab pod manifest and settings', () => {
     assert.throws(() => podKindConfig({}, '10.0.0.1"\n  - evil'), /not an IP/);
   });
 
+  it('a lab that runs once per host runs once per Kubernetes node (anti-affinity), not once on the whole platform', () => {
+    const pod = labPodManifest('c1', { id: 'apparmor', maxClustersPerHost: 1 }, settings) as { spec: { affinity?: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }[] } } } };
+    const term = pod.spec.affinity!.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!;
+    assert.equal(term.topologyKey, 'kubernetes.io/hostname');
+    assert.deepEqual(term.labelSelector.matchLabels, { 'app.kubernetes.io/managed-by': 'cks-lab', 'cks-lab.io/lab': 'apparmor' });
+    assert.equal((labPodManifest('c2', { id: 'default' }, settings) as { spec: { affinity?: unknown } }).spec.affinity, undefined);
+  });
+
   it('a registry mirror reaches every lab pod’s dockerd', () => {
     const pod = labPodManifest('c1', { id: 'default' }, { ...settings, registryMirror: 'https://mirror.example.com:5000' }) as { spec: { containers: { args: string[] }[] } };
     assert.deepEqual(pod.spec.containers[0]!.args, ['dockerd', '--host=unix:///var/run/docker.sock', '--registry-mirror=https://mirror.example.com:5000']);

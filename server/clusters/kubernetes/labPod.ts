@@ -74,7 +74,7 @@ export function labPodResources(lab: Pick<Lab, 'nodes'>, s: Pick<LabPodSettings,
 }
 
 /** The v1 Pod object for `cluster` of `lab`. */
-export function labPodManifest(cluster: string, lab: Pick<Lab, 'id' | 'nodes'>, s: LabPodSettings): Record<string, unknown> {
+export function labPodManifest(cluster: string, lab: Pick<Lab, 'id' | 'nodes'> & Partial<Pick<Lab, 'maxClustersPerHost'>>, s: LabPodSettings): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -97,6 +97,9 @@ export function labPodManifest(cluster: string, lab: Pick<Lab, 'id' | 'nodes'>, 
       terminationGracePeriodSeconds: 20,
       ...(Object.keys(s.nodeSelector).length > 0 ? { nodeSelector: s.nodeSelector } : {}),
       ...(s.tolerations.length > 0 ? { tolerations: s.tolerations } : {}),
+      // A lab that changes host-global kernel state (AppArmor profiles) runs once per *host*: on
+      // Kubernetes the host is the node, so the limit is an anti-affinity, not platform-wide.
+      ...(lab.maxClustersPerHost === 1 ? { affinity: onePerNode(lab.id) } : {}),
       containers: [
         {
           name: ENGINE_CONTAINER,
@@ -120,6 +123,17 @@ export function labPodManifest(cluster: string, lab: Pick<Lab, 'id' | 'nodes'>, 
         { name: 'engine', emptyDir: {} },
         { name: 'work', emptyDir: {} },
         { name: 'modules', hostPath: { path: '/lib/modules', type: 'Directory' } },
+      ],
+    },
+  };
+}
+
+/** At most one lab pod of lab `labId` per Kubernetes node. */
+function onePerNode(labId: string): Record<string, unknown> {
+  return {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [LAB_POD_LABELS.managedBy]: MANAGED_BY, [LAB_POD_LABELS.lab]: labId } } },
       ],
     },
   };

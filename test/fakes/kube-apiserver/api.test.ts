@@ -126,6 +126,29 @@ describe('fake kube-apiserver: REST semantics through @kubernetes/client-node', 
     assert.equal((after as { stringData?: unknown }).stringData, undefined, 'stringData is write-only');
   });
 
+  it('a watch from a list\'s resourceVersion replays what changed since (kubectl wait loses nothing); a version it no longer holds is 410 Expired', async () => {
+    const auth = { Authorization: `Bearer ${t.server.token}` };
+    await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
+    const list = (await (await fetch(`${t.server.url}/api/v1/namespaces/watched/configmaps`, { headers: auth })).json()) as { metadata: { resourceVersion: string } };
+    // Changed between the list and the watch, as when a pod turns Ready while kubectl wait starts its watch.
+    await objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'between', namespace: 'watched' }, data: { a: '1' } } as KubernetesObject);
+    await objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'elsewhere', namespace: 'default' } } as KubernetesObject);
+    const ctl = new AbortController();
+    const res = await fetch(`${t.server.url}/api/v1/namespaces/watched/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { headers: auth, signal: ctl.signal });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    ctl.abort();
+    const ev = JSON.parse(first.split('\n')[0]!) as { type: string; object: { metadata: { name: string } } };
+    assert.deepEqual([ev.type, ev.object.metadata.name], ['ADDED', 'between']);
+    assert.doesNotMatch(first, /elsewhere/);
+    const old = await (await fetch(`${t.server.url}/api/v1/namespaces/watched/configmaps?watch=true&resourceVersion=1`, { headers: auth })).text();
+    const err = JSON.parse(old.trim()) as { type: string; object: { code: number; reason: string; message: string } };
+    assert.equal(err.type, 'ERROR');
+    assert.equal(err.object.code, 410);
+    assert.equal(err.object.reason, 'Expired');
+    assert.match(err.object.message, /^too old resource version: 1 \(\d+\)$/);
+  });
+
   it('keeps objects across a restart of the fake (objects.json)', async () => {
     await objects.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kept', namespace: 'default' }, stringData: { k: 'v' } } as KubernetesObject);
     t.server.store.flush();

@@ -337,11 +337,20 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const inScope = (o: Record<string, any>): boolean => (!rp.rt.namespaced || rp.namespace === undefined || o.metadata.namespace === rp.namespace) && match(o as never);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    watches.add(res);
     const rv = q.get('resourceVersion');
     if (!rv || rv === '0') {
       for (const o of store.list(rp.rt, rp.namespace)) if (inScope(o)) res.write(JSON.stringify({ type: 'ADDED', object: o }) + '\n');
+    } else {
+      // What changed since the client's version (its list), then live events: nothing falls between.
+      const since = /^\d+$/.test(rv) ? store.eventsSince(Number(rv)) : 'expired';
+      if (since === 'expired') {
+        const message = `too old resource version: ${rv} (${store.resourceVersion()})`;
+        res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } }) + '\n');
+        return;
+      }
+      for (const ev of since) if (ev.rt === rp.rt && inScope(ev.object)) res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
     }
+    watches.add(res);
     const onChange = (ev: StoreEvent): void => {
       if (ev.rt !== rp.rt || !inScope(ev.object)) return;
       res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');

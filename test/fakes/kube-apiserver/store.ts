@@ -27,6 +27,13 @@ export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
   private rv = 1000;
   readonly events = new EventEmitter();
+  /**
+   * The last events, oldest first, so a watch from a resourceVersion replays what happened since
+   * (kube-apiserver's watch cache does; kubectl wait lists, then watches from the list's version, and an
+   * event between the two must not be lost). Bounded like the real cache; older versions get 410 Gone.
+   */
+  private readonly history: StoreEvent[] = [];
+  private static readonly HISTORY = 4096;
   private persistTimer: NodeJS.Timeout | undefined;
   /** Encrypted bytes "etcd" holds for objects written while an encryption provider applied (others are stored plain). */
   private readonly raw = new Map<string, Buffer>();
@@ -112,7 +119,21 @@ export class ObjectStore {
     renameSync(tmp, this.file);
   }
 
+  /**
+   * The events after resourceVersion `rv`, or 'expired' when they are no longer all held (the client
+   * must list again, as after kube-apiserver's "too old resource version").
+   */
+  eventsSince(rv: number): StoreEvent[] | 'expired' {
+    if (rv >= this.rv) return [];
+    const oldest = this.history[0];
+    if (!oldest || Number(oldest.object.metadata.resourceVersion) > rv + 1) return 'expired';
+    return this.history.filter((e) => Number(e.object.metadata.resourceVersion) > rv).map((e) => ({ ...e, object: structuredClone(e.object) }));
+  }
+
   private changed(ev: StoreEvent): void {
+    const kept = { ...ev, object: structuredClone(ev.object) };
+    this.history.push(kept);
+    if (this.history.length > ObjectStore.HISTORY) this.history.splice(0, this.history.length - ObjectStore.HISTORY);
     this.events.emit('change', { ...ev, object: structuredClone(ev.object) });
     if (this.file && !this.persistTimer) this.persistTimer = setTimeout(() => this.flush(), 50);
   }

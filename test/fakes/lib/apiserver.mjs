@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FAKES_DIR, PROJECT_ROOT } from './paths.mjs';
+import { bundled } from './bundle.mjs';
 import { identify, isAlive, sleep, terminate } from './proc.mjs';
 
 const REAL_ENTRY = path.join(FAKES_DIR, 'kube-apiserver', 'main.ts');
@@ -28,7 +29,9 @@ export function apiserverEntry(env = process.env) {
  */
 export async function startApiserver(cluster, dir, env = process.env, workers = []) {
   const entry = apiserverEntry(env);
-  const args = entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
+  // The real fake runs from its bundle (bundle.mjs) unless FAKE_KIND_APISERVER_BUNDLE=0.
+  const js = entry.endsWith('.ts') && env.FAKE_KIND_APISERVER_BUNDLE !== '0' ? await bundled(entry) : null;
+  const args = js ? [js] : entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
   // Worker nodes register themselves (kubeadm join): name@address, for the Node objects.
   if (workers.length > 0) args.push('--workers', workers.map((w) => `${w.name}@${w.ipAddress}`).join(','));
   const log = fs.openSync(path.join(dir, 'apiserver.log'), 'a');

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { AppError, isAppError } from '../errors.js';
 import type { ExecOutcome } from '../grading/types.js';
 import { DEFAULT_API_HOSTS, credentialsToKubeconfig, parseClusterCredentials, type ClusterCredentials } from '../kube/clusterCredentials.js';
@@ -36,6 +37,12 @@ export interface KindProviderOptions {
    * a lab pod writes inside the pod, while the captured credentials stay in `kubeconfigDir` here.
    */
   kindKubeconfigDir?: string;
+  /**
+   * The host kernel's release and whether it exposes BTF (/sys/kernel/btf/vmlinux), for labs that
+   * require `btf` (default: this machine's, which is the engine's host when the engine is local,
+   * as for `kvm`). Swap in tests.
+   */
+  hostKernel?: () => { release: string; btf: boolean };
   /**
    * The API server address this host reaches a new cluster at, from the one kind reported (default:
    * kind's own). The `kubernetes` provider points it at the lab pod's IP.
@@ -103,6 +110,12 @@ export class KindProvider implements ClusterProvider {
     for (const need of lab.requires) {
       if (need === 'kvm') {
         if (!existsSync('/dev/kvm')) return `The "${lab.id}" lab needs hardware virtualization (/dev/kvm) on the host, and this host has none.`;
+        continue;
+      }
+      if (need === 'btf') {
+        const kernel = (this.opts.hostKernel ?? localKernel)();
+        if (!kernelAtLeast(kernel.release, 5, 8)) return `The "${lab.id}" lab runs Falco's modern eBPF probe, which needs Linux 5.8 or newer with BTF, and this host runs Linux ${kernel.release.slice(0, 60)}. It is not offered here.`;
+        if (!kernel.btf) return `The "${lab.id}" lab runs Falco's modern eBPF probe, which needs the kernel's BTF type information (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF=y), and this host's kernel (${kernel.release.slice(0, 60)}) exposes none. It is not offered here.`;
         continue;
       }
       const facts = await engineFacts();
@@ -364,4 +377,17 @@ export class KindProvider implements ClusterProvider {
 
 export function controlPlaneNode(cluster: string): string {
   return `${cluster}-control-plane`;
+}
+
+/** This machine's kernel: its release (uname -r) and whether it exposes BTF. */
+function localKernel(): { release: string; btf: boolean } {
+  return { release: osRelease(), btf: existsSync('/sys/kernel/btf/vmlinux') };
+}
+
+/** Whether a kernel release (`6.8.0-45-generic`, `5.15.153.1-microsoft-standard-WSL2`) is at least major.minor. */
+export function kernelAtLeast(release: string, major: number, minor: number): boolean {
+  const m = /^(\d{1,4})\.(\d{1,4})/.exec(release);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }

@@ -5,6 +5,7 @@ const CAPABILITY_WORDS: Record<HostCapability, string> = {
   kvm: 'hardware virtualization (/dev/kvm)',
   rootful: 'a rootful container engine',
   cgroup2: 'cgroup v2',
+  btf: 'a host kernel with BTF (Linux 5.8 or newer)',
 };
 
 /**

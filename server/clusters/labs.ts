@@ -11,7 +11,7 @@ export type LabProblem = ScenarioProblem;
 
 const REQUIRED_KEYS = ['id', 'description', 'nodeImage'] as const;
 const LAB_KEYS = [...REQUIRED_KEYS, 'build', 'bootstrap', 'requires', 'maxClustersPerHost', 'hostLimitReason'] as const;
-const CAPABILITIES: readonly HostCapability[] = ['apparmor', 'kvm', 'rootful', 'cgroup2'];
+const CAPABILITIES: readonly HostCapability[] = ['apparmor', 'kvm', 'rootful', 'cgroup2', 'btf'];
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 /**

@@ -23,7 +23,8 @@ export interface ProvisionProgress {
 }
 
 /** What a lab needs from the Docker host, checked before a cluster is created. */
-export type HostCapability = 'apparmor' | 'kvm' | 'rootful' | 'cgroup2';
+/** btf: a host kernel with BTF (/sys/kernel/btf/vmlinux, Linux 5.8 or newer), which Falco's modern eBPF probe needs. */
+export type HostCapability = 'apparmor' | 'kvm' | 'rootful' | 'cgroup2' | 'btf';
 
 export interface Lab {
   id: string;

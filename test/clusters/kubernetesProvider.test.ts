@@ -139,6 +139,11 @@ describe('kubernetes provider: learner clusters in lab pods on a (fake) Kubernet
     const withRegistry = new KubernetesProvider({ kube: ClientHostKube.fromEnvironment(NS, kubeconfigFile), logger: createSilentLogger(), settings: { ...settings, imageRegistry: 'registry.example.com', poolCapabilities: ['apparmor'] }, kubeconfigDir: join(dataDir, 'y') });
     assert.equal(await withRegistry.labSupport(built), null);
     assert.equal(await withRegistry.labSupport(apparmor), null);
+    // Falco's modern eBPF probe: only on a pool the operator declares to have kernels with BTF.
+    const falco = labs.get('falco')!;
+    assert.match((await withRegistry.labSupport(falco)) ?? '', /needs a kernel with BTF \(Linux 5\.8 or newer, \/sys\/kernel\/btf\/vmlinux: Falco's modern eBPF probe\) on the Kubernetes nodes that run lab pods.*CKS_K8S_POOL_CAPABILITIES/);
+    const btfPool = new KubernetesProvider({ kube: ClientHostKube.fromEnvironment(NS, kubeconfigFile), logger: createSilentLogger(), settings: { ...settings, imageRegistry: 'registry.example.com', poolCapabilities: ['btf'] }, kubeconfigDir: join(dataDir, 'x') });
+    assert.equal(await btfPool.labSupport(falco), null);
   });
 });
 

@@ -83,7 +83,7 @@ export class KubernetesProvider implements ClusterProvider {
     for (const need of lab.requires) {
       if (need === 'rootful') continue; // lab pods are privileged: the engine inside them is rootful
       if (!this.opts.settings.poolCapabilities.includes(need)) {
-        return `The "${lab.id}" lab needs ${need === 'kvm' ? 'hardware virtualization (/dev/kvm)' : need === 'apparmor' ? 'AppArmor' : need} on the Kubernetes nodes that run lab pods, and the operator has not declared that node pool to have it (CKS_K8S_POOL_CAPABILITIES). It is not offered here.`;
+        return `The "${lab.id}" lab needs ${need === 'kvm' ? 'hardware virtualization (/dev/kvm)' : need === 'apparmor' ? 'AppArmor' : need === 'btf' ? 'a kernel with BTF (Linux 5.8 or newer, /sys/kernel/btf/vmlinux: Falco\'s modern eBPF probe)' : need} on the Kubernetes nodes that run lab pods, and the operator has not declared that node pool to have it (CKS_K8S_POOL_CAPABILITIES). It is not offered here.`;
       }
     }
     if (lab.buildContext && !this.registryImage(lab)) {

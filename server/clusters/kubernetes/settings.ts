@@ -18,7 +18,7 @@ export interface KubernetesProviderConfig {
   kubeconfig?: string;
 }
 
-const CAPABILITIES = ['apparmor', 'kvm', 'cgroup2'];
+const CAPABILITIES = ['apparmor', 'kvm', 'cgroup2', 'btf'];
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:]{0,200}(@sha256:[0-9a-f]{64})?$/;
 
 export function kubernetesSettings(env: NodeJS.ProcessEnv, clusterMemoryMiB: number, namespaceFile = IN_CLUSTER_NAMESPACE_FILE): KubernetesProviderConfig {

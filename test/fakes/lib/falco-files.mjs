@@ -6,6 +6,7 @@
 // alias falco.service) — and, for the fake systemctl, the unit DELEGATED to the fake Falco service
 // in the fake API server process (test/fakes/kube-apiserver/falco/service.ts) through the same
 // small HTTP client the kubelet unit uses (kubelet-unit.cjs, endpoint /falco).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -75,9 +76,49 @@ function symlink(root, rel, target) {
   fs.symlinkSync(target, file);
 }
 
+/**
+ * /usr/bin/falco as far as the lab uses it: `falco --version` (its first line, as Falco 0.39's
+ * print_version writes it); anything else is not simulated (the running engine is the delegated
+ * unit's, in the fake API server). Run with the host's node, which a fake node has.
+ */
+function falcoCli(version) {
+  return `#!/usr/bin/env node
+// fake falco ${version} (CKS Lab test fake): only --version is simulated.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  process.stdout.write('Falco version: ${version}\\n');
+  process.exit(0);
+}
+process.stderr.write('fake falco: ' + (args.join(' ') || '(no arguments)') + ' is not simulated; the Falco of this node runs as falco-modern-bpf.service (systemctl)\\n');
+process.exit(1);
+`;
+}
+
+/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`, for the fake `ctr images import`. */
+function writeArchive(ref, file) {
+  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
+  try {
+    fs.writeFileSync(path.join(tree, 'config.json'), JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
+    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: [] }]));
+    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', 'config.json']);
+    if (r.status !== 0) throw new Error(`fake falco lab: tar of ${ref} failed: ${String(r.stderr)}`);
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
+}
+
 /** Installs Falco's files in node root `root` when the image's labels name a Falco version. */
 export function installFalco(root, labels) {
   if (!labels?.['io.cks-lab.falco.version']) return;
+  write(root, 'usr/bin/falco', falcoCli(String(labels['io.cks-lab.falco.version'])), 0o755);
+  // The lab image's builder stage saves the scenarios' images (io.cks-lab.falco.preload) as
+  // docker-archive tarballs in io.cks-lab.falco.images; staged layer-less here.
+  const imagesDir = labels['io.cks-lab.falco.images'];
+  if (imagesDir) {
+    const dir = path.join(root, String(imagesDir).replace(/^\/+/, ''));
+    fs.mkdirSync(dir, { recursive: true });
+    for (const ref of String(labels['io.cks-lab.falco.preload'] ?? '').split(',').filter(Boolean)) writeArchive(ref, path.join(dir, `${ref.split('/').pop().replace(':', '_')}.tar`));
+  }
   write(root, 'etc/falco/falco.yaml', FALCO_YAML);
   write(root, 'etc/falco/falco_rules.yaml', fs.readFileSync(new URL('../kube-apiserver/falco/falco_rules.yaml', import.meta.url), 'utf8'));
   write(root, 'etc/falco/falco_rules.local.yaml', LOCAL_RULES);

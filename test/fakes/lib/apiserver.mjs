@@ -29,8 +29,8 @@ export function apiserverEntry(env = process.env) {
  */
 export async function startApiserver(cluster, dir, env = process.env, workers = []) {
   const entry = apiserverEntry(env);
-  // The real fake runs from its bundle (bundle.mjs) unless FAKE_KIND_APISERVER_BUNDLE=0.
-  const js = entry.endsWith('.ts') && env.FAKE_KIND_APISERVER_BUNDLE !== '0' ? await bundled(entry) : null;
+  // The real fake runs from its bundle (bundle.mjs) unless FAKE_BUNDLE=0.
+  const js = entry.endsWith('.ts') && env.FAKE_BUNDLE !== '0' ? await bundled(entry) : null;
   const args = js ? [js] : entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
   // Worker nodes register themselves (kubeadm join): name@address, for the Node objects.
   if (workers.length > 0) args.push('--workers', workers.map((w) => `${w.name}@${w.ipAddress}`).join(','));

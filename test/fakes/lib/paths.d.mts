@@ -6,3 +6,7 @@ export function clusterDir(name: string, env?: Record<string, string | undefined
 export function nodeDir(name: string, env?: Record<string, string | undefined>): string;
 export function nodeName(cluster: string): string;
 export function extraNodeDir(cluster: string, node: string, env?: Record<string, string | undefined>): string;
+/** test/fakes/bin: the fake `kind`, `docker` and `podman` executables. */
+export const BIN_DIR: string;
+/** The checkout's root (holds node_modules). */
+export const PROJECT_ROOT: string;

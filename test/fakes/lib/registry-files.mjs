@@ -12,11 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -77,6 +77,8 @@ export function writeBaseLayout(dir) {
  * (cosign's encrypted private keys), transpiled with esbuild (tsx's own compiler).
  */
 export function secretboxModule() {
+  // Required here, not imported at the top: every fake docker/kind call loads this file, few need esbuild.
+  const { transformSync } = createRequire(import.meta.url)('esbuild');
   return transformSync(fs.readFileSync(path.join(HERE, '..', 'kube-apiserver', 'secretbox.ts'), 'utf8'), { loader: 'ts', format: 'cjs' }).code;
 }
 

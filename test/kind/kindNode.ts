@@ -55,14 +55,15 @@ const PACKAGE_COMMANDS: Record<string, string[]> = {
   'apparmor-utils': ['aa-enforce', 'aa-complain', 'aa-genprof', 'aa-logprof'],
   sudo: ['sudo', 'visudo', 'sudoedit'],
   strace: ['strace'],
+  falco: ['falco'],
 };
 
 /** Commands a lab's node image adds to kindest/node (read from its Dockerfile's apt-get install). */
 export function labCommands(dockerfile: string): Set<string> {
   const out = new Set<string>();
   for (const m of dockerfile.matchAll(/apt-get install([^\n&|;]*)/g)) {
-    // A pinned package (`strace=6.1-0.1`) adds the same commands.
-    for (const word of (m[1] ?? '').split(/\s+/)) for (const c of PACKAGE_COMMANDS[word.replace(/=.*$/, '')] ?? []) out.add(c);
+    // A pinned package (`strace=6.1-0.1`, `"falco=${FALCO_VERSION}"`) adds the same commands.
+    for (const word of (m[1] ?? '').split(/\s+/)) for (const c of PACKAGE_COMMANDS[word.replace(/^["']|["']$/g, '').replace(/=.*$/, '')] ?? []) out.add(c);
   }
   return out;
 }

@@ -135,7 +135,8 @@ export class ObjectStore {
     this.history.push(kept);
     if (this.history.length > ObjectStore.HISTORY) this.history.splice(0, this.history.length - ObjectStore.HISTORY);
     this.events.emit('change', { ...ev, object: structuredClone(ev.object) });
-    if (this.file && !this.persistTimer) this.persistTimer = setTimeout(() => this.flush(), 50);
+    // Batched: the whole store is written each time (it is also written when the fake stops).
+    if (this.file && !this.persistTimer) this.persistTimer = setTimeout(() => this.flush(), 250);
   }
 
   private load(file: string): void {

@@ -32,6 +32,8 @@ export async function startApiserver(cluster, dir, env = process.env, workers = 
   // The real fake runs from its bundle (bundle.mjs) unless FAKE_BUNDLE=0.
   const js = entry.endsWith('.ts') && env.FAKE_BUNDLE !== '0' ? await bundled(entry) : null;
   const args = js ? [js] : entry.endsWith('.ts') ? ['--import', pathToFileURL(TSX).href, entry] : [entry];
+  // FAKE_APISERVER_CPU_PROF=<dir>: each API server writes a V8 CPU profile there when it stops (to find what the fake spends).
+  if (env.FAKE_APISERVER_CPU_PROF) args.unshift('--cpu-prof', `--cpu-prof-dir=${path.resolve(env.FAKE_APISERVER_CPU_PROF)}`);
   // Worker nodes register themselves (kubeadm join): name@address, for the Node objects.
   if (workers.length > 0) args.push('--workers', workers.map((w) => `${w.name}@${w.ipAddress}`).join(','));
   const log = fs.openSync(path.join(dir, 'apiserver.log'), 'a');

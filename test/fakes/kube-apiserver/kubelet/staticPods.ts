@@ -36,6 +36,27 @@ const MIRROR = 'kubernetes.io/config.mirror';
 const HASH = 'kubernetes.io/config.hash';
 const SOURCE = 'kubernetes.io/config.source';
 
+/**
+ * YAML parsed by the text it came from. The directory is polled every 200 ms and holds the control
+ * plane's large manifests: parsing only what changed keeps the poll from being most of the fake's CPU.
+ * Callers get their own copy; a text that does not parse is remembered as such.
+ */
+const PARSED = new Map<string, { value: unknown } | { error: true }>();
+function parseCached(text: string): unknown {
+  let hit = PARSED.get(text);
+  if (!hit) {
+    try {
+      hit = { value: parse(text) as unknown };
+    } catch {
+      hit = { error: true };
+    }
+    if (PARSED.size >= 64) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(text, hit);
+  }
+  if ('error' in hit) throw new Error('not YAML');
+  return structuredClone(hit.value);
+}
+
 export interface StaticPodOptions {
   store: ObjectStore;
   /** Host path of the node's root (its files at their real paths). */
@@ -61,7 +82,7 @@ function readNode(nodeRoot: string, path: string): string | null {
 /** The kubelet's staticPodPath (absolute), from its config file. */
 export function staticPodPath(nodeRoot: string): string {
   try {
-    const cfg = parse(readNode(nodeRoot, KUBELET_CONFIG) ?? '') as Record<string, unknown> | null;
+    const cfg = parseCached(readNode(nodeRoot, KUBELET_CONFIG) ?? '') as Record<string, unknown> | null;
     const p = cfg?.['staticPodPath'];
     return typeof p === 'string' && p.startsWith('/') ? posix.normalize(p) : DEFAULT_PATH;
   } catch {
@@ -86,7 +107,7 @@ export function desiredStaticPods(nodeRoot: string, nodeName: string): Map<strin
     if (text === null) continue;
     let pod: KubeObject;
     try {
-      pod = parse(text) as KubeObject;
+      pod = parseCached(text) as KubeObject;
     } catch {
       continue;
     }
@@ -103,6 +124,8 @@ export function desiredStaticPods(nodeRoot: string, nodeName: string): Map<strin
 /** Starts the file source; returns a function that stops it. */
 export function startStaticPods(opts: StaticPodOptions): () => void {
   const seen = new Map<string, string>();
+  /** The files' hashes and the store's version at the last poll that did anything: nothing changed, nothing to do. */
+  let last = '';
   const poll = (): void => {
     let desired: ReturnType<typeof desiredStaticPods>;
     try {
@@ -111,6 +134,9 @@ export function startStaticPods(opts: StaticPodOptions): () => void {
       opts.logger.warn('fake kubelet: static pod path unreadable', { err: err as Error });
       return;
     }
+    const files = [...desired].map(([k, v]) => `${k}=${v.hash}`).join(',');
+    if (`${files}@${opts.store.resourceVersion()}` === last) return;
+    let failed = false;
     // Mirror pods this node made whose file is gone (or changed): removed.
     for (const p of opts.store.list(PODS)) {
       const ann = (p.metadata.annotations ?? {}) as Record<string, string>;
@@ -127,8 +153,11 @@ export function startStaticPods(opts: StaticPodOptions): () => void {
         // The real kubelet logs "Failed creating a mirror pod" and tries again at the next sync.
         if (seen.get(key) !== `failed:${want.hash}`) opts.logger.warn('fake kubelet: mirror pod not created', { pod: key, err: err as Error });
         seen.set(key, `failed:${want.hash}`);
+        failed = true;
       }
     }
+    // A mirror Pod that could not be created is tried again at the next poll, as the kubelet's next sync does.
+    last = failed ? '' : `${files}@${opts.store.resourceVersion()}`;
   };
   poll();
   const timer = setInterval(poll, opts.pollMs ?? 200);

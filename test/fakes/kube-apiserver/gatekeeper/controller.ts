@@ -35,14 +35,14 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
 import type { ResourceApi } from '../api.js';
 import { CRDS, type CustomResources } from '../crd/registry.js';
+import { listenLocal, type LocalServer } from '../network/localServer.js';
 import type { Listener, PodNetwork } from '../network/model.js';
 import { findResource, RESOURCE_TYPES, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
@@ -114,8 +114,7 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
   const { store, api, network, crds, logger } = opts;
   const auditMs = opts.auditIntervalMs ?? Number(process.env.FAKE_GATEKEEPER_AUDIT_MS ?? 1000);
   const listeners = new Map<string, Listener>();
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
+  let server: LocalServer | undefined;
   let certs: { ca: string; cert: string; key: string; dir: string } | undefined;
   let pods: GkPod[] = [];
   let busy = Promise.resolve();
@@ -198,21 +197,14 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
       });
     });
-    s.on('connection', (sock: Socket) => {
-      sockets.add(sock);
-      sock.on('close', () => sockets.delete(sock));
-    });
-    s.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-    server = s;
+    server = await listenLocal(s);
   };
 
   const stopServer = async (): Promise<void> => {
     const s = server;
     server = undefined;
     if (!s) return;
-    for (const sock of sockets) sock.destroy();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await s.close();
   };
 
   /** The constraints' verdicts on one object: deny and warn messages (`[<name>] <msg>`). */
@@ -371,7 +363,7 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
       await startServer();
     }
     // Each ready webhook pod's port leads to the server; gone pods lose theirs.
-    const port = server ? (server.address() as AddressInfo).port : undefined;
+    const port = server?.port;
     const live = new Set(webhookPods.map((p) => String(p.pod.metadata.uid)));
     for (const [uid, l] of listeners) {
       if (!live.has(uid) || port === undefined) {

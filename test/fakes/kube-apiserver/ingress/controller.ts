@@ -20,14 +20,14 @@
  * Each change to an Ingress of its class is reported as an Event on it (AddedOrUpdated, or
  * AddedOrUpdatedWithWarning naming the unusable TLS Secret), as the controller records them.
  */
-import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../../../../server/log/index.js';
 import { publishNodePort } from '../../lib/node-ports.mjs';
+import { listenLocal, type LocalServer } from '../network/localServer.js';
 import type { PodNetwork } from '../network/model.js';
 import { findResource } from '../resources.js';
 import type { KubeObject, ObjectStore } from '../store.js';
@@ -89,7 +89,7 @@ export interface IngressControllerOptions {
 /** Starts watching for the controller pod; `close` stops the listeners and unpublishes the ports. */
 export function startIngressController(opts: IngressControllerOptions): { close(): Promise<void>; ports(): { http?: number; https?: number } } {
   const { store, network, nodeRoot, logger } = opts;
-  let running: { http: Server; https: Server; sockets: Set<Socket>; published: number[]; ingressClass: string; pod: KubeObject } | undefined;
+  let running: { listening: readonly LocalServer[]; published: number[]; ingressClass: string; pod: KubeObject } | undefined;
   let busy = Promise.resolve();
 
   const servers = (): IngressServer[] => (running ? [...ingressServers(store, running.ingressClass).values()] : []);
@@ -146,7 +146,6 @@ export function startIngressController(opts: IngressControllerOptions): { close(
   };
 
   const start = async (cp: ControllerPod): Promise<void> => {
-    const sockets = new Set<Socket>();
     const http = createHttpServer(handle('http'));
     // No default certificate: SNI names a usable SSL server, or the handshake fails (the callback's error).
     const https = createHttpsServer(
@@ -159,23 +158,15 @@ export function startIngressController(opts: IngressControllerOptions): { close(
       },
       handle('https'),
     );
-    for (const s of [http, https]) {
-      s.on('connection', (sock: Socket) => {
-        sockets.add(sock);
-        sock.on('close', () => sockets.delete(sock));
-      });
-      s.on('tlsClientError', () => undefined);
-      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-    }
-    const portOf = (s: Server): number => (s.address() as AddressInfo).port;
+    const listening = [await listenLocal(http), await listenLocal(https)] as const;
     const published: number[] = [];
     for (const { containerPort, hostPort } of cp.hostPorts) {
-      const target = containerPort === 80 ? portOf(http) : containerPort === 443 ? portOf(https) : undefined;
+      const target = containerPort === 80 ? listening[0].port : containerPort === 443 ? listening[1].port : undefined;
       if (target === undefined) continue;
       publishNodePort(nodeRoot, hostPort, { host: '127.0.0.1', port: target });
       published.push(hostPort);
     }
-    running = { http, https, sockets, published, ingressClass: cp.ingressClass, pod: cp.pod };
+    running = { listening, published, ingressClass: cp.ingressClass, pod: cp.pod };
     logger.info('fake ingress controller serving', { pod: `${String(cp.pod.metadata.namespace)}/${String(cp.pod.metadata.name)}`, ports: published });
   };
 
@@ -185,8 +176,7 @@ export function startIngressController(opts: IngressControllerOptions): { close(
     running = undefined;
     // Never recreate the directory of a node being deleted (kind delete removes it while we stop).
     if (existsSync(join(nodeRoot, 'etc/cks-fake'))) for (const p of r.published) publishNodePort(nodeRoot, p, null);
-    for (const s of r.sockets) s.destroy();
-    await Promise.all([r.http, r.https].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(r.listening.map((s) => s.close()));
   };
 
   const sync = (): void => {
@@ -248,7 +238,7 @@ export function startIngressController(opts: IngressControllerOptions): { close(
   store.events.on('change', onChange);
   sync();
   return {
-    ports: () => (running ? { http: (running.http.address() as AddressInfo).port, https: (running.https.address() as AddressInfo).port } : {}),
+    ports: () => (running ? { http: running.listening[0]!.port, https: running.listening[1]!.port } : {}),
     close: async () => {
       store.events.off('change', onChange);
       await busy;

@@ -19,13 +19,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
+import { listenLocal, type LocalServer } from '../network/localServer.js';
 import type { Listener, PodNetwork } from '../network/model.js';
 import { findResource, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
@@ -92,7 +92,7 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 /** Starts following istiod's pod; `close` stops everything. */
 export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
   const { store, network, logger } = opts;
-  let running: { server: Server; listener: Listener; pod: KubeObject; proxyImage: string; ca: string; sockets: Set<Socket> } | undefined;
+  let running: { server: LocalServer; listener: Listener; pod: KubeObject; proxyImage: string; ca: string } | undefined;
   let busy = Promise.resolve();
   let closed = false;
 
@@ -206,17 +206,10 @@ export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
     }
     // The serving pair must chain to the CA the caBundle names: re-sign when the CA came from the Secret.
     const pair = ca.caCrt === c.caCrt ? c : await signWith(ca);
-    const sockets = new Set<Socket>();
-    const server = createServer({ cert: pair.crt, key: pair.key }, handle);
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const listener: Listener = { podUid: String(pod.metadata.uid), port: WEBHOOK_PORT, protocol: 'TCP', proxyPort: (server.address() as AddressInfo).port };
+    const server = await listenLocal(createServer({ cert: pair.crt, key: pair.key }, handle));
+    const listener: Listener = { podUid: String(pod.metadata.uid), port: WEBHOOK_PORT, protocol: 'TCP', proxyPort: server.port };
     network.listeners.add(listener);
-    running = { server, listener, pod, proxyImage, ca: ca.caCrt, sockets };
+    running = { server, listener, pod, proxyImage, ca: ca.caCrt };
     syncCaBundles();
     syncRootCerts();
     logger.info('fake istiod serving', { pod: String(pod.metadata.name), port: listener.proxyPort });
@@ -227,8 +220,7 @@ export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
     if (!r) return;
     running = undefined;
     network.listeners.delete(r.listener);
-    for (const s of r.sockets) s.destroy();
-    await new Promise<void>((resolve) => r.server.close(() => resolve()));
+    await r.server.close();
   };
 
   const sync = (): void => {

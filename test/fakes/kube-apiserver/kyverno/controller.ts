@@ -22,13 +22,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
+import { listenLocal, type LocalServer } from '../network/localServer.js';
 import type { Listener, PodNetwork } from '../network/model.js';
 import { findKind, findResource, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
@@ -131,7 +131,7 @@ export function startKyverno(opts: KyvernoOptions): { close(): Promise<void> } {
     ];
   };
 
-  let admission: { server: Server; listener: Listener; pod: KubeObject; caBundle: string; sockets: Set<Socket> } | undefined;
+  let admission: { server: LocalServer; listener: Listener; pod: KubeObject; caBundle: string } | undefined;
   let background: { pod: KubeObject; stop(): void } | undefined;
   let busy = Promise.resolve();
   let closed = false;
@@ -296,17 +296,10 @@ export function startKyverno(opts: KyvernoOptions): { close(): Promise<void> } {
 
   const startAdmission = async (pod: KubeObject, port: number): Promise<void> => {
     const c = await certs();
-    const sockets = new Set<Socket>();
-    const server = createServer({ cert: c.crt, key: c.key }, handle);
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const listener: Listener = { podUid: String(pod.metadata.uid), port, protocol: 'TCP', proxyPort: (server.address() as AddressInfo).port };
+    const server = await listenLocal(createServer({ cert: c.crt, key: c.key }, handle));
+    const listener: Listener = { podUid: String(pod.metadata.uid), port, protocol: 'TCP', proxyPort: server.port };
     network.listeners.add(listener);
-    admission = { server, listener, pod, caBundle: b64(c.caCrt), sockets };
+    admission = { server, listener, pod, caBundle: b64(c.caCrt) };
     syncConfigurations();
     logger.info('fake kyverno admission controller serving', { pod: String(pod.metadata.name), port: listener.proxyPort });
   };
@@ -316,8 +309,7 @@ export function startKyverno(opts: KyvernoOptions): { close(): Promise<void> } {
     if (!a) return;
     admission = undefined;
     network.listeners.delete(a.listener);
-    for (const s of a.sockets) s.destroy();
-    await new Promise<void>((resolve) => a.server.close(() => resolve()));
+    await a.server.close();
   };
 
   const sync = (): void => {

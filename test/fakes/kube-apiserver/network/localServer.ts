@@ -1,0 +1,33 @@
+/**
+ * The host side of an in-cluster component the fake simulates (istiod's injector, Kyverno's and
+ * Gatekeeper's admission webhooks, the ingress controller): an HTTP(S) server listening on an
+ * ephemeral port of 127.0.0.1, which the fake pod network or the node's port map points at. Its
+ * connections are tracked, so stopping it ends them as a stopped Pod drops its connections; a
+ * client that fails the TLS handshake is the client's problem, never an error of the fake.
+ */
+import type { AddressInfo, Server, Socket } from 'node:net';
+
+export interface LocalServer {
+  /** The host port it listens on (127.0.0.1). */
+  readonly port: number;
+  /** Ends its connections and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts `server` listening on 127.0.0.1:0. */
+export async function listenLocal(server: Server): Promise<LocalServer> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

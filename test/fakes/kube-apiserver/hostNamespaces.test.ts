@@ -4,9 +4,8 @@
  * the host; a hostNetwork Pod reports the node's address as its IP, as the kubelet does.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { CoreV1Api, Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { startTestServer, waitFor } from './testHelpers.js';
+import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { execSh, startPodLab, type startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -18,11 +17,7 @@ describe('fake kube-apiserver: hostPID and hostNetwork Pods', function () {
   const ns = 'hostns-lab';
 
   before(async () => {
-    t = await startTestServer({ backoffMs: 400 });
-    kc = new KubeConfig();
-    kc.loadFromString(t.server.kubeconfig());
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
+    ({ t, kc, core } = await startPodLab(ns));
   });
   after(async () => t.dispose());
 
@@ -33,14 +28,7 @@ describe('fake kube-apiserver: hostPID and hostNetwork Pods', function () {
       return p.status?.phase === 'Running' && p;
     });
   };
-  const sh = async (pod: string, script: string): Promise<string> => {
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d: Buffer) => (text += d.toString()));
-    const ws = await new Exec(kc).exec(ns, pod, 'app', ['sh', '-c', script], out, out, null, false);
-    await new Promise<void>((resolve) => ws.on('close', () => resolve()));
-    return text;
-  };
+  const sh = (pod: string, script: string): Promise<string> => execSh(kc, ns, pod, script);
   const COUNT = 'ls -d /proc/[0-9]* 2>/dev/null | wc -l'; // processes may exit between the glob and ls
 
   it('a container sees only its own processes; with hostPID every process of the host', async () => {

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { WebSocket } from 'ws';
 import { podDir } from './kubelet/layout.js';
-import { startTestServer, waitFor } from './testHelpers.js';
+import { startPodLab, type startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -29,11 +29,7 @@ describe('fake kube-apiserver: simulated kubelet', function () {
   let core: CoreV1Api;
 
   before(async () => {
-    t = await startTestServer({ backoffMs: 400 });
-    kc = new KubeConfig();
-    kc.loadFromString(t.server.kubeconfig());
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: 'init-lab' } } });
+    ({ t, kc, core } = await startPodLab('init-lab'));
   });
   after(async () => t.dispose());
 

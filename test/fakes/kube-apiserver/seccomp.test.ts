@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { compile, decode } from './kubelet/seccomp.js';
 import { seccompAnnotationWarnings, seccompCauses } from './seccompValidation.js';
-import { startTestServer, waitFor } from './testHelpers.js';
+import { startPodLab, type startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -74,11 +74,7 @@ describe('fake kubelet: seccomp profiles', function () {
     const ns = 'sc-fake';
 
     before(async () => {
-      t = await startTestServer({ backoffMs: 400 });
-      kc = new KubeConfig();
-      kc.loadFromString(t.server.kubeconfig());
-      core = kc.makeApiClient(CoreV1Api);
-      await core.createNamespace({ body: { metadata: { name: ns } } });
+      ({ t, kc, core } = await startPodLab(ns));
       seccompRoot = join(dirname(t.kubeconfigFile), 'cluster', 'node', 'var/lib/kubelet/seccomp');
       mkdirSync(join(seccompRoot, 'profiles'), { recursive: true });
       const profile = (action: string): string =>

@@ -5,22 +5,12 @@
  * envFrom fixed at container creation (a missing key is CreateContainerConfigError).
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { CoreV1Api, Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { startTestServer, waitFor } from './testHelpers.js';
+import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { execSh, startPodLab, type startTestServer, waitFor } from './testHelpers.js';
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
 
-async function sh(kc: KubeConfig, ns: string, pod: string, script: string): Promise<string> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => (text += d.toString()));
-  err.on('data', (d: Buffer) => (text += d.toString()));
-  const ws = await new Exec(kc).exec(ns, pod, 'app', ['sh', '-c', script], out, err, null, false);
-  await new Promise<void>((resolve) => ws.on('close', () => resolve()));
-  return text;
-}
+const sh = execSh;
 
 describe('fake kube-apiserver: Secret and ConfigMap volumes and env', function () {
   this.timeout(60_000);
@@ -30,11 +20,7 @@ describe('fake kube-apiserver: Secret and ConfigMap volumes and env', function (
   const ns = 'vault-lab';
 
   before(async () => {
-    t = await startTestServer({ backoffMs: 400 });
-    kc = new KubeConfig();
-    kc.loadFromString(t.server.kubeconfig());
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
+    ({ t, kc, core } = await startPodLab(ns));
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db' }, stringData: { username: 'admin', password: 's3cr3t' } } });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { mode: 'fast', level: '3' } } });
   });

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { startFakeApiServer, type FakeApiServer } from './index.js';
 
 /** Polls `fn` until it returns a truthy value or the time is up. */
@@ -45,4 +47,26 @@ export function kubectl(kubeconfig: string, args: string[], stdin?: string): Pro
     });
     if (stdin !== undefined) child.stdin?.end(stdin);
   });
+}
+
+type Started = Awaited<ReturnType<typeof startTestServer>>;
+
+/** A fake server with namespace `ns`, and a client for it: the fixture of the tests of the simulated kubelet. */
+export async function startPodLab(ns: string): Promise<{ t: Started; kc: KubeConfig; core: CoreV1Api }> {
+  const t = await startTestServer({ backoffMs: 400 });
+  const kc = new KubeConfig();
+  kc.loadFromString(t.server.kubeconfig());
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  return { t, kc, core };
+}
+
+/** `sh -c <script>` in a container of a Pod over the exec WebSocket: what it wrote to stdout and stderr, in order. */
+export async function execSh(kc: KubeConfig, ns: string, pod: string, script: string, container = 'app'): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => (text += d.toString()));
+  const ws = await new Exec(kc).exec(ns, pod, container, ['sh', '-c', script], out, out, null, false);
+  await new Promise<void>((resolve) => ws.on('close', () => resolve()));
+  return text;
 }

@@ -9,33 +9,13 @@ import { createSilentLogger } from '../../../../server/log/index.js';
 import { findKind, type ResourceType } from '../resources.js';
 import { ObjectStore, type KubeObject } from '../store.js';
 import { policyStatus, startKyvernoBackground } from './background.js';
+import { generatePolicy } from './fixtures.js';
 
 const CPOL: ResourceType = { group: 'kyverno.io', version: 'v1', resource: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', namespaced: false };
 const NS = findKind('v1', 'Namespace')!;
 const NETPOL = findKind('networking.k8s.io/v1', 'NetworkPolicy')!;
 
-const policy = (over: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: 'kyverno.io/v1',
-  kind: 'ClusterPolicy',
-  metadata: { name: 'default-deny' },
-  spec: {
-    rules: [
-      {
-        name: 'gen',
-        match: { any: [{ resources: { kinds: ['Namespace'] } }] },
-        generate: {
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          name: 'default-deny',
-          namespace: '{{request.object.metadata.name}}',
-          synchronize: true,
-          data: { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
-          ...over,
-        },
-      },
-    ],
-  },
-});
+const policy = generatePolicy;
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 

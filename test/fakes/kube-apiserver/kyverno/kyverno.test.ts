@@ -10,6 +10,7 @@ import { matchPattern } from './pattern.js';
 import { computeRules, failureAction } from './policy.js';
 import { jmespath } from './variables.js';
 import { wildcardMatch } from './wildcard.js';
+import { generatePolicy } from './fixtures.js';
 
 type Obj = Record<string, any>;
 
@@ -205,27 +206,7 @@ describe('fake Kyverno engine', () => {
   });
 
   it('plans a generate rule: data, variables from the trigger, labels, synchronize, generateExisting', () => {
-    const policy: Obj = {
-      apiVersion: 'kyverno.io/v1',
-      kind: 'ClusterPolicy',
-      metadata: { name: 'default-deny' },
-      spec: {
-        rules: [
-          {
-            name: 'gen',
-            match: { any: [{ resources: { kinds: ['Namespace'] } }] },
-            generate: {
-              apiVersion: 'networking.k8s.io/v1',
-              kind: 'NetworkPolicy',
-              name: 'default-deny',
-              namespace: '{{request.object.metadata.name}}',
-              synchronize: true,
-              data: { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
-            },
-          },
-        ],
-      },
-    };
+    const policy: Obj = generatePolicy();
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'probe', uid: 'u1' } };
     const t = planGenerate(policy, policy.spec.rules[0], ns, () => undefined);
     assert.equal(t.namespace, 'probe');

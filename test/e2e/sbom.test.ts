@@ -10,11 +10,10 @@ import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('sbom');
@@ -32,14 +31,8 @@ describe('scenario sbom on the fakes', function () {
   this.timeout(300_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-sbom';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string) => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: LOGIN + script });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  /** Back to the state setup leaves (setup is idempotent: re-creates the Deployment's template, removes the SBOM). */
-  const reset = () => runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+  /** reset: back to the state setup leaves (setup is idempotent: re-creates the Deployment's template, removes the SBOM). */
+  const { grade, run, setup: reset, solve } = onCluster(world, scenario, cluster, { grader, prefix: LOGIN });
   const REMOVE = (container: string) =>
     `kubectl -n $NS get deployment $D -o json | jq --arg c ${container} 'del(.spec.template.spec.containers[] | select(.name == $c))' | kubectl replace -f - >/dev/null\n${ROLLED}`;
   const RIGHT_SBOM = `trivy image -q --format spdx-json -o ${SBOM} nginx:1.23.3\n`;
@@ -55,7 +48,7 @@ describe('scenario sbom on the fakes', function () {
     assert.deepEqual(failedChecks(before), ['running-pods-without-nginx', 'sbom-spdx-json', 'template-without-nginx']);
     assert.match(check(before, 'container-removed', 'running-pods-without-nginx').message, /nginx/);
     for (let i = 0; i < 2; i++) {
-      await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, scriptEnv(scenario));
+      await solve();
       const after = await grade();
       assert.deepEqual(failedChecks(after), []);
       assert.equal(after.score, after.maxScore);

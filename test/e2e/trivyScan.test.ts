@@ -11,11 +11,10 @@ import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('trivy-scan');
@@ -33,14 +32,8 @@ describe('scenario trivy-scan on the fakes', function () {
   this.timeout(300_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-trivy';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string) => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: LOGIN + script });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  /** Back to the state setup leaves (setup is idempotent: it re-creates deleted Deployments, scales back and removes the report). */
-  const reset = () => runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+  /** reset: back to the state setup leaves (setup is idempotent: it re-creates deleted Deployments, scales back and removes the report). */
+  const { grade, run, setup: reset, solve } = onCluster(world, scenario, cluster, { grader, prefix: LOGIN });
   const SCALE = (names: string) => `for d in ${names}; do kubectl -n $NS scale deployment "$d" --replicas=0 >/dev/null; done\n`;
   const RIGHT_REPORT = `trivy image -q --format json -o ${REPORT} redis:6.2.6\n`;
   after(() => world.cleanup());
@@ -75,12 +68,12 @@ trivy image --severity CRITICAL nginx:1.21.6
   });
 
   it('is proven: every task fails after setup, every task passes after the reference solution', async () => {
-    await runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+    await reset();
     const before = await grade();
     assert.deepEqual(failed(before), ['exactly-affected-down', 'report-saved']);
     assert.deepEqual(failedChecks(before), ['report-json', 'sessions-no-pods', 'sessions-replicas', 'storefront-no-pods', 'storefront-replicas']);
     assert.match(check(before, 'report-saved', 'report-json').actual, /not found/);
-    await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    await solve();
     const after = await grade();
     assert.deepEqual(failedChecks(after), []);
     assert.equal(after.score, after.maxScore);

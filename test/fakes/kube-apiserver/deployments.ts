@@ -37,7 +37,7 @@ const suffix = (): string => Array.from({ length: 5 }, () => ALPHANUMS[randomInt
  */
 export interface PodCreation {
   admit?: (request: ResourceRequest) => Promise<ApiAnswer>;
-  /** Whether any webhook is configured now (without one, creations stay synchronous as before). */
+  /** Whether any webhook (or ImagePolicyWebhook) is configured now (without one, creations stay synchronous as before). */
   active?: () => boolean;
 }
 

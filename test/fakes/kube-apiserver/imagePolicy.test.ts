@@ -6,8 +6,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ImagePolicyWebhook, goDuration, imagePolicyFromFlags, type ImagePolicyConfig } from './imagePolicy.js';
 import type { KubeObject } from './store.js';
+import { startTestServer, waitFor } from './testHelpers.js';
 
 const PLUGINS = new Set(['NodeRestriction', 'ImagePolicyWebhook']);
 const FLAGS = ['kube-apiserver', '--enable-admission-plugins=NodeRestriction,ImagePolicyWebhook', '--admission-control-config-file=/adm/config.yaml'];
@@ -152,5 +154,30 @@ describe('fake ImagePolicyWebhook reviews over mutual TLS', function () {
     assert.ok(!wrongCa.allowed && /x509: certificate signed by unknown authority/.test(wrongCa.message), JSON.stringify(wrongCa));
     const noCert = await new ImagePolicyWebhook(cfg({ cert: undefined, key: undefined }), dir).review(pod('a:3'), 'x');
     assert.ok(!noCert.allowed && /^Post "https:\/\/127\.0\.0\.1:\d+\/imagepolicy\?timeout=30s": /.test(noCert.message), JSON.stringify(noCert));
+  });
+
+  it('the Deployment controller\'s Pods are reviewed too: a denied image gets no Pod, and the Deployment says why', async () => {
+    const t = await startTestServer();
+    try {
+      t.server.store.imagePolicy = new ImagePolicyWebhook(cfg(), dir);
+      const kc = new KubeConfig();
+      kc.loadFromString(t.server.kubeconfig());
+      const apps = kc.makeApiClient(AppsV1Api);
+      const core = kc.makeApiClient(CoreV1Api);
+      const deployment = (name: string, image: string) => ({
+        metadata: { name },
+        spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image, command: ['sleep', '3600'] }] } } },
+      });
+      await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('pinned', 'busybox:1.36.1') });
+      await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('floating', 'busybox:latest') });
+      await waitFor(async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=pinned' })).items.length === 1, 10_000, 'the pinned Deployment\'s Pod');
+      const failure = await waitFor(async () => (await apps.readNamespacedDeployment({ name: 'floating', namespace: 'default' })).status?.conditions?.find((c) => c.type === 'ReplicaFailure'), 10_000, 'ReplicaFailure');
+      assert.equal(failure.reason, 'FailedCreate');
+      assert.match(failure.message ?? '', /image policy webhook backend denied one or more images: no latest: busybox:latest/);
+      assert.equal((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=floating' })).items.length, 0);
+      assert.ok(seen.some((x) => x.review.spec.containers[0]?.image === 'busybox:latest'), 'the backend was asked');
+    } finally {
+      await t.dispose();
+    }
   });
 });

@@ -465,8 +465,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   // MutatingAdmissionWebhook / ValidatingAdmissionWebhook (webhooks/dispatcher.ts), when kube-apiserver runs them.
   webhooks = new AdmissionWebhooks(store, network.network, existsSync(nodeRoot) ? nodeRoot : undefined, () => store.admissionPlugins);
   const replicaSetController = { user: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
-  podCreation.active = () => webhooks?.any() === true;
-  podCreation.admit = (r) => withAdmissionWebhooks(webhooks, replicaSetController, r, async (r1) => api.handle(r1));
+  // The ReplicaSet controller's Pod creates meet the same admission as anyone's: the webhooks, and ImagePolicyWebhook.
+  podCreation.active = () => webhooks?.any() === true || store.imagePolicy !== undefined;
+  podCreation.admit = (r) => withAdmissionWebhooks(webhooks, replicaSetController, r, (r1) => withImageReview(store.imagePolicy, r1, (r2) => api.handle(r2)));
   // The `gatekeeper` lab's OPA Gatekeeper, simulated while its pods run (gatekeeper/controller.ts).
   const gatekeeper = startGatekeeper({ store, api, network: network.network, crds, logger });
   // The `mesh` lab's istiod (sidecar injector) and the sidecars' mTLS, simulated while its pod runs (istio/controller.ts).

@@ -14,10 +14,12 @@ import { isAppError } from '../../server/errors.js';
 import { createJsonLogger } from '../../server/log/index.js';
 import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
+import { kindShard } from './shard.js';
 
 const logger = createJsonLogger({ level: 'warn' });
 
-describe('cluster credentials on a real kind node', () => {
+// Runs once, in part 1 of a split run (shard.ts).
+(kindShard().k === 1 ? describe : describe.skip)('cluster credentials on a real kind node', () => {
   it('a poisoned admin.conf on the node is never run on the host', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cks-kind-cred-'));
     const marker = join(work, 'PWNED');

@@ -16,6 +16,7 @@ import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { proveExam } from '../../server/proving/exam.js';
 import { loadCatalog, ScenarioCatalog } from '../../server/scenarios/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
+import { kindShard } from './shard.js';
 
 const root = packageRoot();
 const logger = createJsonLogger({ level: 'warn' });
@@ -23,7 +24,8 @@ const catalog = new ScenarioCatalog(loadCatalog(join(root, 'scenarios'), { labsD
 const labs = loadLabs(join(root, 'labs'));
 const { exams } = loadExams(join(root, 'exams'), catalog);
 
-describe('mock exams on real kind clusters', () => {
+// Runs once, in part 1 of a split run (shard.ts).
+(kindShard().k === 1 ? describe : describe.skip)('mock exams on real kind clusters', () => {
   for (const exam of exams) {
     it(`${exam.id}: every question fails after setup and passes after its solution, on the exam's cluster layout`, async function () {
       const plan = planExam(exam, catalog, { clusterMemoryMiB: loadConfig({}, {}).clusterMemoryMiB, pick: seededPick(1) });

@@ -16,12 +16,14 @@ import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { proveScenario } from '../../server/proving/index.js';
 import { loadScenario, type Scenario } from '../../server/scenarios/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
+import { kindShard } from './shard.js';
 
 const root = packageRoot();
 const logger = createJsonLogger({ level: 'warn' });
 const lab = loadLabs(join(root, 'labs')).get('two-node')!;
 
-describe('multi-node lab on real kind', () => {
+// Runs once, in part 1 of a split run (shard.ts).
+(kindShard().k === 1 ? describe : describe.skip)('multi-node lab on real kind', () => {
   it('two-node: ssh between the nodes, and a scenario graded on the worker is proven', async () => {
     const { provider, probesFor } = clusterAdaptersFor(process.env, logger, { kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-mn-')), readyTimeoutMs: 300_000 });
     const cluster = newClusterName('cks-test-');

@@ -19,12 +19,16 @@ import { createJsonLogger } from '../../server/log/index.js';
 import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
 import { ABSENT_ON_KIND_NODE, PRESENT_ON_KIND_NODE, labCommands } from './kindNode.js';
+import { kindShard, labInShard, shardUnits } from './shard.js';
+import { loadCatalog } from '../../server/scenarios/index.js';
 
 const run = promisify(execFile);
 const root = packageRoot();
 const logger = createJsonLogger({ level: (process.env.CKS_LOG_LEVEL as 'info') ?? 'info' });
 const labs = loadLabs(join(root, 'labs'));
 const only = process.env.CKS_LABS?.split(',').filter(Boolean);
+const shard = kindShard();
+const units = shardUnits(loadCatalog(join(root, 'scenarios'), { labsDir: join(root, 'labs') }).scenarios, [...labs.keys()], shard);
 
 function adapters(): { provider: ClusterProvider } {
   return clusterAdaptersFor(process.env, logger, { kubeconfigDir: mkdtempSync(join(tmpdir(), 'cks-kind-img-')), readyTimeoutMs: 300_000 });
@@ -55,7 +59,7 @@ function toolsScript(lab: Lab): string {
 }
 
 describe('lab node images on real kind', () => {
-  for (const lab of [...labs.values()].filter((l) => !only || only.includes(l.id))) {
+  for (const lab of [...labs.values()].filter((l) => (!only || only.includes(l.id)) && labInShard(l.id, units, shard))) {
     it(`${lab.id}: the node has the tools instructions may use, not the ones we say it lacks, and vim + nano with EDITOR set`, async function () {
       const { provider } = adapters();
       const unsupported = await provider.labSupport(lab);
@@ -75,7 +79,7 @@ describe('lab node images on real kind', () => {
     });
   }
 
-  describe('apparmor lab: securityfs at boot, a node restart, and profiles unloaded at delete', () => {
+  (labInShard('apparmor', units, shard) ? describe : describe.skip)('apparmor lab: securityfs at boot, a node restart, and profiles unloaded at delete', () => {
     const lab = labs.get('apparmor')!;
     const { provider } = adapters();
     const name = newClusterName('cks-test-');

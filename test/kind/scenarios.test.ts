@@ -15,17 +15,20 @@ import { clusterAdaptersFor } from '../../server/platform/index.js';
 import { proveScenario } from '../../server/proving/index.js';
 import { loadCatalog } from '../../server/scenarios/index.js';
 import { newClusterName } from '../../server/sessions/index.js';
+import { kindShard, scenarioInShard, shardUnits } from './shard.js';
 
 const root = packageRoot();
 const logger = createJsonLogger({ level: (process.env.CKS_LOG_LEVEL as 'info') ?? 'info' });
 const { scenarios, problems } = loadCatalog(join(root, 'scenarios'), { labsDir: join(root, 'labs') });
 const labs = loadLabs(join(root, 'labs'));
 const only = process.env.CKS_SCENARIOS?.split(',').filter(Boolean);
+const shard = kindShard();
+const units = shardUnits(scenarios, [...labs.keys()], shard);
 
 describe('scenarios on real kind clusters', () => {
   it('all scenarios load', () => assert.deepEqual(problems, []));
 
-  for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
+  for (const scenario of scenarios.filter((s) => (!only || only.includes(s.id)) && scenarioInShard(s, units))) {
     it(`${scenario.id}: setup fails every task, the reference solution passes every task`, async function () {
       const lab = labs.get(scenario.lab);
       assert.ok(lab, `lab ${scenario.lab} exists`);

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('apiserver-access');
@@ -68,14 +68,10 @@ describe('scenario apiserver-access on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-apiacc-mistakes';
-    const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-    const run = async (script: string) => {
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-      assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    };
+    const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await setup();
       await run('cp /etc/kubernetes/manifests/kube-apiserver.yaml /root/kube-apiserver.yaml.setup');
     });
 
@@ -164,8 +160,8 @@ printf 'apiVersion: apiserver.config.k8s.io/v1\\nkind: AuthenticationConfigurati
     });
 
     it('the reference solution (run twice) leaves /livez and /readyz open to the kubelet\'s unauthenticated probes, and everything else 401', async () => {
-      await runNodeScript(world.provider, cluster, scenario.solutionScript);
-      await runNodeScript(world.provider, cluster, scenario.solutionScript);
+      await solve();
+      await solve();
       const out = await world.provider.nodeExec(cluster, ['sh', '-c', `S=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}'); for p in /livez /readyz /healthz /api/v1/namespaces /version; do printf '%s %s\\n' "$p" "$(curl -sk -o /dev/null -w '%{http_code}' "$S$p")"; done`], { env: KUBECONFIG });
       assert.equal(out.stdout, '/livez 200\n/readyz 200\n/healthz 200\n/api/v1/namespaces 401\n/version 401\n');
       assert.deepEqual(failed(await grade()), []);

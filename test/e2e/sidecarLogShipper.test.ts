@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('sidecar-log-shipper');
@@ -67,14 +67,10 @@ describe('scenario sidecar-log-shipper on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-sidecar-mistakes';
-    const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-    const run = async (script: string) => {
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-      assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    };
+    const { grade, run, exec, setup } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await setup();
     });
 
     it('moving the shipper into the regular containers runs everything, but it is no native sidecar: only that task fails', async () => {
@@ -85,7 +81,7 @@ describe('scenario sidecar-log-shipper on the fakes', function () {
     });
 
     it('restartPolicy on the app container is refused by the API server, naming the field', async () => {
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: orders(SHIPPER(''), APP.replace('- name: app\n', '- name: app\n  restartPolicy: Always\n')), env: KUBECONFIG });
+      const out = await exec(orders(SHIPPER(''), APP.replace('- name: app\n', '- name: app\n  restartPolicy: Always\n')));
       assert.notEqual(out.exitCode, 0);
       assert.match(out.stderr + out.stdout, /restartPolicy: Forbidden: may not be set for non-init containers/);
     });

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('vap-digest-only');
@@ -72,14 +72,10 @@ describe('scenario vap-digest-only on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-vap-mistakes';
-    const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-    const run = async (script: string) => {
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-      assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    };
+    const { grade, run, setup } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await setup();
     });
 
     it('a policy nobody bound does nothing: only the refusal task fails', async () => {

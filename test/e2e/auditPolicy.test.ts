@@ -16,7 +16,7 @@ import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('audit-policy');
@@ -86,12 +86,7 @@ describe('scenario audit-policy on the fakes', function () {
   const world = fakeClusterWorld();
   const cluster = 'cks-proof-audit';
   after(() => world.cleanup());
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+  const { grade, run } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   const why = (r: GradeResult): string => JSON.stringify(r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => [c.id, c.status, c.actual])), null, 1);
 
   it('is proven: every task fails after setup, every task passes after the reference solution', async () => {

@@ -11,13 +11,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('kyverno-policies');
@@ -83,12 +81,7 @@ describe('scenario kyverno-policies on the fakes', function () {
   this.timeout(400_000);
   const world = fakeClusterWorld();
   after(() => world.cleanup());
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(CLUSTER, await world.provider.kubeconfig(CLUSTER)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(CLUSTER, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup, solve } = onCluster(world, scenario, CLUSTER, { grader, env: KUBECONFIG });
   /** Replaces every Kyverno policy by these manifests and waits until Kyverno reports them Ready. */
   const policies = async (...docs: string[]): Promise<void> => {
     await run(`set -e
@@ -107,12 +100,12 @@ if kubectl get policy -A -o name | grep -q .; then kubectl wait policy --all -A 
   });
 
   it('is proven on the cluster: every task fails after setup, every task passes after the reference solution', async () => {
-    await runNodeScript(world.provider, CLUSTER, scenario.setupScript, 300_000, scriptEnv(scenario));
+    await setup();
     const afterSetup = await grade();
     assert.deepEqual(failed(afterSetup), ['default-deny-generated', 'latest-refused']);
     assert.match(check(afterSetup, 'default-deny-generated', 'netpol-in-new-namespace').actual, /no NetworkPolicy default-deny in the new namespace/);
     assert.match(check(afterSetup, 'latest-refused', 'latest-pod-refused').actual, /admitted/);
-    await runNodeScript(world.provider, CLUSTER, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    await solve();
     const afterSolution = await grade();
     assert.deepEqual(failed(afterSolution), [], JSON.stringify(afterSolution.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass')), null, 2));
     assert.match(

@@ -14,11 +14,10 @@ import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('pod-mtls');
@@ -42,12 +41,7 @@ describe('scenario pod-mtls on the fakes', function () {
   this.timeout(400_000);
   const world = fakeClusterWorld();
   after(() => world.cleanup());
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(CLUSTER, await world.provider.kubeconfig(CLUSTER)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(CLUSTER, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup, solve } = onCluster(world, scenario, CLUSTER, { grader, env: KUBECONFIG });
   const why = (r: GradeResult): string => JSON.stringify(r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass')), null, 2);
   /** Replaces every PeerAuthentication by these manifests. */
   const policies = async (...docs: string[]): Promise<void> => {
@@ -66,7 +60,7 @@ for d in ${deployments.join(' ')}; do kubectl -n ${NS} rollout status deployment
 
   before(async () => {
     await world.provider.create(CLUSTER, lab, () => undefined);
-    await runNodeScript(world.provider, CLUSTER, scenario.setupScript, 300_000, scriptEnv(scenario));
+    await setup();
   });
 
   it('after setup every task fails', async () => {
@@ -95,7 +89,7 @@ for d in ${deployments.join(' ')}; do kubectl -n ${NS} rollout status deployment
   });
 
   it('the reference solution passes every task', async () => {
-    await runNodeScript(world.provider, CLUSTER, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    await solve();
     const r = await grade();
     assert.deepEqual(failed(r), [], why(r));
     assert.match(check(r, 'strict-mtls', 'legacy-reset').actual, /plain text reset after connecting: wget: error getting response/);

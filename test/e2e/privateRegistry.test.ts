@@ -15,7 +15,7 @@ import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('private-registry');
@@ -36,12 +36,7 @@ describe('scenario private-registry on the fakes', function () {
   const world = fakeClusterWorld();
   const cluster = 'cks-proof-preg';
   after(() => world.cleanup());
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+  const { grade, run } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
 
   /**
    * Back to what setup leaves (no Secret, bare ServiceAccount, Deployment by tag, the image not

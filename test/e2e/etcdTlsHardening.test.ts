@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('etcd-tls-hardening');
@@ -28,12 +27,7 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
   this.timeout(240_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-etcdtls';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   const solved = { etcd: '', apiserver: '' };
   /**
    * Writes the manifests (in one go each, as an editor's save), then waits for the kubelet to have
@@ -64,7 +58,7 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
   before(async function () {
     this.timeout(120_000);
     await world.provider.create(cluster, lab, () => undefined);
-    await runNodeScript(world.provider, cluster, scenario.setupScript);
+    await setup();
   });
   after(() => world.cleanup());
 
@@ -79,12 +73,12 @@ describe('scenario etcd-tls-hardening on the fakes', function () {
   });
 
   it('after the reference solution every task passes (and the solution is idempotent)', async () => {
-    await runNodeScript(world.provider, cluster, scenario.solutionScript);
+    await solve();
     const r = await grade();
     assert.deepEqual(failed(r), []);
     assert.match(check(r, 'etcd-client-certs', 'etcd-refuses-no-cert').actual, /^the TLS handshake refused \(curl: \(56\) .*alert certificate required/);
     assert.match(check(r, 'apiserver-tls13', 'tls12-refused').actual, /^the TLS handshake refused \(curl: \(35\) .*alert protocol version/);
-    await runNodeScript(world.provider, cluster, scenario.solutionScript);
+    await solve();
     solved.etcd = await run(`cat ${M}/etcd.yaml`);
     solved.apiserver = await run(`cat ${M}/kube-apiserver.yaml`);
     assert.deepEqual(failed(await grade()), []);

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('gatekeeper-repos');
@@ -42,12 +41,7 @@ describe('scenario gatekeeper-repos on the fakes', function () {
   this.timeout(240_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-gatekeeper';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string) => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
   /**
    * Replaces the constraint and waits until Gatekeeper judges with it and its audit has run once
    * (a fresh constraint has no audit status: the grade would race the audit).
@@ -68,7 +62,7 @@ echo "no audit status" >&2; exit 1
   before(async function () {
     this.timeout(240_000);
     await world.provider.create(cluster, lab, () => undefined); // runs the lab's bootstrap (self-check)
-    await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+    await setup();
   });
 
   it('fails every task after setup, saying what it found', async () => {
@@ -80,7 +74,7 @@ echo "no audit status" >&2; exit 1
   });
 
   it('passes every task after the reference solution, with Gatekeeper\'s own messages', async () => {
-    await runNodeScript(world.provider, cluster, scenario.solutionScript, 120_000, scriptEnv(scenario));
+    await solve();
     const r = await grade();
     assert.deepEqual(failed(r), []);
     assert.match(check(r, 'denied', 'container-refused').actual, /admission webhook "validation\.gatekeeper\.sh" denied the request: \[allowed-repos\] container <app> has an invalid image repo <docker\.io\/library\/nginx:1\.27>, allowed repos are \["registry\.k8s\.io\/", "ghcr\.io\/cks-lab\/"\]/);

@@ -10,14 +10,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
 import { scriptEnv } from '../../server/scenarios/params.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('host-footprint');
@@ -31,18 +29,13 @@ describe('scenario host-footprint on the fakes', function () {
   this.timeout(120_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-hostfoot';
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const node = onCluster(world, scenario, cluster, { grader, scriptEnv: PARAMS });
+  const { grade, run, solve } = node;
   /** The state setup leaves, from whatever an attempt left: unmasked, stopped, then setup again. */
   const setup = async () => {
     await run(`systemctl unmask ${PKG}.service >/dev/null 2>&1; systemctl stop ${PKG}.service >/dev/null 2>&1; true`);
-    await runNodeScript(world.provider, cluster, scenario.setupScript, undefined, PARAMS);
+    await node.setup();
   };
-  const solve = () => runNodeScript(world.provider, cluster, scenario.solutionScript, undefined, PARAMS);
 
   before(async function () {
     this.timeout(120_000);

@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('ingress-tls');
@@ -39,12 +38,7 @@ describe('scenario ingress-tls on the fakes', function () {
   this.timeout(180_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-ingress';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string) => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
   /** Back to the state setup left: no Secret anywhere, the plain Ingress only. */
   const reset = () =>
     run(`set -e
@@ -59,7 +53,7 @@ ${PLAIN_INGRESS}YAML
   before(async function () {
     this.timeout(180_000);
     await world.provider.create(cluster, lab, () => undefined); // runs the lab's bootstrap (self-check)
-    await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+    await setup();
   });
 
   it('fails every task after setup, saying what it found', async () => {
@@ -71,7 +65,7 @@ ${PLAIN_INGRESS}YAML
   });
 
   it('passes every task after the reference solution', async () => {
-    await runNodeScript(world.provider, cluster, scenario.solutionScript, 120_000, scriptEnv(scenario));
+    await solve();
     const r = await grade();
     assert.deepEqual(failed(r), []);
     assert.match(check(r, 'https', 'https-cert-and-page').actual, /presents the given certificate \(CN ?= ?secure\.example\.com/);

@@ -9,14 +9,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
 import { scriptEnv } from '../../server/scenarios/params.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('host-least-privilege');
@@ -28,14 +26,7 @@ describe('scenario host-least-privilege on the fakes', function () {
   this.timeout(120_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-hostpriv';
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  const setup = () => runNodeScript(world.provider, cluster, scenario.setupScript, undefined, PARAMS);
-  const solve = () => runNodeScript(world.provider, cluster, scenario.solutionScript, undefined, PARAMS);
+  const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, scriptEnv: PARAMS });
 
   before(async function () {
     this.timeout(120_000);

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { proveScenario } from '../../server/proving/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('imagepolicywebhook');
@@ -104,15 +103,10 @@ describe('scenario imagepolicywebhook on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-ipw-mistakes';
-    const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-    const run = async (script: string): Promise<string> => {
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-      assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-      return out.stdout;
-    };
+    const { grade, run, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+      await setup();
     });
 
     it('defaultAllow true: with the backend stopped a Pod is admitted (failed-open) — fails the config and fail-closed tasks only', async () => {
@@ -201,7 +195,7 @@ EOF
 
     it('the reference solution over the learner’s attempts is idempotent and passes', async () => {
       await run(kubeconfig() + admissionConfig() + manifest([PLUGIN, FLAG, ...MOUNT_DIR]));
-      await runNodeScript(world.provider, cluster, scenario.solutionScript, 120_000, scriptEnv(scenario));
+      await solve();
       assert.deepEqual(failed(await grade()), []);
     });
   });

@@ -14,7 +14,7 @@ import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('kube-bench-fix');
@@ -28,12 +28,7 @@ describe('scenario kube-bench-fix on the fakes', function () {
   this.timeout(120_000);
   const world = fakeClusterWorld();
   const cluster = 'cks-kbench';
-  const grade = async () => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string) => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run, setup } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   /** Put the setup state back: modes, owner, the manifests as setup left them (waits for kube-apiserver). */
   const reset = () =>
     run(`set -e
@@ -72,7 +67,7 @@ fi
     before(async function () {
       this.timeout(120_000);
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await setup();
       await run('set -e\nM=/etc/kubernetes/manifests\ncp $M/kube-apiserver.yaml /root/apiserver.setup\ncp $M/kube-controller-manager.yaml /root/kcm.setup\ncp $M/kube-scheduler.yaml /root/sched.setup\n');
       await runNodeScript(world.provider, cluster, solution);
       assert.deepEqual(failed(await grade()), []);

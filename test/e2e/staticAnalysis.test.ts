@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkById, failedTasks as failed } from './grades.js';
+import { checkById, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('static-analysis');
@@ -83,12 +82,7 @@ describe('scenario static-analysis on the fakes', function () {
   const world = fakeClusterWorld();
   const cluster = 'cks-static-analysis';
   after(() => world.cleanup());
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   /** Writes the file; with `apply`, applies it and waits until only Pods of the new template are left (or, when they cannot start, a moment). */
   const write = (text: string, opts: { apply?: boolean; breaks?: boolean } = {}): Promise<string> =>
     run(`set -e\ncat > ${FILE} <<'YAML'\n${text}YAML\n${opts.apply === false ? '' : `kubectl apply -f ${FILE} >/dev/null\n${opts.breaks

@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('static-pod-backdoor');
@@ -31,13 +29,7 @@ describe('scenario static-pod-backdoor on the fakes', function () {
   const mirror = `metrics-agent-${cluster}-control-plane`;
   after(() => world.cleanup());
 
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const node = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
-  const setup = () => runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+  const { grade, run: node, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   /** Waits (bounded) until the mirror Pod is present (true) or absent (false). */
   const mirrorIs = (present: boolean) =>
     node(`for i in $(seq 1 100); do
@@ -58,7 +50,7 @@ done; echo "mirror pod not ${present ? 'present' : 'absent'}" >&2; exit 1`);
     const pod = JSON.parse(await node(`kubectl -n kube-system get pod ${mirror} -o json`));
     assert.equal(pod.metadata.annotations['kubernetes.io/config.source'], 'file', 'the learner can see it is a static pod');
     assert.equal(pod.status.phase, 'Running');
-    await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    await solve();
     const after = await grade();
     assert.deepEqual(failed(after), []);
     assert.equal(after.score, after.maxScore);

@@ -15,7 +15,7 @@ import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('cosign-verify');
@@ -43,11 +43,7 @@ describe('scenario cosign-verify on the fakes', function () {
   const world = fakeClusterWorld();
   const cluster = 'cks-proof-cosign';
   after(() => world.cleanup());
-  const run = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
 
   /** The verifier trusts `key` (a file, or null: none), and the webhook configuration is `webhook` (or none). */
   async function attempt(webhook: string | undefined, key: string | null = '/root/cosign/cosign.pub'): Promise<GradeResult> {
@@ -57,7 +53,7 @@ rm -f /etc/cosign-verifier/cosign.pub
 ${key ? `cp ${key} /etc/cosign-verifier/cosign.pub` : ''}
 ${webhook ? `cat > /root/webhook.yaml <<'YAML'\n${webhook}\nYAML\nsed -i "s|CA_BUNDLE|$(base64 -w0 /etc/cosign-verifier/ca.crt)|" /root/webhook.yaml\nkubectl apply -f /root/webhook.yaml >/dev/null` : ''}
 `);
-    return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+    return grade();
   }
 
   it('is proven: every task fails after setup, every task passes after the reference solution', async () => {

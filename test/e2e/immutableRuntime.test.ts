@@ -10,13 +10,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('immutable-runtime');
@@ -63,12 +61,7 @@ describe('scenario immutable-runtime on the fakes', function () {
   const cluster = 'cks-immutable';
   after(() => world.cleanup());
 
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
-  const node = async (script: string): Promise<string> => {
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
-    assert.equal(out.exitCode, 0, out.stdout + out.stderr);
-    return out.stdout;
-  };
+  const { grade, run: node, setup, solve } = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
   /** Waits until both replicas' nginx containers have exited 1 at least once (and no old Pod is left). */
   const CRASHED = `for i in $(seq 1 150); do
   s=$(kubectl -n web get pods -l app=shop-frontend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}|{.status.containerStatuses[?(@.name=="nginx")].lastState.terminated.exitCode} {end}')
@@ -84,7 +77,7 @@ ${crash ? CRASHED : 'kubectl -n web rollout status deploy/shop-frontend --timeou
 
   before(async () => {
     await world.provider.create(cluster, lab, () => undefined);
-    await runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+    await setup();
   });
 
   it('is proven on one cluster: every task fails after setup, every task passes after the reference solution', async () => {
@@ -94,7 +87,7 @@ ${crash ? CRASHED : 'kubectl -n web rollout status deploy/shop-frontend --timeou
     assert.match(check(before, 'writable-scratch', 'tmp-writable').actual, /^pod shop-frontend-[a-z0-9]+-[a-z0-9]{5}: container nginx is not running .*its last log line: "nginx: \[emerg\] mkdir\(\) "\/var\/cache\/nginx\/client_temp" failed \(30: Read-only file system\)"/);
     assert.match(check(before, 'read-only-root', 'healthcheck-etc-read-only').actual, /output "touch exit 0"/);
     assert.match(check(before, 'still-serves', 'http-200').actual, /Connection refused/);
-    await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, scriptEnv(scenario));
+    await solve();
     const after = await grade();
     assert.deepEqual(failed(after), []);
     assert.equal(after.score, after.maxScore);

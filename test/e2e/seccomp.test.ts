@@ -11,11 +11,10 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkIn as check, failedTasks as failed } from './grades.js';
+import { checkIn as check, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('seccomp');
@@ -68,7 +67,7 @@ describe('scenario seccomp on the fakes', function () {
   const cluster = 'cks-seccomp';
   after(() => world.cleanup());
 
-  const grade = async (): Promise<GradeResult> => grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+  const { grade, exec, setup, solve } = onCluster(world, scenario, cluster, { grader, env: ENV, scriptEnv: ENV });
 
   /** The learner's answer: the profile written into `dir`, the Deployment applied (rolled out), uploader replaced. */
   async function attempt(a: { api: string; uploader: string; dir: string; profile: string }): Promise<{ grade: GradeResult; out: string }> {
@@ -95,7 +94,7 @@ for i in $(seq 1 40); do
   sleep 0.5
 done
 `;
-    const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: ENV });
+    const out = await exec(script);
     assert.equal(out.exitCode, 0, out.stderr);
     return { grade: await grade(), out: out.stdout + out.stderr };
   }
@@ -105,7 +104,7 @@ done
   });
 
   it('after setup every task fails, saying what it found', async () => {
-    await runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, ENV);
+    await setup();
     const r = await grade();
     assert.deepEqual(failed(r), ALL);
     assert.match(check(r, 'api-runtime-default', 'api-app-seccomp').actual, /^pod api-[a-z0-9]+-[a-z0-9]{5}: output "Seccomp:\t0/);
@@ -115,7 +114,7 @@ done
 
   it('after the reference solution every task passes (and the solution can run again)', async () => {
     for (let i = 0; i < 2; i++) {
-      await runNodeScript(world.provider, cluster, scenario.solutionScript, 300_000, ENV);
+      await solve();
     }
     const r = await grade();
     assert.deepEqual(failed(r), []);
@@ -152,7 +151,7 @@ done
     it('the pre-1.27 annotation instead of the field: the API server warns it is non-functional, task 1 fails', async () => {
       const annotated = api('', '', '').replace('metadata: { labels: { app: api } }', "metadata: { labels: { app: api }, annotations: { seccomp.security.alpha.kubernetes.io/pod: 'runtime/default' } }");
       const script = `cat > /root/attempt-annotated.yaml <<'YAML'\n${annotated}\nYAML\nkubectl apply -f /root/attempt-annotated.yaml 2>&1`;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: ENV });
+      const out = await exec(script);
       assert.match(out.stdout, /Warning: spec\.template\.metadata\.annotations\[seccomp\.security\.alpha\.kubernetes\.io\/pod\]: non-functional in v1\.27\+; use the "seccompProfile" field instead/);
       const { grade: r } = await attempt({ ...GOOD, api: annotated });
       assert.deepEqual(failed(r), ['api-runtime-default']);

@@ -11,11 +11,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkById as check } from './grades.js';
+import { failedTasks as failed, checkById as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('audit-investigation');
@@ -51,6 +51,7 @@ describe('scenario audit-investigation on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-audit-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
     });
@@ -61,10 +62,10 @@ describe('scenario audit-investigation on the fakes', function () {
 kubectl delete clusterrolebinding report-generator-secrets --ignore-not-found >/dev/null`;
       const cleared = await world.provider.nodeExec(cluster, ['bash', '-c', reset], { env: KUBECONFIG });
       assert.ok(cleared.exitCode === 0 || /namespaces "payments" not found/.test(cleared.stderr), cleared.stderr);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: `set -e\n${commands}\n`, env: KUBECONFIG });
+      await mistakes.setup();
+      const out = await mistakes.exec(`set -e\n${commands}\n`);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
 
     it('the seeded log is what kube-apiserver writes: audit.k8s.io/v1 Events, two stages per request, 200s and 403s', async () => {

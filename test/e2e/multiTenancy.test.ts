@@ -10,11 +10,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, loadCatalog, scriptEnv } from '../../server/scenarios/index.js';
+import { proveScenario } from '../../server/proving/index.js';
+import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('multi-tenancy');
@@ -59,6 +59,7 @@ describe('scenario multi-tenancy on the fakes', function () {
   const world = fakeClusterWorld();
   after(() => world.cleanup());
   const cluster = 'cks-tenancy';
+  const target = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
 
   it('is proven: every task fails after setup, every task passes after the reference solution', async () => {
     const proof = await proveScenario(scenario, lab, 'cks-proof-tenancy', { ...world, grader });
@@ -71,7 +72,7 @@ describe('scenario multi-tenancy on the fakes', function () {
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript, 300_000, scriptEnv(scenario));
+      await target.setup();
     });
 
     /** Back to the state setup leaves, PSA baseline labelled, then the learner's manifests. */
@@ -85,9 +86,9 @@ done
 ${psa ? 'for ns in tenant-a tenant-b; do kubectl label namespace $ns pod-security.kubernetes.io/enforce=baseline --overwrite >/dev/null; done' : ''}
 ${manifests.map((m, i) => `cat > /root/attempt-${i}.yaml <<'YAML'\n${m}\nYAML\nkubectl apply -f /root/attempt-${i}.yaml >/dev/null`).join('\n')}
 `;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      const out = await target.exec(script);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return target.grade();
     }
 
     it('the right objects pass every task', async () => {

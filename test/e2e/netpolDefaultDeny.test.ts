@@ -10,11 +10,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('netpol-default-deny');
@@ -64,9 +64,10 @@ describe('scenario netpol-default-deny on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-netpol-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await mistakes.setup();
     });
 
     /** Back to the state setup leaves (no policies anywhere we write them), then the learner's manifests. */
@@ -77,9 +78,9 @@ kubectl delete networkpolicy --all -n default >/dev/null
 kubectl delete networkpolicy --all -n kube-system >/dev/null
 ${manifests.map((m, i) => `cat > /root/attempt-${i}.yaml <<'YAML'\n${m}\nYAML\nkubectl apply -f /root/attempt-${i}.yaml >/dev/null`).join('\n')}
 `;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      const out = await mistakes.exec(script);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
 
     it('the default deny without the DNS allowance fails only the egress task, on name resolution', async () => {

@@ -11,11 +11,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
+import { proveScenario } from '../../server/proving/index.js';
+import { ScenarioCatalog, applyParams, loadCatalog, resolveParams } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkById, failedTasks } from './grades.js';
+import { checkById, failedTasks, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('privileged-audit');
@@ -71,6 +71,7 @@ describe('scenario privileged-audit on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-privaudit-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
     });
@@ -79,14 +80,14 @@ describe('scenario privileged-audit on the fakes', function () {
     async function attempt(commands: string[]): Promise<GradeResult> {
       const reset = await world.provider.nodeExec(cluster, ['kubectl', 'delete', 'namespace', 'monitoring', '--ignore-not-found', '--wait=true'], { env: KUBECONFIG });
       assert.equal(reset.exitCode, 0, `${reset.stderr}\nkube-apiserver's log:\n${world.apiserverLogTail(cluster)}`);
-      await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+      await mistakes.setup();
       const script = `set -e\n${commands.join('\n')}
 for d in node-exporter log-shipper dns-probe; do kubectl -n monitoring rollout status deployment/$d --timeout=60s >/dev/null; done
 for i in $(seq 1 60); do [ "$(kubectl -n monitoring get pods --no-headers | grep -c Terminating || true)" = 0 ] && break; sleep 0.5; done
 if kubectl -n monitoring get pod debug-tools >/dev/null 2>&1; then kubectl -n monitoring wait --for=condition=Ready pod/debug-tools --timeout=60s >/dev/null; fi\n`;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      const out = await mistakes.exec(script);
       assert.equal(out.exitCode, 0, `${out.stderr}\nkube-apiserver's log:\n${world.apiserverLogTail(cluster)}`);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
     const without = (cmd: string): string[] => ALL.filter((c) => c !== cmd);
 

@@ -9,11 +9,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed } from './grades.js';
+import { failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('rbac-least-privilege');
@@ -51,6 +51,7 @@ describe('scenario rbac-least-privilege on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-rbac-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
     });
@@ -64,10 +65,10 @@ kubectl delete clusterrolebinding deployer --ignore-not-found >/dev/null
 ${manifests.map((m, i) => `cat > /root/attempt-${i}.yaml <<'YAML'\n${m}\nYAML\nkubectl apply -f /root/attempt-${i}.yaml >/dev/null`).join('\n')}
 ${keepAdminBinding ? '' : 'kubectl delete clusterrolebinding deployer-admin --ignore-not-found >/dev/null'}
 `;
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      await mistakes.setup();
+      const out = await mistakes.exec(script);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
 
     it('adding the Role but keeping deployer-admin fails both tasks, naming the binding that grants too much', async () => {

@@ -10,11 +10,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
+import { proveScenario } from '../../server/proving/index.js';
+import { ScenarioCatalog, applyParams, loadCatalog, resolveParams } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed } from './grades.js';
+import { failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('sa-token-hardening');
@@ -80,6 +80,7 @@ describe('scenario sa-token-hardening on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-satoken-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
     });
@@ -88,11 +89,11 @@ describe('scenario sa-token-hardening on the fakes', function () {
     async function attempt(commands: string): Promise<GradeResult> {
       const reset = await world.provider.nodeExec(cluster, ['kubectl', 'delete', 'namespace', 'payments', '--ignore-not-found', '--wait=true'], { env: KUBECONFIG });
       assert.equal(reset.exitCode, 0, reset.stderr);
-      await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+      await mistakes.setup();
       const script = `set -e\n${commands}\nkubectl -n payments wait --for=condition=Ready pod/api pod/worker --timeout=60s >/dev/null\n`;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      const out = await mistakes.exec(script);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
 
     /** Deletes both Pods and creates them from the given manifests. */

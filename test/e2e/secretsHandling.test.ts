@@ -11,11 +11,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
-import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
+import { proveScenario } from '../../server/proving/index.js';
+import { ScenarioCatalog, applyParams, loadCatalog, resolveParams } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { checkById, failedTasks as failed } from './grades.js';
+import { checkById, failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('secrets-handling');
@@ -76,6 +76,7 @@ describe('scenario secrets-handling on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-secrets-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader, env: KUBECONFIG, scriptTimeoutMs: 120_000 });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
     });
@@ -84,12 +85,12 @@ describe('scenario secrets-handling on the fakes', function () {
     async function attempt(commands: string): Promise<GradeResult> {
       const reset = await world.provider.nodeExec(cluster, ['kubectl', 'delete', 'namespace', 'orders', '--ignore-not-found', '--wait=true'], { env: KUBECONFIG });
       assert.equal(reset.exitCode, 0, reset.stderr);
-      await runNodeScript(world.provider, cluster, scenario.setupScript, 120_000, scriptEnv(scenario));
+      await mistakes.setup();
       const script = `set -e\n${commands}\nkubectl -n orders rollout status deployment/app --timeout=60s >/dev/null
 for i in $(seq 1 60); do [ "$(kubectl -n orders get pods -l app=app --no-headers | wc -l)" = 1 ] && break; sleep 0.5; done\n`;
-      const out = await world.provider.nodeExec(cluster, ['bash', '-s'], { input: script, env: KUBECONFIG });
+      const out = await mistakes.exec(script);
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
     const apply = (manifest: string): string => `cat > /root/app.yaml <<'YAML'\n${manifest}\nYAML\nkubectl apply -f /root/app.yaml >/dev/null`;
 

@@ -9,11 +9,11 @@ import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
 import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
-import { proveScenario, runNodeScript } from '../../server/proving/index.js';
+import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed } from './grades.js';
+import { failedTasks as failed, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('image-footprint');
@@ -46,14 +46,15 @@ describe('scenario image-footprint on the fakes', function () {
 
   describe('what learners get wrong fails exactly the right task; a right answer written differently passes', () => {
     const cluster = 'cks-imgfp-mistakes';
+    const mistakes = onCluster(world, scenario, cluster, { grader });
     before(async () => {
       await world.provider.create(cluster, lab, () => undefined);
-      await runNodeScript(world.provider, cluster, scenario.setupScript);
+      await mistakes.setup();
     });
     async function attempt(dockerfile: string): Promise<GradeResult> {
       const out = await world.provider.nodeExec(cluster, ['bash', '-c', 'cat > /root/orders/Dockerfile'], { input: dockerfile });
       assert.equal(out.exitCode, 0, out.stderr);
-      return grader.grade(scenario, world.probesFor(cluster, await world.provider.kubeconfig(cluster)));
+      return mistakes.grade();
     }
 
     it('the right shape passes', async () => assert.deepEqual(failed(await attempt(GOOD)), []));

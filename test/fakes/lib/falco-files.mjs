@@ -6,9 +6,9 @@
 // alias falco.service) — and, for the fake systemctl, the unit DELEGATED to the fake Falco service
 // in the fake API server process (test/fakes/kube-apiserver/falco/service.ts) through the same
 // small HTTP client the kubelet unit uses (kubelet-unit.cjs, endpoint /falco).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeImageArchive } from './image-archive.mjs';
 
 const UNIT = 'falco-modern-bpf.service';
 
@@ -94,17 +94,9 @@ process.exit(1);
 `;
 }
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`, for the fake `ctr images import`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    fs.writeFileSync(path.join(tree, 'config.json'), JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', 'config.json']);
-    if (r.status !== 0) throw new Error(`fake falco lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'falco' });
 }
 
 /** Installs Falco's files in node root `root` when the image's labels name a Falco version. */

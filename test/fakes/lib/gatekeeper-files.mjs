@@ -7,11 +7,11 @@
 // there. The bootstrap imports the tarball with `ctr -n k8s.io images import` as on a real node;
 // Gatekeeper itself is simulated by the fake kube-apiserver while its pods run
 // (test/fakes/kube-apiserver/gatekeeper/).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeImageArchive } from './image-archive.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The lab's vendored release manifest (the builder stage's input). */
@@ -19,19 +19,9 @@ export const GATEKEEPER_MANIFEST = path.join(HERE, '..', '..', '..', 'labs', 'ga
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Entrypoint: ['/manager'] }, rootfs: { type: 'layers', diff_ids: [] } });
-    const configName = `${sha256(`${ref} config`)}.json`;
-    fs.writeFileSync(path.join(tree, configName), config);
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', configName]);
-    if (r.status !== 0) throw new Error(`fake gatekeeper lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'gatekeeper', config: { Entrypoint: ['/manager'] }, digestName: true });
 }
 
 /** Lays the staged Gatekeeper files of a `gatekeeper` lab image into node root `root`. */

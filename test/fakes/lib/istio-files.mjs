@@ -6,11 +6,11 @@
 // bootstrap imports with `ctr -n k8s.io images import` as on a real node. istiod itself and the
 // sidecars' mTLS are simulated by the fake kube-apiserver while istiod's pod runs
 // (test/fakes/kube-apiserver/istio/).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeImageArchive } from './image-archive.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ISTIO_FIXTURE = path.join(HERE, 'istio-install.yaml');
@@ -18,20 +18,10 @@ export const DEFAULT_MANIFEST = '/opt/cks-lab/istio/install.yaml';
 export const DEFAULT_IMAGES_DIR = '/opt/cks-lab/istio/images';
 export const ISTIO_IMAGES = ['pilot', 'proxyv2'];
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref`: istiod's and the proxy's entrypoints, a shell for the others. */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    const entrypoint = /\/istio\/proxyv2:/.test(ref) ? ['/usr/local/bin/pilot-agent'] : /\/istio\/pilot:/.test(ref) ? ['/usr/local/bin/pilot-discovery'] : undefined;
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: entrypoint ? { Entrypoint: entrypoint } : { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [] } });
-    const configName = `${crypto.createHash('sha256').update(`${ref} config`).digest('hex')}.json`;
-    fs.writeFileSync(path.join(tree, configName), config);
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', configName]);
-    if (r.status !== 0) throw new Error(`fake mesh lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  const entrypoint = /\/istio\/proxyv2:/.test(ref) ? ['/usr/local/bin/pilot-agent'] : /\/istio\/pilot:/.test(ref) ? ['/usr/local/bin/pilot-discovery'] : undefined;
+  writeImageArchive(ref, file, { lab: 'mesh', config: entrypoint ? { Entrypoint: entrypoint } : { Cmd: ['sh'] }, digestName: true });
 }
 
 /** Lays the manifest, the image tarballs and the build's sums of a `mesh` lab image into node root `root`. */

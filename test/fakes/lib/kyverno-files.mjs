@@ -6,11 +6,11 @@
 // io.cks-lab.kyverno.images names, which the lab's bootstrap imports with `ctr -n k8s.io images
 // import` as on a real node. The controllers themselves are simulated by the fake kube-apiserver
 // while their pods run (test/fakes/kube-apiserver/kyverno/).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeImageArchive } from './image-archive.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const KYVERNO_FIXTURE = path.join(HERE, 'kyverno-install.yaml');
@@ -23,19 +23,9 @@ function labelList(labels, key) {
   return String(labels?.[key] ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } });
-    const configName = `${crypto.createHash('sha256').update(`${ref} config`).digest('hex')}.json`;
-    fs.writeFileSync(path.join(tree, configName), config);
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', configName]);
-    if (r.status !== 0) throw new Error(`fake kyverno lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'kyverno', digestName: true });
 }
 
 /** Lays the manifest and the image tarballs of a `kyverno` lab image into node root `root`. */

@@ -2,12 +2,12 @@
 // kubesec): the fakes of kube-linter 0.8.3 and kubesec 2.14.2 in /usr/local/bin, as the lab's
 // Dockerfile installs the release binaries. Both parse YAML with the repository's `yaml` package,
 // reached by its absolute path (a fake node's filesystem is the host's, overlaid).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeImageArchive } from './image-archive.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const YAML_PACKAGE = path.dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
@@ -34,17 +34,9 @@ export function installLinters(root, labels) {
   }
 }
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    fs.writeFileSync(path.join(tree, 'config.json'), JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', 'config.json']);
-    if (r.status !== 0) throw new Error(`fake linters lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'linters' });
 }
 
 /**

@@ -3,9 +3,9 @@
 // other labs' nodes, as kindest/node has none), so it attaches to the real processes the fake
 // kubelet runs. What the image's builder stage saves, busybox as a docker-archive tarball, is staged
 // layer-less for the fake `ctr images import`.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeImageArchive } from './image-archive.mjs';
 
 /** Stages the lab's preloaded image tarballs in node root `root` when the image's labels ask for them. */
 export function installStraceLab(root, labels) {
@@ -18,15 +18,7 @@ export function installStraceLab(root, labels) {
   }
 }
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    fs.writeFileSync(path.join(tree, 'config.json'), JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', 'config.json']);
-    if (r.status !== 0) throw new Error(`fake strace lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'strace' });
 }

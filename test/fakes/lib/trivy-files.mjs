@@ -6,11 +6,10 @@
 // preloaded images themselves as docker-archive tarballs in the folder the label
 // io.cks-lab.scanners.images names (manifest.json's RepoTags name each image), which the lab's
 // bootstrap imports into containerd with `ctr -n k8s.io images import` as on a real node.
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeImageArchive } from './image-archive.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Where the fixture says what the preloaded images contain, and the images' default folder. */
@@ -28,19 +27,9 @@ export function tarballName(ref) {
   return `${ref.split('/').pop().replace(':', '_')}.tar`;
 }
 
-/** A docker-archive tarball of `ref` (manifest.json + config, no layers) at `file`. */
+/** A docker-archive tarball of `ref` (image-archive.mjs). */
 function writeArchive(ref, file) {
-  const tree = fs.mkdtempSync(path.join(path.dirname(file), '.t-'));
-  try {
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } });
-    const configName = `${crypto.createHash('sha256').update(`${ref} config`).digest('hex')}.json`;
-    fs.writeFileSync(path.join(tree, configName), config);
-    fs.writeFileSync(path.join(tree, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [] }]));
-    const r = spawnSync('tar', ['-C', tree, '-cf', file, 'manifest.json', configName]);
-    if (r.status !== 0) throw new Error(`fake scanners lab: tar of ${ref} failed: ${String(r.stderr)}`);
-  } finally {
-    fs.rmSync(tree, { recursive: true, force: true });
-  }
+  writeImageArchive(ref, file, { lab: 'scanners', digestName: true });
 }
 
 /** Installs the fake trivy, its DB, the image fixture and the preloaded image tarballs into node root `root`. */

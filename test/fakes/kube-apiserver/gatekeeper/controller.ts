@@ -33,12 +33,7 @@
  * generation, constraint/template pod-status CRs (status is written on the objects directly), audit
  * of kinds other than the fake API server's built-in ones, metrics and readiness endpoints.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
 import type { ResourceApi } from '../api.js';
 import { CRDS, type CustomResources } from '../crd/registry.js';
@@ -46,6 +41,7 @@ import { listenLocal, type LocalServer } from '../network/localServer.js';
 import type { Listener, PodNetwork } from '../network/model.js';
 import { findResource, RESOURCE_TYPES, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
+import { makeServingCerts, type ServingCerts } from '../webhookCerts.js';
 import { constraintMatches } from './match.js';
 import { knownRego, sortedMessages, type RegoInput } from './rego.js';
 import { constraintCrd } from './schema.js';
@@ -115,7 +111,7 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
   const auditMs = opts.auditIntervalMs ?? Number(process.env.FAKE_GATEKEEPER_AUDIT_MS ?? 1000);
   const listeners = new Map<string, Listener>();
   let server: LocalServer | undefined;
-  let certs: { ca: string; cert: string; key: string; dir: string } | undefined;
+  let certs: ServingCerts | undefined;
   let pods: GkPod[] = [];
   let busy = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -142,14 +138,8 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
 
   const makeCerts = async (): Promise<void> => {
     if (certs) return;
-    const dir = mkdtempSync(join(tmpdir(), 'fake-gatekeeper-'));
-    const ssl = (...args: string[]): Promise<unknown> => promisify(execFile)('openssl', args, { cwd: dir, timeout: 20_000 });
     const host = `gatekeeper-webhook-service.${namespace()}.svc`;
-    await ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/O=gatekeeper/CN=gatekeeper-ca');
-    await ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', `/O=gatekeeper/CN=${host}`);
-    await promisify(execFile)('sh', ['-c', 'printf "subjectAltName=DNS:%s\\n" "$1" > san.cnf', 'sh', host], { cwd: dir });
-    await ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '3650', '-extfile', 'san.cnf');
-    certs = { dir, ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), cert: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
+    certs = await makeServingCerts({ ca: { subject: '/O=gatekeeper/CN=gatekeeper-ca', days: 3650 }, subject: `/O=gatekeeper/CN=${host}`, dnsNames: [host], days: 3650, key: 'rsa' });
   };
 
   /** The rotator's writes: the Secret's keys and both configurations' caBundle. */
@@ -158,9 +148,9 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
     const ns = namespace();
     const b64 = (s: string): string => Buffer.from(s).toString('base64');
     const secret = store.get(SECRETS, ns, 'gatekeeper-webhook-server-cert');
-    const data = { 'ca.crt': b64(certs.ca), 'ca.key': b64(readFileSync(join(certs.dir, 'ca.key'), 'utf8')), 'tls.crt': b64(certs.cert), 'tls.key': b64(certs.key) };
+    const data = { 'ca.crt': b64(certs.caCrt), 'ca.key': b64(certs.caKey), 'tls.crt': b64(certs.crt), 'tls.key': b64(certs.key) };
     if (secret && !eq(secret.data, data)) store.update(SECRETS, { ...secret, data });
-    const bundle = b64(certs.ca);
+    const bundle = b64(certs.caCrt);
     for (const [rt, name] of [[VWC, 'gatekeeper-validating-webhook-configuration'], [MWC, 'gatekeeper-mutating-webhook-configuration']] as const) {
       const cfg = store.get(rt, '', name);
       if (!cfg) continue;
@@ -171,7 +161,7 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
 
   const startServer = async (): Promise<void> => {
     if (server || !certs) return;
-    const s = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+    const s = createServer({ cert: certs.crt, key: certs.key }, (req, res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (c: Buffer) => {
@@ -415,7 +405,6 @@ export function startGatekeeper(opts: GatekeeperOptions): { close(): Promise<voi
       for (const l of listeners.values()) network.listeners.delete(l);
       listeners.clear();
       await stopServer();
-      if (certs) rmSync(certs.dir, { recursive: true, force: true });
     },
   };
 }

@@ -17,18 +17,14 @@
  * Not simulated: xDS, certificates of the sidecars (no real TLS between them), DestinationRule,
  * AuthorizationPolicy, the validation webhook, revisions other than `default`, ambient mode.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
-import { listenLocal, type LocalServer } from '../network/localServer.js';
-import type { Listener, PodNetwork } from '../network/model.js';
+import { servePodPort, type LocalServer } from '../network/localServer.js';
+import type { PodNetwork } from '../network/model.js';
 import { findResource, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
+import { makeServingCerts, type ServingCerts } from '../webhookCerts.js';
 import { hasRunningSidecar, injectionPatch, skipReason } from './injector.js';
 import { effectiveMode, ROOT_NAMESPACE } from './peerAuthentication.js';
 
@@ -69,30 +65,26 @@ function istiodPod(store: ObjectStore): { pod: KubeObject; proxyImage: string } 
   return undefined;
 }
 
-const run = promisify(execFile);
 
-/** istiod's self-signed root CA and a serving certificate for istiod.istio-system.svc (openssl, argv only). */
-async function makeCerts(): Promise<{ caCrt: string; caKey: string; crt: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cks-fake-istiod-'));
-  try {
-    const f = (n: string): string => join(dir, n);
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '3650', '-subj', '/O=cluster.local'], { timeout: 20_000 });
-    await run('openssl', ['req', ...ec, '-keyout', f('tls.key'), '-out', f('tls.csr'), '-subj', '/O=cluster.local'], { timeout: 20_000 });
-    writeFileSync(f('ext'), `subjectAltName=DNS:${SERVICE}.${ROOT_NAMESPACE}.svc,DNS:istiod-remote.${ROOT_NAMESPACE}.svc,DNS:istio-pilot.${ROOT_NAMESPACE}.svc\n`);
-    await run('openssl', ['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('tls.crt'), '-days', '1', '-extfile', f('ext')], { timeout: 20_000 });
-    return { caCrt: readFileSync(f('ca.crt'), 'utf8'), caKey: readFileSync(f('ca.key'), 'utf8'), crt: readFileSync(f('tls.crt'), 'utf8'), key: readFileSync(f('tls.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** istiod's self-signed root CA and a serving certificate for istiod.istio-system.svc. */
+const makeCerts = (): Promise<ServingCerts> =>
+  makeServingCerts({
+    ca: { subject: '/O=cluster.local', days: 3650 },
+    subject: '/O=cluster.local',
+    dnsNames: [`${SERVICE}.${ROOT_NAMESPACE}.svc`, `istiod-remote.${ROOT_NAMESPACE}.svc`, `istio-pilot.${ROOT_NAMESPACE}.svc`],
+    days: 1,
+  });
+
+/** A serving pair for istiod.istio-system.svc signed by an existing CA. */
+const signWith = (ca: { caCrt: string; caKey: string }): Promise<ServingCerts> =>
+  makeServingCerts({ ca, subject: '/O=cluster.local', dnsNames: [`${SERVICE}.${ROOT_NAMESPACE}.svc`], days: 1 });
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Starts following istiod's pod; `close` stops everything. */
 export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
   const { store, network, logger } = opts;
-  let running: { server: LocalServer; listener: Listener; pod: KubeObject; proxyImage: string; ca: string } | undefined;
+  let running: { server: LocalServer; pod: KubeObject; proxyImage: string; ca: string } | undefined;
   let busy = Promise.resolve();
   let closed = false;
 
@@ -206,20 +198,17 @@ export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
     }
     // The serving pair must chain to the CA the caBundle names: re-sign when the CA came from the Secret.
     const pair = ca.caCrt === c.caCrt ? c : await signWith(ca);
-    const server = await listenLocal(createServer({ cert: pair.crt, key: pair.key }, handle));
-    const listener: Listener = { podUid: String(pod.metadata.uid), port: WEBHOOK_PORT, protocol: 'TCP', proxyPort: server.port };
-    network.listeners.add(listener);
-    running = { server, listener, pod, proxyImage, ca: ca.caCrt };
+    const server = await servePodPort(network, String(pod.metadata.uid), WEBHOOK_PORT, createServer({ cert: pair.crt, key: pair.key }, handle));
+    running = { server, pod, proxyImage, ca: ca.caCrt };
     syncCaBundles();
     syncRootCerts();
-    logger.info('fake istiod serving', { pod: String(pod.metadata.name), port: listener.proxyPort });
+    logger.info('fake istiod serving', { pod: String(pod.metadata.name), port: server.port });
   };
 
   const stop = async (): Promise<void> => {
     const r = running;
     if (!r) return;
     running = undefined;
-    network.listeners.delete(r.listener);
     await r.server.close();
   };
 
@@ -263,20 +252,4 @@ export function startIstio(opts: IstioOptions): { close(): Promise<void> } {
       await stop();
     },
   };
-}
-
-/** A serving pair for istiod.istio-system.svc signed by an existing CA. */
-async function signWith(ca: { caCrt: string; caKey: string }): Promise<{ crt: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cks-fake-istiod-'));
-  try {
-    const f = (n: string): string => join(dir, n);
-    writeFileSync(f('ca.crt'), ca.caCrt);
-    writeFileSync(f('ca.key'), ca.caKey, { mode: 0o600 });
-    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('tls.key'), '-out', f('tls.csr'), '-subj', '/O=cluster.local'], { timeout: 20_000 });
-    writeFileSync(f('ext'), `subjectAltName=DNS:${SERVICE}.${ROOT_NAMESPACE}.svc\n`);
-    await run('openssl', ['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('tls.crt'), '-days', '1', '-extfile', f('ext')], { timeout: 20_000 });
-    return { crt: readFileSync(f('tls.crt'), 'utf8'), key: readFileSync(f('tls.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

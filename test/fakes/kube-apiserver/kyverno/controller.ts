@@ -20,18 +20,14 @@
  * PolicyReports (the reports controller), cleanup policies, the CEL policy types
  * (policies.kyverno.io), leader election between replicas.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../../../../server/log/index.js';
-import { listenLocal, type LocalServer } from '../network/localServer.js';
-import type { Listener, PodNetwork } from '../network/model.js';
+import { servePodPort, type LocalServer } from '../network/localServer.js';
+import type { PodNetwork } from '../network/model.js';
 import { findKind, findResource, type ResourceType } from '../resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store.js';
+import { makeServingCerts, type ServingCerts } from '../webhookCerts.js';
 import { policyStatus, startKyvernoBackground } from './background.js';
 import { validateAdmission, type AdmissionInput } from './engine.js';
 import { computeRules } from './policy.js';
@@ -78,23 +74,15 @@ function podOf(store: ObjectStore, image: RegExp, needReady: boolean): { pod: Ku
   return undefined;
 }
 
-const run = promisify(execFile);
 
-/** A CA and a serving certificate for kyverno-svc.kyverno.svc (openssl, argv only). */
-async function makeCerts(): Promise<{ caCrt: string; caKey: string; crt: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cks-fake-kyverno-'));
-  try {
-    const f = (n: string): string => join(dir, n);
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '365', '-subj', '/CN=*.kyverno.svc'], { timeout: 20_000 });
-    await run('openssl', ['req', ...ec, '-keyout', f('tls.key'), '-out', f('tls.csr'), '-subj', `/CN=${SERVICE}.${KYVERNO_NAMESPACE}.svc`], { timeout: 20_000 });
-    writeFileSync(f('ext'), `subjectAltName=DNS:${SERVICE},DNS:${SERVICE}.${KYVERNO_NAMESPACE},DNS:${SERVICE}.${KYVERNO_NAMESPACE}.svc\n`);
-    await run('openssl', ['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('tls.crt'), '-days', '150', '-extfile', f('ext')], { timeout: 20_000 });
-    return { caCrt: readFileSync(f('ca.crt'), 'utf8'), caKey: readFileSync(f('ca.key'), 'utf8'), crt: readFileSync(f('tls.crt'), 'utf8'), key: readFileSync(f('tls.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** A CA and a serving certificate for kyverno-svc.kyverno.svc. */
+const makeCerts = (): Promise<ServingCerts> =>
+  makeServingCerts({
+    ca: { subject: '/CN=*.kyverno.svc', days: 365 },
+    subject: `/CN=${SERVICE}.${KYVERNO_NAMESPACE}.svc`,
+    dnsNames: [SERVICE, `${SERVICE}.${KYVERNO_NAMESPACE}`, `${SERVICE}.${KYVERNO_NAMESPACE}.svc`],
+    days: 150,
+  });
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: unknown): string => Buffer.from(String(s ?? ''), 'base64').toString('utf8');
@@ -131,7 +119,7 @@ export function startKyverno(opts: KyvernoOptions): { close(): Promise<void> } {
     ];
   };
 
-  let admission: { server: LocalServer; listener: Listener; pod: KubeObject; caBundle: string } | undefined;
+  let admission: { server: LocalServer; pod: KubeObject; caBundle: string } | undefined;
   let background: { pod: KubeObject; stop(): void } | undefined;
   let busy = Promise.resolve();
   let closed = false;
@@ -296,19 +284,16 @@ export function startKyverno(opts: KyvernoOptions): { close(): Promise<void> } {
 
   const startAdmission = async (pod: KubeObject, port: number): Promise<void> => {
     const c = await certs();
-    const server = await listenLocal(createServer({ cert: c.crt, key: c.key }, handle));
-    const listener: Listener = { podUid: String(pod.metadata.uid), port, protocol: 'TCP', proxyPort: server.port };
-    network.listeners.add(listener);
-    admission = { server, listener, pod, caBundle: b64(c.caCrt) };
+    const server = await servePodPort(network, String(pod.metadata.uid), port, createServer({ cert: c.crt, key: c.key }, handle));
+    admission = { server, pod, caBundle: b64(c.caCrt) };
     syncConfigurations();
-    logger.info('fake kyverno admission controller serving', { pod: String(pod.metadata.name), port: listener.proxyPort });
+    logger.info('fake kyverno admission controller serving', { pod: String(pod.metadata.name), port: server.port });
   };
 
   const stopAdmission = async (): Promise<void> => {
     const a = admission;
     if (!a) return;
     admission = undefined;
-    network.listeners.delete(a.listener);
     await a.server.close();
   };
 

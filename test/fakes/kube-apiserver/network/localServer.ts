@@ -6,6 +6,7 @@
  * client that fails the TLS handshake is the client's problem, never an error of the fake.
  */
 import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Listener, PodNetwork } from './model.js';
 
 export interface LocalServer {
   /** The host port it listens on (127.0.0.1). */
@@ -28,6 +29,23 @@ export async function listenLocal(server: Server): Promise<LocalServer> {
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * `server` as a Pod's port in the fake pod network (a webhook Service reaches it through the Pod):
+ * listening, and published as the Pod's listener until closed.
+ */
+export async function servePodPort(network: PodNetwork, podUid: string, port: number, server: Server): Promise<LocalServer> {
+  const local = await listenLocal(server);
+  const listener: Listener = { podUid, port, protocol: 'TCP', proxyPort: local.port };
+  network.listeners.add(listener);
+  return {
+    port: local.port,
+    close: async () => {
+      network.listeners.delete(listener);
+      await local.close();
     },
   };
 }

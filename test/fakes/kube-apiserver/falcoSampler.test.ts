@@ -6,43 +6,19 @@ import path from 'node:path';
 import { DEFAULT_RULES } from './falco/defaultRules.js';
 import { loadRules } from './falco/rules.js';
 import { ProcSampler, type SampledEvent, type WatchedContainer } from './falco/sampler.js';
-import { containerPid } from './kubelet/criView.js';
-import { SANDBOX_PATH, spawnInSandbox } from './kubelet/sandbox.js';
+import { sandboxes } from './falco/testSandboxes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fake Falco /proc sampler on real sandboxed processes', function () {
   this.timeout(30_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'falco-sampler-'));
-  const kids: ChildProcess[] = [];
-
-  function run(name: string, script: string): ChildProcess {
-    const c = spawnInSandbox({ rootDir: path.join(dir, name, 'root'), scratchDir: path.join(dir, name, 'scratch'), binds: [], workingDir: '/', env: { PATH: SANDBOX_PATH }, argv: ['/bin/sh', '-c', script] });
-    kids.push(c);
-    return c;
-  }
-
-  async function watched(c: ChildProcess, id: string, pod: string): Promise<WatchedContainer> {
-    for (let i = 0; i < 50; i++) {
-      const pid = containerPid(c.pid);
-      if (pid) return { id, pid, name: 'app', image: 'busybox:1.36', podName: pod, namespace: 'team' };
-      await sleep(50);
-    }
-    throw new Error('container process did not start');
-  }
+  const boxes = sandboxes(dir);
+  const run = (name: string, script: string): ChildProcess => boxes.start(name, script);
+  const watched = async (c: ChildProcess, id: string, pod: string): Promise<WatchedContainer> => ({ id, pid: await boxes.pidOf(c), name: 'app', image: 'busybox:1.36', podName: pod, namespace: 'team' });
 
   after(() => {
-    // PID 1 of each sandbox's PID namespace first: its end ends every process in the namespace
-    // (killing only the outer `unshare` would leave the container's loop running).
-    for (const k of kids) {
-      const first = containerPid(k.pid);
-      try {
-        if (first) process.kill(first, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      k.kill('SIGKILL');
-    }
+    boxes.killAll();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { installFalco, writeFalcoUnit } from '../lib/falco-files.mjs';
 import type { WatchedContainer } from './falco/sampler.js';
 import { FALCO_UNIT, FalcoService } from './falco/service.js';
-import { containerPid } from './kubelet/criView.js';
-import { SANDBOX_PATH, spawnInSandbox } from './kubelet/sandbox.js';
+import { sandboxes } from './falco/testSandboxes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LOCAL = '/etc/falco/falco_rules.local.yaml';
@@ -17,7 +15,7 @@ const RULE = (output: string, cond = 'open_read and container and fd.name=/etc/s
 describe('fake Falco service (systemctl verbs, rules read at start, alerts in the journal, one cluster only)', function () {
   this.timeout(60_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'falco-service-'));
-  const kids: ChildProcess[] = [];
+  const boxes = sandboxes(path.join(dir, 'c'));
   const services: FalcoService[] = [];
 
   function node(name: string): string {
@@ -28,14 +26,8 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
   }
 
   async function container(name: string, script: string, pod: string): Promise<WatchedContainer> {
-    const c = spawnInSandbox({ rootDir: path.join(dir, 'c', name, 'root'), scratchDir: path.join(dir, 'c', name, 'scratch'), binds: [], workingDir: '/', env: { PATH: SANDBOX_PATH }, argv: ['/bin/sh', '-c', script] });
-    kids.push(c);
-    for (let i = 0; i < 50; i++) {
-      const pid = containerPid(c.pid);
-      if (pid) return { id: `${name}${'0'.repeat(64 - name.length)}`, pid, name: 'app', image: 'busybox:1.36', podName: pod, namespace: 'shop' };
-      await sleep(50);
-    }
-    throw new Error('no container process');
+    const pid = await boxes.pidOf(boxes.start(name, script));
+    return { id: `${name}${'0'.repeat(64 - name.length)}`, pid, name: 'app', image: 'busybox:1.36', podName: pod, namespace: 'shop' };
   }
 
   const read = (root: string, p: string) => {
@@ -55,17 +47,7 @@ describe('fake Falco service (systemctl verbs, rules read at start, alerts in th
 
   after(() => {
     for (const s of services) s.dispose();
-    // PID 1 of each sandbox's PID namespace first: its end ends every process in the namespace
-    // (killing only the outer `unshare` would leave the container's loop running).
-    for (const k of kids) {
-      const first = containerPid(k.pid);
-      try {
-        if (first) process.kill(first, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      k.kill('SIGKILL');
-    }
+    boxes.killAll();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

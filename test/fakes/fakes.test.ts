@@ -162,6 +162,29 @@ describe('fake kind and docker CLIs', function () {
       const again = await run('kind', ['delete', 'cluster', '--name', 'gone'], env);
       assert.deepEqual([again.code, again.stderr], [0, 'Deleting cluster "gone" ...\n']);
     });
+
+    it('a create killed while the API server starts leaves a cluster that delete still stops and removes', async () => {
+      // An API server that never says it is up: kind create waits for it until it is killed.
+      const silent = path.join(home, 'silent-apiserver.mjs');
+      fs.writeFileSync(silent, 'setInterval(() => {}, 1000);\n');
+      const dir = path.join(home, 'clusters', 'cut');
+      const create = spawn('kind', ['create', 'cluster', '--name', 'cut'], { env: { ...env, FAKE_KIND_APISERVER: silent }, detached: true, stdio: 'ignore' });
+      const spawnedFile = path.join(dir, 'apiserver.process.json');
+      const deadline = Date.now() + 30_000;
+      while (!fs.existsSync(spawnedFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const server = JSON.parse(fs.readFileSync(spawnedFile, 'utf8')) as { pid: number };
+      const closed = new Promise((r) => create.on('close', r));
+      process.kill(-create.pid!, 'SIGKILL'); // the whole `kind` process group, as a pod exec is killed
+      await closed;
+      assert.equal(running(server.pid), true, 'the API server outlives the killed create');
+      assert.match((await run('kind', ['get', 'clusters'], env)).stdout, /^cut$/m);
+      const node = JSON.parse(fs.readFileSync(path.join(dir, 'node.process.json'), 'utf8')) as { pid: number };
+      const del = await run('kind', ['delete', 'cluster', '--name', 'cut'], env);
+      assert.equal(del.code, 0, del.stderr);
+      assert.equal(running(server.pid), false, 'delete stops the API server the create never recorded');
+      assert.equal(running(node.pid), false);
+      assert.equal(fs.existsSync(dir), false);
+    });
   });
 
   describe('docker', () => {

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FAKES_DIR, PROJECT_ROOT } from './paths.mjs';
 import { bundled } from './bundle.mjs';
-import { identify, isAlive, sleep, terminate } from './proc.mjs';
+import { identify, isAlive, readSpawned, recordSpawned, sleep, terminate } from './proc.mjs';
 
 const REAL_ENTRY = path.join(FAKES_DIR, 'kube-apiserver', 'main.ts');
 const STUB_ENTRY = path.join(FAKES_DIR, 'lib', 'stub-apiserver.mjs');
+/** The server's { pid, startTime }, written as soon as it is spawned. */
+const PROCESS_FILE = 'apiserver.process.json';
 const TSX = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
 
 /**
@@ -48,6 +50,9 @@ export async function startApiserver(cluster, dir, env = process.env, workers = 
   child.on('exit', (code, sig) => (exited = sig ?? code));
   child.unref();
   const ident = identify(child.pid);
+  // Written before the wait: a `kind create` killed while it waits leaves this behind, so
+  // `kind delete` still finds the server (like a real node container left by a killed kind).
+  recordSpawned(path.join(dir, PROCESS_FILE), ident);
   const timeoutMs = Number(env.FAKE_KIND_APISERVER_TIMEOUT_MS || 30_000);
   const deadline = Date.now() + timeoutMs;
   const infoFile = path.join(dir, 'apiserver.json');
@@ -78,9 +83,14 @@ function tailOf(file) {
   }
 }
 
-/** Stop the API server recorded in cluster.json (SIGTERM, then SIGKILL). */
-export async function stopApiserver(record) {
+/**
+ * Stop the API server recorded in cluster.json, or the one started in `dir` whose start was never
+ * recorded there (SIGTERM, then SIGKILL).
+ */
+export async function stopApiserver(record, dir) {
   if (record?.apiserver?.process) await terminate(record.apiserver.process, 3000);
+  const spawned = readSpawned(path.join(dir, PROCESS_FILE));
+  if (spawned) await terminate(spawned, 3000);
 }
 
 export { isAlive };

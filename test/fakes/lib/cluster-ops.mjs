@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { clusterDir, extraNodeDir, nodeDir, nodeName } from './paths.mjs';
 import { listClusters, readCluster, writeCluster } from './state.mjs';
-import { startNode, stopNode } from './node-runtime.mjs';
+import { startNode, stopNode, stopSpawnedNode } from './node-runtime.mjs';
 import { startTimeOf } from './proc.mjs';
 import { startApiserver, stopApiserver } from './apiserver.mjs';
 import { prepareNodeDirs, writeWorkerFiles } from './node-files.mjs';
@@ -97,13 +97,26 @@ function signalGroup(pid) {
   }
 }
 
+/** The control-plane node's folder and every worker's. */
+function nodeFolders(name, env) {
+  const workers = path.join(clusterDir(name, env), 'nodes');
+  let names = [];
+  try {
+    names = fs.readdirSync(workers);
+  } catch {
+    /* no workers */
+  }
+  return [clusterDir(name, env), ...names.map((n) => path.join(workers, n))];
+}
+
 /** Kill the node's processes and the API server, remove all state. Idempotent. */
 export async function destroyCluster(name, env = process.env) {
   const record = readCluster(name, env);
+  await stopApiserver(record, clusterDir(name, env));
   if (record) {
-    await stopApiserver(record);
     for (const node of record.nodes ?? []) await stopNode(node.process);
   }
+  for (const dir of nodeFolders(name, env)) await stopSpawnedNode(dir);
   endSandboxes(path.join(clusterDir(name, env), 'sandboxes'));
   fs.rmSync(clusterDir(name, env), { recursive: true, force: true });
   return Boolean(record);

@@ -5,11 +5,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identify, isAlive, pidsInMountNs, signal, sleep, terminate } from './proc.mjs';
+import { identify, isAlive, pidsInMountNs, readSpawned, recordSpawned, signal, sleep, terminate } from './proc.mjs';
 import { clusterDir, fakeHome } from './paths.mjs';
 import { securityfsDir } from './node-image.mjs';
 
 const INIT_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-init.sh');
+/** In a node's folder: its holder's { pid, startTime }, written as soon as it is spawned. */
+const HOLDER_FILE = 'node.process.json';
 
 /** The PATH a kindest/node container has. */
 export const NODE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -38,6 +40,7 @@ export async function startNode(cluster, hostname, env = process.env, dir = clus
   child.on('exit', (code, sig) => (exited = sig ?? code));
   child.unref();
   const ident = identify(child.pid);
+  recordSpawned(path.join(dir, HOLDER_FILE), ident);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (exited !== null || !isAlive(ident)) break;
@@ -81,4 +84,17 @@ export async function stopNode(holder) {
     await sleep(50);
   }
   await terminate(holder, 500);
+}
+
+/**
+ * Stop the holder started in the node folder `dir` even when its start was never recorded in
+ * cluster.json (`kind create` killed while the node came up). A no-op once it is gone.
+ */
+export async function stopSpawnedNode(dir) {
+  const ident = readSpawned(path.join(dir, HOLDER_FILE));
+  if (!ident || !isAlive(ident)) return;
+  const rootfs = path.join(dir, 'rootfs');
+  if (isChrooted(ident.pid, rootfs)) return stopNode({ ...ident, rootfs, mntNs: fs.readlinkSync(`/proc/${ident.pid}/ns/mnt`) });
+  signal(-ident.pid, 'SIGKILL'); // not up yet: its process group is unshare and the init script
+  await terminate(ident, 500);
 }

@@ -31,6 +31,24 @@ export function isAlive(ident) {
   }
 }
 
+/**
+ * Write a just-spawned detached process's { pid, startTime } to `file`, before waiting on it: when
+ * the spawner is killed during the wait, the cleanup still finds the process there.
+ */
+export function recordSpawned(file, ident) {
+  fs.writeFileSync(file, JSON.stringify(ident));
+}
+
+/** What recordSpawned wrote, or null. */
+export function readSpawned(file) {
+  try {
+    const ident = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return Number.isInteger(ident?.pid) ? ident : null;
+  } catch {
+    return null;
+  }
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }

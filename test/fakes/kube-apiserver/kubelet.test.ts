@@ -163,4 +163,30 @@ describe('fake kube-apiserver: simulated kubelet', function () {
     await core.deleteNamespacedPod({ name: 'web', namespace: 'init-lab' });
     await waitFor(() => !existsSync(dir), 5000, 'sandbox removal');
   });
+
+  it('a pod deleted and created again at once under the same name starts fresh, and the old one’s removal leaves the new one alone', async () => {
+    // What `kubectl replace --force` and delete-then-apply do: the old sandbox is still being torn
+    // down while the new pod of the same name starts.
+    const spec = (gen: number): V1Pod['spec'] => ({
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', `if [ -e /data/gen ]; then echo stale > /data/verdict; else echo fresh > /data/verdict; fi; echo ${gen} > /data/gen; exec sleep 3600`], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      volumes: [{ name: 'data', emptyDir: {} }],
+    });
+    const seen = async (): Promise<string> => {
+      const r = await execIn(kc, 'init-lab', 'again', 'app', ['cat', '/data/verdict', '/data/gen']);
+      return r.stdout.trim().split('\n').join(' ');
+    };
+    await core.createNamespacedPod({ namespace: 'init-lab', body: pod('again', spec(0)) });
+    await waitFor(async () => (await seen()) === 'fresh 0', 20_000, 'generation 0');
+    for (let gen = 1; gen <= 4; gen++) {
+      await core.deleteNamespacedPod({ name: 'again', namespace: 'init-lab', gracePeriodSeconds: 0 });
+      assert.equal(existsSync(podDir(t.server.dir, 'init-lab', 'again')), false, 'the deleted pod’s sandbox is out of the way before the next one starts');
+      await core.createNamespacedPod({ namespace: 'init-lab', body: pod('again', spec(gen)) });
+      await waitFor(async () => (await read('again')).status?.phase === 'Running', 20_000, `generation ${gen} running`);
+      await waitFor(async () => (await seen()) === `fresh ${gen}`, 20_000, `generation ${gen}'s own files`);
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // the old sandboxes' removal has run by now
+    assert.equal(await seen(), 'fresh 4');
+    assert.equal((await read('again')).status?.phase, 'Running', 'the API server is still up and the pod runs');
+  });
 });

@@ -4,10 +4,10 @@
  * real-shaped status back through the store. Deleting a Pod kills its processes and
  * removes its sandbox directories.
  */
-import { chmodSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../../../../server/log/index.js';
 import { findResource } from '../resources.js';
@@ -105,7 +105,24 @@ export class FakeKubelet {
       const rt = this.pods.get(ev.object.metadata.uid);
       if (!rt) return;
       this.pods.delete(rt.uid);
-      void this.stop(rt).then(() => rmSync(podDir(this.opts.clusterDir, rt.ns, rt.name), { recursive: true, force: true }));
+      // The name is free at once (a Pod of the same name may start next: replace --force): the
+      // sandbox moves aside, keyed by uid, and is removed once its processes are gone.
+      const dir = podDir(this.opts.clusterDir, rt.ns, rt.name);
+      const aside = join(dirname(dir), `.deleted-${rt.uid}`);
+      let moved = false;
+      try {
+        renameSync(dir, aside);
+        moved = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.warn('fake kubelet: cannot move a deleted pod aside', { pod: rt.name, err });
+      }
+      void this.stop(rt).then(() => {
+        try {
+          if (moved) rmSync(aside, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        } catch (err) {
+          this.opts.logger.warn('fake kubelet: removing a deleted pod', { pod: rt.name, err });
+        }
+      });
     }
   }
 

@@ -15,7 +15,7 @@ import { proveScenario } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkById as check, onCluster } from './grades.js';
+import { failedTasks as failed, failedChecks, checkById as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('audit-investigation');
@@ -23,8 +23,6 @@ const lab = loadLabs(join(ROOT, 'labs')).get('default')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
 const LOG = '/var/log/kubernetes/audit/audit.log';
-
-const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
 
 /** `kubectl patch` of key password in payments (the reference way). */
 const patch = (name: string, value: string, ns = 'payments') =>

@@ -11,13 +11,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, failedChecks, failedFindings as found, checkIn as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('falco-rules');
@@ -36,10 +35,6 @@ const rule = (condition: string, output = FORMAT, priority = 'WARNING') =>
   `cat > ${LOCAL} <<'YAML'\n- rule: shadow read\n  desc: a container read /etc/shadow\n  condition: ${condition}\n  output: "${output}"\n  priority: ${priority}\nYAML\n`;
 const RIGHT = rule('open_read and container and fd.name=/etc/shadow');
 const restart = 'systemctl restart falco\nuntil [ "$(systemctl is-active falco)" = active ]; do sleep 0.2; done\n';
-
-const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
-/** What the failed checks found (shown when an assertion on them fails). */
-const found = (r: GradeResult): string => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message} [found: ${c.actual}]`)).join('\n');
 
 describe('scenario falco-rules on the fakes', function () {
   this.timeout(300_000);

@@ -8,6 +8,12 @@ import type { fakeClusterWorld } from '../helpers/fakeCluster.js';
 /** Ids of the tasks that did not pass, sorted. */
 export const failedTasks = (r: GradeResult): string[] => r.tasks.filter((t) => !t.passed).map((t) => t.id).sort();
 
+/** Ids of the checks that did not pass, whichever task holds them, sorted. */
+export const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
+
+/** What the failed checks say and found, a line each (the message of an assertion on them). */
+export const failedFindings = (r: GradeResult): string => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message} [found: ${c.actual}]`)).join('\n');
+
 /** The result of check `id` in task `task` (throws when the grade has no such check). */
 export function checkIn(r: GradeResult, task: string, id: string): CheckResult {
   const found = r.tasks.find((t) => t.id === task)?.checks.find((c) => c.id === id);

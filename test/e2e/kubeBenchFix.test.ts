@@ -8,21 +8,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLabs } from '../../server/clusters/index.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { proveScenario, runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
+import { failedTasks as failed, failedChecks, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('kube-bench-fix');
 const lab = loadLabs(join(ROOT, 'labs')).get('cis')!;
 const grader = new CheckEngine({ logger: createSilentLogger() });
 const KUBECONFIG = { KUBECONFIG: '/etc/kubernetes/admin.conf' };
-
-const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
 
 describe('scenario kube-bench-fix on the fakes', function () {
   this.timeout(120_000);

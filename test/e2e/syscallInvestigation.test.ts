@@ -11,13 +11,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { runNodeScript } from '../../server/proving/index.js';
 import { ScenarioCatalog, applyParams, loadCatalog, resolveParams, scriptEnv } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check } from './grades.js';
+import { failedTasks as failed, failedChecks, failedFindings as found, checkIn as check } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('syscall-investigation');
@@ -37,10 +36,6 @@ for id in $(crictl ps -q --namespace "$NS"); do
 done
 test -n "$POD"
 `;
-
-const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
-/** What the failed checks found (shown when an assertion on them fails). */
-const found = (r: GradeResult): string => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message} [found: ${c.actual}]`)).join('\n');
 
 describe('scenario syscall-investigation on the fakes', function () {
   this.timeout(300_000);

@@ -9,12 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectLabs } from '../../server/clusters/labs.js';
 import { CheckEngine } from '../../server/grading/index.js';
-import type { GradeResult } from '../../server/grading/types.js';
 import { createSilentLogger } from '../../server/log/index.js';
 import { ScenarioCatalog, loadCatalog } from '../../server/scenarios/index.js';
 import { fakeClusterWorld } from '../helpers/fakeCluster.js';
 import { ROOT } from '../helpers/testServer.js';
-import { failedTasks as failed, checkIn as check, onCluster } from './grades.js';
+import { failedTasks as failed, failedChecks, checkIn as check, onCluster } from './grades.js';
 
 const catalog = new ScenarioCatalog(loadCatalog(join(ROOT, 'scenarios'), { labsDir: join(ROOT, 'labs') }).scenarios);
 const scenario = catalog.require('trivy-scan');
@@ -25,8 +24,6 @@ const NS = 'payments';
 const REPORT = '/root/cve-report.json';
 /** A login shell's environment on the node (/etc/profile.d), as the learner's terminal has it. */
 const LOGIN = `set -e\nexport KUBECONFIG=/etc/kubernetes/admin.conf\nsource /etc/profile.d/cks-lab-trivy.sh\nNS=${NS}\n`;
-
-const failedChecks = (r: GradeResult): string[] => r.tasks.flatMap((t) => t.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).sort();
 
 describe('scenario trivy-scan on the fakes', function () {
   this.timeout(300_000);

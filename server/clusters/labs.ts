@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import { didYouMean, parseYamlSource, type ScenarioProblem, type YamlSource } from '../scenarios/index.js';
 import { existsSync, statSync } from 'node:fs';
-import type { HostCapability, Lab } from './types.js';
+import { HOST_CAPABILITIES, type HostCapability, type Lab } from './types.js';
 import { nodeNamesForRoles } from './nodes.js';
 
 /** A problem in labs/<id>/ (same shape as a scenario problem: file, line, field, message). */
@@ -11,7 +11,6 @@ export type LabProblem = ScenarioProblem;
 
 const REQUIRED_KEYS = ['id', 'description', 'nodeImage'] as const;
 const LAB_KEYS = [...REQUIRED_KEYS, 'build', 'bootstrap', 'requires', 'maxClustersPerHost', 'hostLimitReason'] as const;
-const CAPABILITIES: readonly HostCapability[] = ['apparmor', 'kvm', 'rootful', 'cgroup2', 'btf'];
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 /**
@@ -183,8 +182,8 @@ function labExtras(dir: string, doc: Record<string, unknown>, source: YamlSource
   }
   if (doc.requires !== undefined) {
     const list = Array.isArray(doc.requires) ? doc.requires : [];
-    const bad = list.filter((c) => !CAPABILITIES.includes(c as HostCapability));
-    if (!Array.isArray(doc.requires) || bad.length > 0) problems.push(source.problem(['requires'], `requires is a list of host capabilities from: ${CAPABILITIES.join(', ')}`));
+    const bad = list.filter((c) => !HOST_CAPABILITIES.includes(c as HostCapability));
+    if (!Array.isArray(doc.requires) || bad.length > 0) problems.push(source.problem(['requires'], `requires is a list of host capabilities from: ${HOST_CAPABILITIES.join(', ')}`));
     else out.requires = list as HostCapability[];
   }
   return out;

@@ -22,9 +22,12 @@ export interface ProvisionProgress {
   detail?: string;
 }
 
-/** What a lab needs from the Docker host, checked before a cluster is created. */
-/** btf: a host kernel with BTF (/sys/kernel/btf/vmlinux, Linux 5.8 or newer), which Falco's modern eBPF probe needs. */
-export type HostCapability = 'apparmor' | 'kvm' | 'rootful' | 'cgroup2' | 'btf';
+/**
+ * What a lab may need from the Docker host, checked before a cluster is created (btf: a host kernel
+ * with BTF, /sys/kernel/btf/vmlinux, Linux 5.8 or newer, which Falco's modern eBPF probe needs).
+ */
+export const HOST_CAPABILITIES = ['apparmor', 'kvm', 'rootful', 'cgroup2', 'btf'] as const;
+export type HostCapability = (typeof HOST_CAPABILITIES)[number];
 
 export interface Lab {
   id: string;

@@ -16,7 +16,7 @@ import { assertName, type AllowedCommand, type CommandRunner, type RunOptions, t
 import { ALLOWED_COMMANDS } from '../../process/types.js';
 import { KindProvider } from '../kindProvider.js';
 import type { NodeReadyWaiter } from '../readiness.js';
-import type { ClusterInfo, ClusterProvider, Lab, NodeExecOptions, ProvisionProgress } from '../types.js';
+import type { ClusterInfo, ClusterProvider, HostCapability, Lab, NodeExecOptions, ProvisionProgress } from '../types.js';
 import type { HostKube, LabPodState } from './hostKube.js';
 import { ENGINE_CONTAINER, LAB_POD_LABELS, LAB_POD_SELECTOR, POD_WORK_DIR, labPodManifest, labPodName, podKindConfig, type LabPodSettings } from './labPod.js';
 
@@ -39,6 +39,13 @@ export interface KubernetesProviderOptions {
 }
 
 const NAME_LABEL = /^[a-z0-9][a-z0-9-]{0,40}$/;
+/** A capability the operator must declare for the lab pods' node pool, in an operator's words (rootful always holds). */
+const POOL_CAPABILITY_WORDS: Record<Exclude<HostCapability, 'rootful'>, string> = {
+  kvm: 'hardware virtualization (/dev/kvm)',
+  apparmor: 'AppArmor',
+  cgroup2: 'cgroup2',
+  btf: "a kernel with BTF (Linux 5.8 or newer, /sys/kernel/btf/vmlinux: Falco's modern eBPF probe)",
+};
 
 /** Runs the kind/docker/kubectl CLIs inside one lab pod, through the exec subresource. */
 class PodRunner implements CommandRunner {
@@ -83,7 +90,7 @@ export class KubernetesProvider implements ClusterProvider {
     for (const need of lab.requires) {
       if (need === 'rootful') continue; // lab pods are privileged: the engine inside them is rootful
       if (!this.opts.settings.poolCapabilities.includes(need)) {
-        return `The "${lab.id}" lab needs ${need === 'kvm' ? 'hardware virtualization (/dev/kvm)' : need === 'apparmor' ? 'AppArmor' : need === 'btf' ? 'a kernel with BTF (Linux 5.8 or newer, /sys/kernel/btf/vmlinux: Falco\'s modern eBPF probe)' : need} on the Kubernetes nodes that run lab pods, and the operator has not declared that node pool to have it (CKS_K8S_POOL_CAPABILITIES). It is not offered here.`;
+        return `The "${lab.id}" lab needs ${POOL_CAPABILITY_WORDS[need]} on the Kubernetes nodes that run lab pods, and the operator has not declared that node pool to have it (CKS_K8S_POOL_CAPABILITIES). It is not offered here.`;
       }
     }
     if (lab.buildContext && !this.registryImage(lab)) {

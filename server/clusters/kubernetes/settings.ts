@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../errors.js';
 import { NAME_PATTERN } from '../../process/index.js';
 import { parseNodeSelector, parseTolerations, type LabPodSettings } from './labPod.js';
+import { HOST_CAPABILITIES } from '../types.js';
 
 /** Where a pod finds its own namespace (the ServiceAccount volume). */
 export const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -18,7 +19,8 @@ export interface KubernetesProviderConfig {
   kubeconfig?: string;
 }
 
-const CAPABILITIES = ['apparmor', 'kvm', 'cgroup2', 'btf'];
+/** What CKS_K8S_POOL_CAPABILITIES may declare: every host capability but rootful (lab pods are privileged). */
+const CAPABILITIES: readonly string[] = HOST_CAPABILITIES.filter((c) => c !== 'rootful');
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:]{0,200}(@sha256:[0-9a-f]{64})?$/;
 
 export function kubernetesSettings(env: NodeJS.ProcessEnv, clusterMemoryMiB: number, namespaceFile = IN_CLUSTER_NAMESPACE_FILE): KubernetesProviderConfig {

@@ -88,9 +88,8 @@ function tailOf(file) {
  * recorded there (SIGTERM, then SIGKILL).
  */
 export async function stopApiserver(record, dir) {
-  if (record?.apiserver?.process) await terminate(record.apiserver.process, 3000);
-  const spawned = readSpawned(path.join(dir, PROCESS_FILE));
-  if (spawned) await terminate(spawned, 3000);
+  const server = record?.apiserver?.process ?? readSpawned(path.join(dir, PROCESS_FILE));
+  if (server) await terminate(server, 3000);
 }
 
 export { isAlive };
